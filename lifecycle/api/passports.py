@@ -1,0 +1,244 @@
+"""/api/v1/passports/: registration (single and bulk), tier-filtered reads, QR codes, events.
+
+The viewset lives in the lifecycle app because registering a passport is its first lifecycle
+event: passports own the data, lifecycle owns the signed chain that vouches for it.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import django_filters
+from django.conf import settings
+from django.db.models import Q
+from django.http import Http404
+from django.urls import reverse
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.response import Response
+
+from lifecycle.models import Event
+from lifecycle.services.registration import (
+    RegistrationConflict,
+    UnknownPredecessor,
+    passports_register,
+)
+from passports.api.access import IsManufacturer, organisation_of
+from passports.api.errors import error_response, flatten_errors
+from passports.api.schemas import BulkRegistered, ErrorResponse, PassportRead, PassportRegistered
+from passports.declaration import PassportDeclaration
+from passports.identifiers import digital_link
+from passports.models import AccessRecord, OrganisationKind, Passport, ProductType
+from passports.representation import passport_for_reader, with_related
+from passports.tiers import allows, tier_for
+
+UUID_PATTERN = r"[0-9a-fA-F-]{36}"
+
+
+class PassportFilter(django_filters.FilterSet):
+    product_type = django_filters.ChoiceFilter(choices=ProductType.choices)
+    manufactured_after = django_filters.DateFilter(field_name="manufactured_at", lookup_expr="gte")
+    manufactured_before = django_filters.DateFilter(
+        field_name="manufactured_at", lookup_expr="lte"
+    )
+    model = django_filters.CharFilter(lookup_expr="icontains")
+
+    class Meta:
+        model = Passport
+        fields = ["product_type", "gtin", "serial", "gbt_code", "status", "batch"]
+
+
+class EventRead(serializers.ModelSerializer):
+    """A chain link as stored: canonical envelope bytes and signature in base64."""
+
+    envelope = serializers.SerializerMethodField()
+    signature = serializers.SerializerMethodField()
+    payload = serializers.SerializerMethodField()
+    kid = serializers.CharField(source="kid_id")
+    actor = serializers.UUIDField(source="actor_id")
+
+    class Meta:
+        model = Event
+        fields = [
+            "id", "seq", "prev", "hash", "type", "time", "actor", "kid",
+            "payload", "envelope", "signature", "log_index",
+        ]  # fmt: skip
+
+    def get_envelope(self, event: Event) -> str:
+        return base64.b64encode(bytes(event.envelope)).decode("ascii")
+
+    def get_signature(self, event: Event) -> str:
+        return base64.b64encode(bytes(event.signature)).decode("ascii")
+
+    def get_payload(self, event: Event) -> dict:
+        return json.loads(bytes(event.envelope))["payload"]
+
+
+def registered(passport: Passport) -> dict:
+    return {
+        "id": str(passport.id),
+        "digital_link": digital_link(
+            gtin=passport.gtin, serial=passport.serial, passport_id=passport.id
+        ),
+        "qr_svg": reverse("passport-qr", kwargs={"pk": passport.id, "fmt": "svg"}),
+        "qr_png": reverse("passport-qr", kwargs={"pk": passport.id, "fmt": "png"}),
+        "head_hash": passport.head_hash,
+    }
+
+
+class BulkRequest(serializers.Serializer):
+    passports = PassportDeclaration(many=True, allow_empty=False)
+
+
+class PassportViewSet(viewsets.GenericViewSet):
+    """Passports: manufacturers register; everyone reads at the tier they are entitled to."""
+
+    lookup_value_regex = UUID_PATTERN
+    filterset_class = PassportFilter
+    serializer_class = PassportRead
+
+    def get_permissions(self):
+        if self.action == "retrieve":
+            return [AllowAny()]
+        if self.action in ("create", "bulk"):
+            return [IsAuthenticated(), IsManufacturer()]
+        return [IsAuthenticated()]
+
+    def get_queryset(self):
+        organisation = organisation_of(self.request)
+        queryset = Passport.objects.all()
+        if self.action == "list":
+            if organisation is None:
+                return queryset.none()
+            if organisation.kind != OrganisationKind.REGULATOR:
+                queryset = queryset.filter(
+                    Q(manufacturer=organisation) | Q(holder=organisation)
+                )
+        return with_related(queryset)
+
+    def _read(self, passport: Passport, via: str = "api") -> dict:
+        organisation = organisation_of(self.request)
+        user = self.request.user if organisation is not None else None
+        return passport_for_reader(
+            passport, user=user, tier=tier_for(organisation, passport), via=via
+        )
+
+    @extend_schema(responses={200: PassportRead(many=True)})
+    def list(self, request):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response([self._read(p) for p in page])
+
+    @extend_schema(responses={200: PassportRead, 404: ErrorResponse})
+    def retrieve(self, request, pk=None):
+        return Response(self._read(self.get_object()))
+
+    @extend_schema(
+        request=PassportDeclaration,
+        responses={201: PassportRegistered, 400: ErrorResponse, 409: ErrorResponse},
+    )
+    def create(self, request):
+        declaration = PassportDeclaration(data=request.data, context=self._context())
+        declaration.is_valid(raise_exception=True)
+        outcome = self._register([declaration.validated_data], prefix="")
+        if isinstance(outcome, Response):
+            return outcome
+        return Response(registered(outcome[0]), status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=BulkRequest,
+        responses={201: BulkRegistered, 400: ErrorResponse, 409: ErrorResponse},
+    )
+    @action(detail=False, methods=["post"])
+    def bulk(self, request):
+        """Registers up to BULK_MAX_ITEMS passports in one transaction: all or nothing."""
+        items = request.data.get("passports") if isinstance(request.data, dict) else None
+        if isinstance(items, list) and len(items) > settings.BULK_MAX_ITEMS:
+            return error_response(
+                400,
+                [{"field": "passports", "message": f"At most {settings.BULK_MAX_ITEMS} items."}],
+            )
+        body = BulkRequest(data=request.data, context=self._context())
+        body.is_valid(raise_exception=True)
+        outcome = self._register(body.validated_data["passports"], prefix="passports")
+        if isinstance(outcome, Response):
+            return outcome
+        return Response(
+            {"passports": [registered(p) for p in outcome]}, status=status.HTTP_201_CREATED
+        )
+
+    def _context(self) -> dict:
+        return {"gs1_company_prefix": organisation_of(self.request).gs1_company_prefix}
+
+    def _register(self, declarations: list[dict], prefix: str) -> list[Passport] | Response:
+        def path(index: int, field: str) -> str:
+            return f"{prefix}[{index}].{field}" if prefix else field
+
+        try:
+            return passports_register(
+                organisation=organisation_of(self.request), declarations=declarations
+            )
+        except RegistrationConflict as conflict:
+            errors = [{"field": path(i, f), "message": m} for i, f, m in conflict.conflicts]
+            return error_response(status.HTTP_409_CONFLICT, errors)
+        except UnknownPredecessor as unknown:
+            errors = [
+                {"field": path(i, "predecessor"), "message": "No passport has this id."}
+                for i in unknown.indexes
+            ]
+            return error_response(status.HTTP_400_BAD_REQUEST, errors)
+
+    @extend_schema(responses={200: EventRead(many=True), 404: ErrorResponse})
+    @action(detail=True, methods=["get"])
+    def events(self, request, pk=None):
+        """The passport's signed chain, for readers with at least a legitimate interest."""
+        passport = self._restricted_object()
+        events = passport.events.order_by("seq")
+        page = self.paginate_queryset(events)
+        return self.get_paginated_response(EventRead(page, many=True).data)
+
+    @extend_schema(
+        responses={
+            200: inline_serializer(
+                "AccessRecordRead",
+                {
+                    "user": serializers.CharField(),
+                    "organisation": serializers.UUIDField(),
+                    "tier": serializers.CharField(),
+                    "via": serializers.CharField(),
+                    "at": serializers.DateTimeField(),
+                },
+                many=True,
+            ),
+            404: OpenApiResponse(ErrorResponse),
+        }
+    )
+    @action(detail=True, methods=["get"], url_path="access-log")
+    def access_log(self, request, pk=None):
+        """Who read this passport's restricted tiers; for its owner and regulators."""
+        passport = self.get_object()
+        organisation = organisation_of(request)
+        if tier_for(organisation, passport) not in ("owner", "authority"):
+            raise Http404
+        records = AccessRecord.objects.filter(passport=passport).select_related("user")
+        page = self.paginate_queryset(records)
+        return self.get_paginated_response(
+            [
+                {
+                    "user": r.user.username,
+                    "organisation": str(r.organisation_id),
+                    "tier": r.tier,
+                    "via": r.via,
+                    "at": r.at.isoformat().replace("+00:00", "Z"),
+                }
+                for r in page
+            ]
+        )
+
+    def _restricted_object(self) -> Passport:
+        passport = self.get_object()
+        if not allows(tier_for(organisation_of(self.request), passport), "legitimate_interest"):
+            raise Http404
+        return passport

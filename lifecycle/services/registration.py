@@ -1,0 +1,148 @@
+"""Registering passports: store the declaration and sign its genesis event, all or nothing."""
+
+import uuid
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+
+from lifecycle.canonical import canonical_bytes, prepare, sha256_hex
+from lifecycle.models import Event, EventType
+from lifecycle.services.chain import event_sign
+from passports.models import CompositionEntry, Organisation, OriginShare, Passport
+from passports.services.keys import signer_for
+
+
+@dataclass
+class RegistrationConflict(Exception):
+    """Declarations whose identifiers already belong to a passport, by index in the request."""
+
+    conflicts: list[tuple[int, str, str]]  # (index, field, message)
+
+
+@dataclass
+class UnknownPredecessor(Exception):
+    """Declarations that name a predecessor passport that does not exist."""
+
+    indexes: list[int]
+
+
+def passports_register(
+    *, organisation: Organisation, declarations: list[dict]
+) -> list[Passport]:
+    """Stores validated declarations and their signed genesis events in one transaction."""
+    _check_identifiers_free(declarations)
+    predecessors = _predecessors(declarations)
+    signer = signer_for(organisation=organisation)
+    passports, entries, origins, events = [], [], [], []
+    for declaration in declarations:
+        passport_id = uuid.uuid4()
+        declaration_bytes = canonical_bytes(declaration)
+        genesis = event_sign(
+            passport_id=passport_id,
+            seq=0,
+            prev=None,
+            event_type=EventType.REGISTERED,
+            actor=organisation,
+            signer=signer,
+            payload={
+                "product_type": declaration["product_type"],
+                "gtin": declaration["gtin"],
+                "serial": declaration["serial"],
+                "gbt_code": declaration["gbt_code"],
+                "declaration_sha256": sha256_hex(declaration_bytes),
+            },
+        )
+        place = declaration["manufacturing_place"]
+        passports.append(
+            Passport(
+                id=passport_id,
+                manufacturer=organisation,
+                holder=organisation,
+                product_type=declaration["product_type"],
+                gtin=declaration["gtin"],
+                serial=declaration["serial"],
+                gbt_code=declaration["gbt_code"],
+                model=declaration["model"],
+                batch=declaration["batch"],
+                manufactured_at=declaration["manufactured_at"],
+                manufacturing_country=place["country"],
+                manufacturing_facility=place["facility"],
+                mass_kg=declaration["mass_kg"],
+                attributes=prepare(declaration["attributes"]),
+                carbon_footprint=prepare(declaration["carbon_footprint"]),
+                documents=declaration["documents"],
+                predecessor_id=predecessors.get(declaration["predecessor"]),
+                declaration=declaration_bytes,
+                head_hash=genesis.hash,
+            )
+        )
+        entries.extend(
+            CompositionEntry(passport_id=passport_id, position=i, **item)
+            for i, item in enumerate(declaration["composition"])
+        )
+        origins.extend(
+            OriginShare(passport_id=passport_id, position=i, **item)
+            for i, item in enumerate(declaration["origin"])
+        )
+        events.append(genesis)
+    try:
+        with transaction.atomic():
+            Passport.objects.bulk_create(passports)
+            CompositionEntry.objects.bulk_create(entries)
+            OriginShare.objects.bulk_create(origins)
+            Event.objects.bulk_create(events)
+    except IntegrityError as exc:
+        # Another request registered the same identifiers between our check and our insert.
+        _check_identifiers_free(declarations)
+        raise RegistrationConflict([(0, "gtin", "The identifiers were just registered.")]) from exc
+    return passports
+
+
+def _check_identifiers_free(declarations: list[dict]) -> None:
+    conflicts: list[tuple[int, str, str]] = []
+    seen_pairs: dict[tuple[str, str], int] = {}
+    seen_codes: dict[str, int] = {}
+    for index, item in enumerate(declarations):
+        if item["gtin"]:
+            pair = (item["gtin"], item["serial"])
+            if pair in seen_pairs:
+                first = seen_pairs[pair]
+                conflicts.append((index, "serial", f"Same GTIN and serial as item {first}."))
+            seen_pairs.setdefault(pair, index)
+        if item["gbt_code"]:
+            if item["gbt_code"] in seen_codes:
+                conflicts.append(
+                    (index, "gbt_code", f"Same GB/T code as item {seen_codes[item['gbt_code']]}.")
+                )
+            seen_codes.setdefault(item["gbt_code"], index)
+    # A superset query (any of the GTINs, any of the serials), narrowed to exact pairs below.
+    query = Q(gtin__in={g for g, _ in seen_pairs}, serial__in={s for _, s in seen_pairs})
+    if seen_codes:
+        query |= Q(gbt_code__in=list(seen_codes))
+    for gtin, serial, code in Passport.objects.filter(query).values_list(
+        "gtin", "serial", "gbt_code"
+    ):
+        if (gtin, serial) in seen_pairs:
+            conflicts.append(
+                (
+                    seen_pairs[(gtin, serial)],
+                    "serial",
+                    f"A passport for GTIN {gtin} serial {serial} already exists.",
+                )
+            )
+        if code in seen_codes:
+            conflicts.append((seen_codes[code], "gbt_code", f"GB/T code {code} already exists."))
+    if conflicts:
+        raise RegistrationConflict(sorted(conflicts))
+
+
+def _predecessors(declarations: list[dict]) -> dict:
+    wanted = {d["predecessor"] for d in declarations if d["predecessor"]}
+    found = set(Passport.objects.filter(pk__in=wanted).values_list("pk", flat=True))
+    missing = [
+        i for i, d in enumerate(declarations) if d["predecessor"] and d["predecessor"] not in found
+    ]
+    if missing:
+        raise UnknownPredecessor(missing)
+    return {pk: pk for pk in found}

@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+
+
+class PassportsConfig(AppConfig):
+    """Organisations, signing keys, passports, identifiers, QR codes, the resolver, access tiers."""
+
+    name = "passports"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # Web processes enqueue tasks too: load the configured Celery app before any task is sent.
+        import settings.celery  # noqa: F401

@@ -1,0 +1,368 @@
+"""Validation of a passport declaration: shape per product type and the cross-field rules.
+
+A declaration is what a manufacturer registers. Validation collects every problem it can with
+a field path, normalises quantities to exact decimals, and returns data ready to store and sign.
+"""
+
+from collections import defaultdict
+from decimal import Decimal
+
+from django.utils import timezone
+from rest_framework import serializers
+
+from passports import gbt34014, substances
+from passports.identifiers import IdentifierError, check_serial, normalise_gtin
+from passports.models import ProductType
+from passports.reference import country_codes
+
+BATTERY_CATEGORIES = ["portable", "lmt", "ev", "industrial", "stationary"]
+BATTERY_CHEMISTRIES = [
+    "NMC811", "NMC622", "NMC111", "NCA", "LFP", "LMO",
+    "lead_acid", "NiMH", "NiCd", "sodium_ion", "other",
+]  # fmt: skip
+PV_TECHNOLOGIES = ["c-Si-mono", "c-Si-poly", "CdTe", "CIGS", "other"]
+MAGNET_TYPES = ["NdFeB", "SmCo", "ferrite", "AlNiCo"]
+MAGNET_APPLICATIONS = [
+    "ev_motor", "wind_generator", "industrial_motor", "consumer_electronics", "mri", "other",
+]  # fmt: skip
+DOCUMENT_KINDS = [
+    "dismantling", "safety", "declaration_of_conformity", "test_report",
+    "carbon_footprint_study", "user_information", "other",
+]  # fmt: skip
+
+
+def quantity(*, min_value: Decimal | int | None = 0, **kwargs) -> serializers.DecimalField:
+    """An exact decimal quantity given as a string ("12.500") or a JSON number."""
+    return serializers.DecimalField(
+        max_digits=14, decimal_places=6, min_value=min_value, coerce_to_string=True, **kwargs
+    )
+
+
+def share(**kwargs) -> serializers.DecimalField:
+    return serializers.DecimalField(
+        max_digits=7, decimal_places=6, min_value=0, max_value=1, coerce_to_string=True, **kwargs
+    )
+
+
+def normalised(value: Decimal) -> Decimal:
+    """Drops trailing zeros so the same quantity always has the same canonical text."""
+    value = value.normalize()
+    return value.quantize(Decimal(1)) if value == value.to_integral() else value
+
+
+class StrictSerializer(serializers.Serializer):
+    """Refuses keys it does not know, so a typo is an error rather than silently dropped."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            unknown = sorted(set(data) - set(self.fields))
+            if unknown:
+                errors = {key: ["This field is not part of the schema."] for key in unknown}
+                try:
+                    super().to_internal_value(data)
+                except serializers.ValidationError as exc:
+                    errors = {**exc.detail, **errors}
+                raise serializers.ValidationError(errors)
+        return super().to_internal_value(data)
+
+
+def country(**kwargs) -> serializers.ChoiceField:
+    return serializers.ChoiceField(
+        choices=sorted(country_codes()),
+        error_messages={"invalid_choice": '"{input}" is not an ISO 3166-1 alpha-2 country code.'},
+        **kwargs,
+    )
+
+
+class ManufacturingPlace(StrictSerializer):
+    country = country()
+    facility = serializers.CharField(max_length=200, required=False, allow_blank=True)
+
+
+class BatteryAttributes(StrictSerializer):
+    category = serializers.ChoiceField(choices=BATTERY_CATEGORIES)
+    chemistry = serializers.ChoiceField(choices=BATTERY_CHEMISTRIES)
+    rated_capacity_kwh = quantity(min_value=Decimal("0.000001"))
+    rated_capacity_ah = quantity(min_value=Decimal("0.000001"), required=False)
+    nominal_voltage_v = quantity(min_value=Decimal("0.000001"))
+    expected_lifetime_years = serializers.IntegerField(min_value=1, max_value=100, required=False)
+    expected_lifetime_cycles = serializers.IntegerField(min_value=1, required=False)
+    warranty_years = serializers.IntegerField(min_value=0, max_value=100, required=False)
+    hazardous_substances = serializers.ListField(
+        child=serializers.CharField(max_length=100), required=False, max_length=50
+    )
+    extinguishing_agent = serializers.CharField(max_length=200, required=False)
+
+
+class PvModuleAttributes(StrictSerializer):
+    technology = serializers.ChoiceField(choices=PV_TECHNOLOGIES)
+    rated_power_w = quantity(min_value=Decimal("0.000001"))
+    area_m2 = quantity(min_value=Decimal("0.000001"))
+    efficiency_pct = quantity(max_value=100, required=False)
+    cell_count = serializers.IntegerField(min_value=1, required=False)
+    expected_lifetime_years = serializers.IntegerField(min_value=1, max_value=100, required=False)
+    hazardous_substances = serializers.ListField(
+        child=serializers.CharField(max_length=100), required=False, max_length=50
+    )
+
+
+class MagnetAttributes(StrictSerializer):
+    magnet_type = serializers.ChoiceField(choices=MAGNET_TYPES)
+    grade = serializers.CharField(max_length=40)
+    application = serializers.ChoiceField(choices=MAGNET_APPLICATIONS)
+    coating = serializers.CharField(max_length=100, required=False)
+    max_operating_temperature_c = quantity(min_value=-273, required=False)
+    host_product = serializers.CharField(max_length=200, required=False)
+    removal_information = serializers.CharField(max_length=2000, required=False)
+    expected_lifetime_years = serializers.IntegerField(min_value=1, max_value=100, required=False)
+
+
+ATTRIBUTE_SCHEMAS: dict[str, type[StrictSerializer]] = {
+    ProductType.BATTERY: BatteryAttributes,
+    ProductType.PV_MODULE: PvModuleAttributes,
+    ProductType.MAGNET: MagnetAttributes,
+}
+
+
+class CarbonFootprintStages(StrictSerializer):
+    raw_material_acquisition = quantity(required=False)
+    main_production = quantity(required=False)
+    distribution = quantity(required=False)
+    end_of_life_and_recycling = quantity(required=False)
+
+
+class CarbonFootprint(StrictSerializer):
+    kg_co2e_per_kwh = quantity(required=False)
+    kg_co2e_per_kwp = quantity(required=False)
+    kg_co2e_per_kg = quantity(required=False)
+    total_kg_co2e = quantity(required=False)
+    stages = CarbonFootprintStages(required=False)
+    performance_class = serializers.CharField(max_length=10, required=False)
+    study_url = serializers.URLField(required=False)
+
+
+class CompositionItem(StrictSerializer):
+    substance = serializers.CharField(max_length=64)
+    cas = serializers.CharField(max_length=16, required=False, allow_blank=True)
+    mass_kg = quantity()
+    recycled_share_pre_consumer = share(required=False)
+    recycled_share_post_consumer = share(required=False)
+
+    def validate_substance(self, value: str) -> str:
+        if substances.lookup(value) is None:
+            raise serializers.ValidationError(
+                f"Unknown substance {value!r}: give an element symbol such as 'Co' or a named "
+                "material such as 'graphite', 'glass' or 'encapsulant'."
+            )
+        return value
+
+    def validate_cas(self, value: str) -> str:
+        if value and not substances.valid_cas(value):
+            raise serializers.ValidationError(f"{value!r} is not a valid CAS registry number.")
+        return value
+
+    def validate(self, data: dict) -> dict:
+        known = substances.lookup(data["substance"])
+        given_cas = data.get("cas") or ""
+        if known.kind == "element" and known.cas and given_cas and given_cas != known.cas:
+            raise serializers.ValidationError(
+                {"cas": [f"{data['substance']} has CAS number {known.cas}, not {given_cas}."]}
+            )
+        pre = data.get("recycled_share_pre_consumer", Decimal(0))
+        post = data.get("recycled_share_post_consumer", Decimal(0))
+        if pre + post > 1:
+            raise serializers.ValidationError(
+                {"recycled_share_post_consumer": ["Pre- and post-consumer shares exceed 1."]}
+            )
+        return {
+            "substance": data["substance"],
+            "cas": given_cas or known.cas or "",
+            "mass_kg": normalised(data["mass_kg"]),
+            "recycled_share_pre_consumer": normalised(pre),
+            "recycled_share_post_consumer": normalised(post),
+            "critical": known.critical,
+        }
+
+
+class OriginItem(StrictSerializer):
+    substance = serializers.CharField(max_length=64)
+    country = country()
+    supplier = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    facility = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    share = share()
+
+    def validate(self, data: dict) -> dict:
+        return {
+            "substance": data["substance"],
+            "country": data["country"],
+            "supplier": data.get("supplier", ""),
+            "facility": data.get("facility", ""),
+            "share": normalised(data["share"]),
+        }
+
+
+class DocumentItem(StrictSerializer):
+    kind = serializers.ChoiceField(choices=DOCUMENT_KINDS)
+    url = serializers.URLField(max_length=500)
+    title = serializers.CharField(max_length=200, required=False, allow_blank=True)
+
+
+class PassportDeclaration(StrictSerializer):
+    """A passport as a manufacturer registers it."""
+
+    product_type = serializers.ChoiceField(choices=ProductType.choices)
+    gtin = serializers.CharField(max_length=14, required=False, allow_null=True)
+    serial = serializers.CharField(max_length=20, required=False, allow_null=True)
+    gbt_code = serializers.CharField(max_length=24, required=False, allow_null=True)
+    model = serializers.CharField(max_length=100)
+    batch = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    manufactured_at = serializers.DateField()
+    manufacturing_place = ManufacturingPlace()
+    mass_kg = quantity(min_value=Decimal("0.000001"))
+    attributes = serializers.DictField()
+    carbon_footprint = CarbonFootprint(required=False)
+    composition = CompositionItem(many=True, allow_empty=False, max_length=200)
+    origin = OriginItem(many=True, required=False, max_length=500)
+    documents = DocumentItem(many=True, required=False, max_length=50)
+    predecessor = serializers.UUIDField(required=False, allow_null=True)
+
+    def validate_gtin(self, value: str | None) -> str | None:
+        if value is None:
+            return None
+        try:
+            gtin = normalise_gtin(value)
+        except IdentifierError as exc:
+            raise serializers.ValidationError(str(exc)) from exc
+        prefix = self.context.get("gs1_company_prefix") or ""
+        if prefix and not gtin[1:].startswith(prefix):
+            raise serializers.ValidationError(
+                f"GTIN {gtin} is not under your GS1 company prefix {prefix}."
+            )
+        return gtin
+
+    def validate_serial(self, value: str | None) -> str | None:
+        if value is None:
+            return None
+        try:
+            return check_serial(value)
+        except IdentifierError as exc:
+            raise serializers.ValidationError(str(exc)) from exc
+
+    def validate_gbt_code(self, value: str | None) -> str | None:
+        if value is None:
+            return None
+        try:
+            gbt34014.parse(value)
+        except gbt34014.GbtCodeError as exc:
+            raise serializers.ValidationError(str(exc)) from exc
+        return value
+
+    def validate_manufactured_at(self, value):
+        if value > timezone.now().date():
+            raise serializers.ValidationError("The manufacture date is in the future.")
+        return value
+
+    def to_internal_value(self, data):
+        # Type-specific attributes are checked here, beside the common fields, so one response
+        # names every problem instead of revealing them a layer at a time.
+        errors: dict = {}
+        try:
+            validated = super().to_internal_value(data)
+        except serializers.ValidationError as exc:
+            errors = dict(exc.detail)
+            validated = None
+        attributes = data.get("attributes") if isinstance(data, dict) else None
+        schema = ATTRIBUTE_SCHEMAS.get(data.get("product_type")) if isinstance(data, dict) else None
+        clean_attributes = None
+        if schema is not None and isinstance(attributes, dict) and "attributes" not in errors:
+            checked = schema(data=attributes)
+            if checked.is_valid():
+                clean_attributes = checked.validated_data
+            else:
+                errors["attributes"] = checked.errors
+        if errors:
+            raise serializers.ValidationError(errors)
+        validated["attributes"] = clean_attributes
+        return validated
+
+    def validate(self, data: dict) -> dict:
+        errors: dict[str, list[str]] = defaultdict(list)
+        if (data.get("gtin") is None) != (data.get("serial") is None):
+            field = "serial" if data.get("gtin") else "gtin"
+            errors[field].append("A GTIN and a serial are given together or not at all.")
+        product_type = data["product_type"]
+        gbt_code = data.get("gbt_code")
+        if gbt_code and product_type != ProductType.BATTERY:
+            errors["gbt_code"].append("A GB/T 34014 code identifies batteries only.")
+        elif gbt_code:
+            chemistry = data["attributes"]["chemistry"]
+            parsed = gbt34014.parse(gbt_code)
+            if not gbt34014.chemistry_matches(parsed, chemistry):
+                errors["gbt_code"].append(
+                    f"Battery type {parsed.battery_type} ({parsed.battery_type_name}) in the code "
+                    f"does not match chemistry {chemistry}."
+                )
+        composition = data["composition"]
+        seen: set[str] = set()
+        for index, item in enumerate(composition):
+            if item["substance"] in seen:
+                errors[f"composition[{index}].substance"].append(
+                    f"{item['substance']} is listed more than once."
+                )
+            seen.add(item["substance"])
+        total = sum((item["mass_kg"] for item in composition), Decimal(0))
+        if total > data["mass_kg"]:
+            errors["composition"].append(
+                f"The composition adds up to {total} kg, more than the product mass of "
+                f"{normalised(data['mass_kg'])} kg."
+            )
+        shares: dict[str, Decimal] = defaultdict(Decimal)
+        for index, item in enumerate(data.get("origin", [])):
+            if item["substance"] not in seen:
+                errors[f"origin[{index}].substance"].append(
+                    f"{item['substance']} is not in the composition."
+                )
+            shares[item["substance"]] += item["share"]
+        for substance, total_share in shares.items():
+            if total_share != 1:
+                errors["origin"].append(
+                    f"Origin shares of {substance} add up to {total_share}, not 1."
+                )
+        if errors:
+            raise serializers.ValidationError(dict(errors))
+        return normalise_declaration(data)
+
+
+def normalise_declaration(data: dict) -> dict:
+    """The declaration in its stored and signed form: every key present, quantities exact."""
+    place = data["manufacturing_place"]
+    return {
+        "product_type": data["product_type"],
+        "gtin": data.get("gtin"),
+        "serial": data.get("serial"),
+        "gbt_code": data.get("gbt_code"),
+        "model": data["model"],
+        "batch": data.get("batch", ""),
+        "manufactured_at": data["manufactured_at"],
+        "manufacturing_place": {"country": place["country"], "facility": place.get("facility", "")},
+        "mass_kg": normalised(data["mass_kg"]),
+        "attributes": _normalise_tree(data["attributes"]),
+        "carbon_footprint": _normalise_tree(data.get("carbon_footprint", {})),
+        "composition": data["composition"],
+        "origin": data.get("origin", []),
+        "documents": [
+            {"kind": d["kind"], "url": d["url"], "title": d.get("title", "")}
+            for d in data.get("documents", [])
+        ],
+        "predecessor": data.get("predecessor"),
+    }
+
+
+def _normalise_tree(value):
+    if isinstance(value, dict):
+        return {key: _normalise_tree(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_normalise_tree(item) for item in value]
+    if isinstance(value, Decimal):
+        return normalised(value)
+    return value

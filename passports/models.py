@@ -1,0 +1,230 @@
+"""Organisations, people, signing keys and the passports themselves."""
+
+import uuid
+from decimal import Decimal
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models import Q
+
+
+class OrganisationKind(models.TextChoices):
+    MANUFACTURER = "manufacturer"
+    REPAIRER = "repairer"
+    COLLECTOR = "collector"
+    RECYCLER = "recycler"
+    REGULATOR = "regulator"
+
+
+class Organisation(models.Model):
+    """A company or authority that acts in the system and signs what it writes."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=20, choices=OrganisationKind.choices)
+    country = models.CharField(max_length=2, blank=True, help_text="ISO 3166-1 alpha-2")
+    gs1_company_prefix = models.CharField(max_length=12, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.kind})"
+
+
+class User(AbstractUser):
+    """A person or a service account; every user belongs to exactly one organisation."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="members", null=True, blank=True
+    )
+    is_service_account = models.BooleanField(default=False)
+
+
+class SigningKeyQuerySet(models.QuerySet):
+    def active(self) -> "SigningKeyQuerySet":
+        return self.filter(valid_until__isnull=True)
+
+
+class SigningKey(models.Model):
+    """An organisation's Ed25519 key; the private half is stored AES-GCM encrypted."""
+
+    kid = models.CharField(max_length=64, primary_key=True, help_text="RFC 7638 thumbprint")
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="signing_keys"
+    )
+    public_key = models.BinaryField(max_length=32)
+    encrypted_private_key = models.BinaryField()
+    nonce = models.BinaryField(max_length=12)
+    valid_from = models.DateTimeField()
+    valid_until = models.DateTimeField(null=True, blank=True)
+
+    objects = SigningKeyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["organisation", "valid_from"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation"],
+                condition=Q(valid_until__isnull=True),
+                name="one_active_key_per_organisation",
+                violation_error_message="An organisation has exactly one active signing key.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.kid
+
+
+class ProductType(models.TextChoices):
+    BATTERY = "battery"
+    PV_MODULE = "pv_module"
+    MAGNET = "magnet"
+
+
+class PassportStatus(models.TextChoices):
+    ORIGINAL = "original"
+    REUSED = "reused"
+    REPURPOSED = "repurposed"
+    REMANUFACTURED = "remanufactured"
+    WASTE = "waste"
+    RECYCLED = "recycled"
+    DISPOSED = "disposed"
+
+
+class PassportQuerySet(models.QuerySet):
+    def owned_by(self, organisation: Organisation | None) -> "PassportQuerySet":
+        if organisation is None:
+            return self.none()
+        return self.filter(manufacturer=organisation)
+
+
+class Passport(models.Model):
+    """One physical product's digital passport: identity, composition, origin and state."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    manufacturer = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="passports"
+    )
+    holder = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="held_passports", null=True
+    )
+    product_type = models.CharField(max_length=12, choices=ProductType.choices)
+    gtin = models.CharField(max_length=14, null=True, blank=True)
+    serial = models.CharField(max_length=20, null=True, blank=True)
+    gbt_code = models.CharField(max_length=24, null=True, blank=True)
+    model = models.CharField(max_length=100)
+    batch = models.CharField(max_length=100, blank=True)
+    manufactured_at = models.DateField()
+    manufacturing_country = models.CharField(max_length=2)
+    manufacturing_facility = models.CharField(max_length=200, blank=True)
+    mass_kg = models.DecimalField(max_digits=14, decimal_places=6)
+    attributes = models.JSONField(default=dict)
+    carbon_footprint = models.JSONField(default=dict, blank=True)
+    documents = models.JSONField(default=list, blank=True)
+    predecessor = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="successor"
+    )
+    status = models.CharField(
+        max_length=16, choices=PassportStatus.choices, default=PassportStatus.ORIGINAL
+    )
+    # The normalised declaration exactly as registered (RFC 8785 bytes); the genesis event signs
+    # its digest, so any later edit of the columns above is detectable.
+    declaration = models.BinaryField()
+    head_hash = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = PassportQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["gtin", "serial"],
+                name="unique_gtin_serial",
+                violation_error_message="A passport with this GTIN and serial already exists.",
+            ),
+            models.UniqueConstraint(
+                fields=["gbt_code"],
+                name="unique_gbt_code",
+                violation_error_message="A passport with this GB/T 34014 code already exists.",
+            ),
+            models.CheckConstraint(
+                condition=Q(mass_kg__gt=Decimal(0)), name="passport_mass_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(gtin__isnull=True, serial__isnull=True)
+                | Q(gtin__isnull=False, serial__isnull=False),
+                name="gtin_and_serial_together",
+            ),
+        ]
+        indexes = [models.Index(fields=["manufacturer", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.product_type} {self.gtin or ''}/{self.serial or self.id}"
+
+
+class CompositionEntry(models.Model):
+    """The declared mass of one substance in one passport's product."""
+
+    passport = models.ForeignKey(Passport, on_delete=models.CASCADE, related_name="composition")
+    position = models.PositiveSmallIntegerField()
+    substance = models.CharField(max_length=64)
+    cas = models.CharField(max_length=16, blank=True)
+    mass_kg = models.DecimalField(max_digits=14, decimal_places=6)
+    recycled_share_pre_consumer = models.DecimalField(max_digits=7, decimal_places=6, default=0)
+    recycled_share_post_consumer = models.DecimalField(max_digits=7, decimal_places=6, default=0)
+    critical = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["passport", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["passport", "substance"], name="one_composition_entry_per_substance"
+            ),
+            models.CheckConstraint(condition=Q(mass_kg__gte=0), name="composition_mass_nonneg"),
+        ]
+
+
+class OriginShare(models.Model):
+    """Where a share of one substance in a passport's product came from."""
+
+    passport = models.ForeignKey(Passport, on_delete=models.CASCADE, related_name="origin")
+    position = models.PositiveSmallIntegerField()
+    substance = models.CharField(max_length=64)
+    country = models.CharField(max_length=2)
+    supplier = models.CharField(max_length=200, blank=True)
+    facility = models.CharField(max_length=200, blank=True)
+    share = models.DecimalField(max_digits=7, decimal_places=6)
+
+    class Meta:
+        ordering = ["passport", "position"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(share__gte=0, share__lte=1), name="origin_share_in_unit_interval"
+            )
+        ]
+
+
+class AccessTier(models.TextChoices):
+    PUBLIC = "public"
+    LEGITIMATE_INTEREST = "legitimate_interest"
+    AUTHORITY = "authority"
+    OWNER = "owner"
+
+
+class AccessRecord(models.Model):
+    """A read of a passport's restricted tier: who read which passport at which tier, and when."""
+
+    id = models.BigAutoField(primary_key=True)
+    passport = models.ForeignKey(Passport, on_delete=models.CASCADE, related_name="access_records")
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    tier = models.CharField(max_length=24, choices=AccessTier.choices)
+    via = models.CharField(max_length=32, help_text="api, resolver, bundle")
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["passport", "-at"])]

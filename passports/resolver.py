@@ -1,0 +1,103 @@
+"""The resolver behind every QR code: /01/{gtin}/21/{serial} and /p/{uuid}.
+
+Browsers get an HTML page, `Accept: application/json` the passport as JSON, and
+`Accept: application/linkset+json` or `?linkType=all` an RFC 9264 linkset. All are filtered
+to the tier of whoever asks.
+"""
+
+import uuid
+
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_GET
+from django.views.decorators.vary import vary_on_headers
+
+from passports.identifiers import IdentifierError, check_serial, digital_link, normalise_gtin
+from passports.models import Passport
+from passports.representation import passport_for_reader, with_related
+from passports.tiers import tier_for
+
+GS1_VOC = "https://gs1.org/voc/"
+
+
+def _bad_identifier(message: str) -> JsonResponse:
+    return JsonResponse({"errors": [{"field": "path", "message": message}]}, status=400)
+
+
+@require_GET
+def resolve_gtin(request, gtin: str, serial: str):
+    try:
+        gtin14 = normalise_gtin(gtin)
+        check_serial(serial)
+    except IdentifierError as exc:
+        return _bad_identifier(str(exc))
+    passport = with_related(Passport.objects).filter(gtin=gtin14, serial=serial).first()
+    if passport is None:
+        raise Http404("No passport has this identifier.")
+    return _answer(request, passport)
+
+
+@require_GET
+def resolve_uuid(request, passport_id: str):
+    try:
+        pk = uuid.UUID(passport_id)
+    except ValueError:
+        return _bad_identifier(f"{passport_id!r} is not a passport id.")
+    passport = with_related(Passport.objects).filter(pk=pk).first()
+    if passport is None:
+        raise Http404("No passport has this identifier.")
+    return _answer(request, passport)
+
+
+def _wants(request, media_type: str) -> bool:
+    return media_type in request.headers.get("Accept", "")
+
+
+@vary_on_headers("Accept", "Cookie", "Authorization")
+def _answer(request, passport: Passport) -> HttpResponse:
+    organisation = request.user.organisation if request.user.is_authenticated else None
+    user = request.user if organisation is not None else None
+    tier = tier_for(organisation, passport)
+    if request.GET.get("linkType") == "all" or _wants(request, "application/linkset+json"):
+        return JsonResponse(
+            linkset(request, passport), content_type="application/linkset+json"
+        )
+    data = passport_for_reader(passport, user=user, tier=tier, via="resolver")
+    if _wants(request, "application/json"):
+        return JsonResponse(data)
+    return render(request, "passports/resolved.html", {"passport": data})
+
+
+def linkset(request, passport: Passport) -> dict:
+    """An RFC 9264 linkset naming where to find this product's information."""
+    anchor = digital_link(gtin=passport.gtin, serial=passport.serial, passport_id=passport.id)
+    api = request.build_absolute_uri(reverse("passport-detail", kwargs={"pk": passport.id}))
+    qr = request.build_absolute_uri(
+        reverse("passport-qr", kwargs={"pk": passport.id, "fmt": "svg"})
+    )
+    return {
+        "linkset": [
+            {
+                "anchor": anchor,
+                f"{GS1_VOC}defaultLink": [
+                    {"href": anchor, "title": "Product passport", "type": "text/html"}
+                ],
+                f"{GS1_VOC}pip": [
+                    {"href": api, "title": "Passport data", "type": "application/json"}
+                ],
+                f"{GS1_VOC}traceability": [
+                    {
+                        "href": request.build_absolute_uri(
+                            reverse("passport-events", kwargs={"pk": passport.id})
+                        ),
+                        "title": "Signed lifecycle events",
+                        "type": "application/json",
+                    }
+                ],
+                "describedby": [
+                    {"href": qr, "title": "QR code", "type": "image/svg+xml"}
+                ],
+            }
+        ]
+    }

@@ -1,0 +1,32 @@
+"""Creating organisations together with their signing key and service account."""
+
+from django.db import transaction
+from django.utils.text import slugify
+from knox.models import AuthToken
+
+from passports.models import Organisation, User
+from passports.services.keys import signing_key_create
+
+
+def organisation_bootstrap(
+    *, name: str, kind: str, country: str = "", gs1_company_prefix: str = ""
+) -> tuple[Organisation, str]:
+    """Creates an organisation, its first signing key and a service account; returns its token."""
+    with transaction.atomic():
+        organisation = Organisation.objects.create(
+            name=name, kind=kind, country=country, gs1_company_prefix=gs1_company_prefix
+        )
+        signing_key_create(organisation=organisation)
+        token = service_account_token_create(organisation=organisation)
+    return organisation, token
+
+
+def service_account_token_create(*, organisation: Organisation) -> str:
+    """Issues a non-expiring token for the organisation's service account (created if missing)."""
+    username = f"svc-{slugify(organisation.name)[:40]}-{str(organisation.id)[:8]}"
+    user, _ = User.objects.get_or_create(
+        username=username,
+        defaults={"organisation": organisation, "is_service_account": True},
+    )
+    _, token = AuthToken.objects.create(user=user, expiry=None)
+    return token

@@ -1,0 +1,33 @@
+"""Root URLs: the API under /api/v1/, the resolver at the GS1 Digital Link paths."""
+
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from lifecycle.api.passports import PassportViewSet
+from passports import resolver, views
+from passports.api.organisations import OrganisationViewSet
+
+router = DefaultRouter(trailing_slash=True)
+router.register("passports", PassportViewSet, basename="passport")
+router.register("organisations", OrganisationViewSet, basename="organisation")
+
+urlpatterns = [
+    path(
+        "api/v1/passports/<uuid:pk>/qr.<str:fmt>",
+        views.passport_qr,
+        name="passport-qr",
+    ),
+    path("api/v1/", include(router.urls)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path(".well-known/jwks.json", views.jwks, name="jwks"),
+    path("healthz", views.healthz, name="healthz"),
+    path("01/<str:gtin>/21/<str:serial>", resolver.resolve_gtin, name="resolve-gtin"),
+    re_path(r"^p/(?P<passport_id>[^/]+)$", resolver.resolve_uuid, name="resolve-uuid"),
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,77 @@
+"""Shared fixtures: organisations of every kind with tokens, API clients, declarations."""
+
+import os
+from dataclasses import dataclass
+
+import pytest
+from django.conf import settings
+from rest_framework.test import APIClient
+
+from passports.models import Organisation
+from passports.services.organisations import organisation_bootstrap
+from tests.factories import declaration
+
+@dataclass
+class Actor:
+    """An organisation with its service-account token and an authenticated API client."""
+
+    organisation: Organisation
+    token: str
+    client: APIClient
+
+
+@pytest.fixture
+def make_actor(db):
+    def make(kind: str, name: str | None = None, **extra) -> Actor:
+        organisation, token = organisation_bootstrap(
+            name=name or f"{kind.title()} Ltd", kind=kind, **extra
+        )
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+        return Actor(organisation, token, client)
+
+    return make
+
+
+@pytest.fixture
+def manufacturer(make_actor) -> Actor:
+    return make_actor("manufacturer", "Acme Cells", country="DE", gs1_company_prefix="9506000")
+
+
+@pytest.fixture
+def other_manufacturer(make_actor) -> Actor:
+    return make_actor("manufacturer", "Other Cells", country="FR")
+
+
+@pytest.fixture
+def recycler(make_actor) -> Actor:
+    return make_actor("recycler", "Recycle AG", country="DE")
+
+
+@pytest.fixture
+def regulator(make_actor) -> Actor:
+    return make_actor("regulator", "Market Surveillance", country="DE")
+
+
+@pytest.fixture
+def anonymous(db) -> APIClient:
+    return APIClient()
+
+
+@pytest.fixture
+def registered_battery(manufacturer) -> dict:
+    response = manufacturer.client.post("/api/v1/passports/", declaration(), format="json")
+    assert response.status_code == 201, response.json()
+    return response.json()
+
+
+def uses_postgresql() -> bool:
+    return settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+
+
+def require_services(*missing: str) -> None:
+    """Skips with the names of what is missing, or fails when CI demands the services."""
+    message = "needs " + ", ".join(missing)
+    if os.environ.get("REQUIRE_SERVICES"):
+        pytest.fail(message + " (REQUIRE_SERVICES is set)")
+    pytest.skip(message)
