@@ -61,5 +61,3 @@ class Event(models.Model):
 
     def __str__(self) -> str:
         return f"{self.passport_id}#{self.seq} {self.type}"
-
-

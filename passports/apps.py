@@ -9,4 +9,5 @@ class PassportsConfig(AppConfig):
 
     def ready(self) -> None:
         # Web processes enqueue tasks too: load the configured Celery app before any task is sent.
+        import passports.checks  # noqa: F401
         import settings.celery  # noqa: F401

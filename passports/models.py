@@ -186,6 +186,9 @@ class CompositionEntry(models.Model):
             models.CheckConstraint(condition=Q(mass_kg__gte=0), name="composition_mass_nonneg"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.substance} {self.mass_kg} kg"
+
 
 class OriginShare(models.Model):
     """Where a share of one substance in a passport's product came from."""
@@ -205,6 +208,9 @@ class OriginShare(models.Model):
                 condition=Q(share__gte=0, share__lte=1), name="origin_share_in_unit_interval"
             )
         ]
+
+    def __str__(self) -> str:
+        return f"{self.substance} from {self.country} ({self.share})"
 
 
 class AccessTier(models.TextChoices):
@@ -228,3 +234,6 @@ class AccessRecord(models.Model):
     class Meta:
         ordering = ["-at", "-id"]
         indexes = [models.Index(fields=["passport", "-at"])]
+
+    def __str__(self) -> str:
+        return f"{self.organisation_id} read {self.passport_id} at {self.tier}"

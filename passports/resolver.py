@@ -12,6 +12,8 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
+from knox.auth import TokenAuthentication
+from rest_framework.exceptions import AuthenticationFailed
 
 from passports.identifiers import IdentifierError, check_serial, digital_link, normalise_gtin
 from passports.models import Passport
@@ -54,15 +56,25 @@ def _wants(request, media_type: str) -> bool:
     return media_type in request.headers.get("Accept", "")
 
 
+def _reader(request):
+    """The signed-in user: a browser session, or an API token as on the rest of the API."""
+    if request.user.is_authenticated:
+        return request.user
+    found = TokenAuthentication().authenticate(request)
+    return found[0] if found else None
+
+
 @vary_on_headers("Accept", "Cookie", "Authorization")
 def _answer(request, passport: Passport) -> HttpResponse:
-    organisation = request.user.organisation if request.user.is_authenticated else None
-    user = request.user if organisation is not None else None
+    try:
+        user = _reader(request)
+    except AuthenticationFailed as exc:
+        return JsonResponse({"errors": [{"field": "", "message": str(exc.detail)}]}, status=401)
+    organisation = user.organisation if user is not None else None
+    user = user if organisation is not None else None
     tier = tier_for(organisation, passport)
     if request.GET.get("linkType") == "all" or _wants(request, "application/linkset+json"):
-        return JsonResponse(
-            linkset(request, passport), content_type="application/linkset+json"
-        )
+        return JsonResponse(linkset(request, passport), content_type="application/linkset+json")
     data = passport_for_reader(passport, user=user, tier=tier, via="resolver")
     if _wants(request, "application/json"):
         return JsonResponse(data)
@@ -95,9 +107,7 @@ def linkset(request, passport: Passport) -> dict:
                         "type": "application/json",
                     }
                 ],
-                "describedby": [
-                    {"href": qr, "title": "QR code", "type": "image/svg+xml"}
-                ],
+                "describedby": [{"href": qr, "title": "QR code", "type": "image/svg+xml"}],
             }
         ]
     }

@@ -108,8 +108,7 @@ def filter_representation(full: dict, tier: str) -> dict:
         if allows(tier, DOCUMENT_TIERS.get(doc["kind"], AccessTier.PUBLIC))
     ]
     hidden_kinds = sorted(
-        {doc["kind"] for doc in full["documents"]}
-        - {doc["kind"] for doc in result["documents"]}
+        {doc["kind"] for doc in full["documents"]} - {doc["kind"] for doc in result["documents"]}
     )
     withheld.extend(f"documents.{kind}" for kind in hidden_kinds)
     result["tier"] = str(tier)

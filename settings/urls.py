@@ -25,7 +25,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path(".well-known/jwks.json", views.jwks, name="jwks"),
     path("healthz", views.healthz, name="healthz"),
-    path("01/<str:gtin>/21/<str:serial>", resolver.resolve_gtin, name="resolve-gtin"),
+    path("01/<str:gtin>/21/<path:serial>", resolver.resolve_gtin, name="resolve-gtin"),
     re_path(r"^p/(?P<passport_id>[^/]+)$", resolver.resolve_uuid, name="resolve-uuid"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -11,6 +11,7 @@ from passports.models import Organisation
 from passports.services.organisations import organisation_bootstrap
 from tests.factories import declaration
 
+
 @dataclass
 class Actor:
     """An organisation with its service-account token and an authenticated API client."""

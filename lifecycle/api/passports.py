@@ -27,7 +27,7 @@ from lifecycle.services.registration import (
     passports_register,
 )
 from passports.api.access import IsManufacturer, organisation_of
-from passports.api.errors import error_response, flatten_errors
+from passports.api.errors import error_response
 from passports.api.schemas import BulkRegistered, ErrorResponse, PassportRead, PassportRegistered
 from passports.declaration import PassportDeclaration
 from passports.identifiers import digital_link
@@ -41,9 +41,7 @@ UUID_PATTERN = r"[0-9a-fA-F-]{36}"
 class PassportFilter(django_filters.FilterSet):
     product_type = django_filters.ChoiceFilter(choices=ProductType.choices)
     manufactured_after = django_filters.DateFilter(field_name="manufactured_at", lookup_expr="gte")
-    manufactured_before = django_filters.DateFilter(
-        field_name="manufactured_at", lookup_expr="lte"
-    )
+    manufactured_before = django_filters.DateFilter(field_name="manufactured_at", lookup_expr="lte")
     model = django_filters.CharFilter(lookup_expr="icontains")
 
     class Meta:
@@ -114,9 +112,7 @@ class PassportViewSet(viewsets.GenericViewSet):
             if organisation is None:
                 return queryset.none()
             if organisation.kind != OrganisationKind.REGULATOR:
-                queryset = queryset.filter(
-                    Q(manufacturer=organisation) | Q(holder=organisation)
-                )
+                queryset = queryset.filter(Q(manufacturer=organisation) | Q(holder=organisation))
         return with_related(queryset)
 
     def _read(self, passport: Passport, via: str = "api") -> dict:

@@ -27,9 +27,7 @@ class UnknownPredecessor(Exception):
     indexes: list[int]
 
 
-def passports_register(
-    *, organisation: Organisation, declarations: list[dict]
-) -> list[Passport]:
+def passports_register(*, organisation: Organisation, declarations: list[dict]) -> list[Passport]:
     """Stores validated declarations and their signed genesis events in one transaction."""
     _check_identifiers_free(declarations)
     predecessors = _predecessors(declarations)

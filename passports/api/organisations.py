@@ -6,7 +6,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from passports.api.access import organisation_of
-from passports.api.schemas import ErrorResponse
+from passports.api.schemas import ErrorResponse, JwkRead
 from passports.models import Organisation
 from passports.services.keys import public_jwk, signing_key_rotate
 
@@ -33,7 +33,7 @@ class OrganisationViewSet(viewsets.ReadOnlyModelViewSet):
     @extend_schema(
         request=None,
         responses={
-            200: serializers.DictField(help_text="The new active key as a published JWK."),
+            200: JwkRead,
             404: ErrorResponse,
         },
     )

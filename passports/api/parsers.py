@@ -56,4 +56,6 @@ class StrictJSONParser(JSONParser):
                 parse_constant=_reject_constant,
             )
         except json.JSONDecodeError as exc:
-            raise ParseError(f"Malformed JSON: {exc.msg} at line {exc.lineno} column {exc.colno}.")
+            raise ParseError(
+                f"Malformed JSON: {exc.msg} at line {exc.lineno} column {exc.colno}."
+            ) from exc

@@ -4,7 +4,9 @@ from rest_framework import serializers
 
 
 class FieldError(serializers.Serializer):
-    field = serializers.CharField(help_text="Path of the offending field, e.g. composition[1].mass_kg")
+    field = serializers.CharField(
+        help_text="Path of the offending field, e.g. composition[1].mass_kg"
+    )
     message = serializers.CharField()
 
 
@@ -51,3 +53,17 @@ class PassportRegistered(serializers.Serializer):
 
 class BulkRegistered(serializers.Serializer):
     passports = PassportRegistered(many=True)
+
+
+class JwkRead(serializers.Serializer):
+    """A published Ed25519 public key (RFC 8037 OKP JWK) with its owner and validity."""
+
+    kty = serializers.CharField()
+    crv = serializers.CharField()
+    x = serializers.CharField()
+    kid = serializers.CharField(help_text="RFC 7638 thumbprint")
+    use = serializers.CharField()
+    alg = serializers.CharField()
+    owner = serializers.DictField()
+    valid_from = serializers.DateTimeField()
+    valid_until = serializers.DateTimeField(allow_null=True)

@@ -51,9 +51,7 @@ def test_json_numbers_are_taken_as_exact_decimals(manufacturer):
 
 
 def test_passport_without_gtin_gets_a_uuid_link(manufacturer):
-    response = manufacturer.client.post(
-        URL, declaration(gtin=None, serial=None), format="json"
-    )
+    response = manufacturer.client.post(URL, declaration(gtin=None, serial=None), format="json")
 
     assert response.status_code == 201
     assert response.json()["digital_link"].endswith(f"/p/{response.json()['id']}")
@@ -195,9 +193,7 @@ def many(count: int) -> list[dict]:
 
 
 def test_bulk_registers_all_with_signed_genesis_events(manufacturer):
-    response = manufacturer.client.post(
-        URL + "bulk/", {"passports": many(25)}, format="json"
-    )
+    response = manufacturer.client.post(URL + "bulk/", {"passports": many(25)}, format="json")
 
     assert response.status_code == 201, response.json()
     assert len(response.json()["passports"]) == 25

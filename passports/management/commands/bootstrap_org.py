@@ -1,4 +1,4 @@
-"""python manage.py bootstrap_org "Name" --kind manufacturer [--country DE] [--gs1-prefix 9506000]"""
+"""bootstrap_org "Name" --kind manufacturer [--country DE] [--gs1-prefix 9506000]"""
 
 import json
 
