@@ -20,6 +20,9 @@ def _reject_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     for key, value in pairs:
         if key in result:
             raise ParseError(f"Duplicate key {key!r} in a JSON object.")
+        if "\x00" in key or (isinstance(value, str) and "\x00" in value):
+            # No database stores NUL in text; refuse it here rather than fail on insert.
+            raise ParseError(f"NUL characters are not allowed (in {key!r}).")
         result[key] = value
     return result
 

@@ -1,0 +1,99 @@
+"""Every role against every endpoint: the status each gets, and the tier each reads at."""
+
+import pytest
+from rest_framework.test import APIClient
+
+from tests.factories import declaration
+
+ROLES = ["anonymous", "owner", "other_manufacturer", "repairer", "collector", "recycler",
+         "regulator"]  # fmt: skip
+
+# endpoint -> expected status per role, in ROLES order
+MATRIX = {
+    "list passports": [401, 200, 200, 200, 200, 200, 200],
+    "read passport": [200, 200, 200, 200, 200, 200, 200],
+    "register passport": [401, 201, 201, 403, 403, 403, 403],
+    "bulk register": [401, 201, 201, 403, 403, 403, 403],
+    "list events": [401, 200, 404, 200, 200, 200, 200],
+    "access log": [401, 200, 404, 404, 404, 404, 200],
+    "qr png": [200, 200, 200, 200, 200, 200, 200],
+    "resolve": [200, 200, 200, 200, 200, 200, 200],
+    "list organisations": [401, 200, 200, 200, 200, 200, 200],
+    "rotate owner's key": [401, 200, 404, 404, 404, 404, 404],
+    "jwks": [200, 200, 200, 200, 200, 200, 200],
+}
+
+TIERS = ["public", "owner", "public", "legitimate_interest", "legitimate_interest",
+         "legitimate_interest", "authority"]  # fmt: skip
+
+
+@pytest.fixture
+def world(make_actor):
+    owner = make_actor("manufacturer", "Owner", gs1_company_prefix="9506000")
+    clients = {"anonymous": APIClient(), "owner": owner.client}
+    for role, kind in [
+        ("other_manufacturer", "manufacturer"),
+        ("repairer", "repairer"),
+        ("collector", "collector"),
+        ("recycler", "recycler"),
+        ("regulator", "regulator"),
+    ]:
+        clients[role] = make_actor(kind, role).client
+    created = owner.client.post("/api/v1/passports/", declaration(), format="json").json()
+    return {"clients": clients, "passport": created["id"], "owner_org": owner.organisation.id}
+
+
+def call(endpoint: str, client: APIClient, world: dict, index: int):
+    passport = world["passport"]
+    fresh = declaration(serial=None, gtin=None, model=f"NEW-{index}")
+    calls = {
+        "list passports": lambda: client.get("/api/v1/passports/"),
+        "read passport": lambda: client.get(f"/api/v1/passports/{passport}/"),
+        "register passport": lambda: client.post("/api/v1/passports/", fresh, format="json"),
+        "bulk register": lambda: client.post(
+            "/api/v1/passports/bulk/",
+            {"passports": [declaration(serial=None, gtin=None)]},
+            format="json",
+        ),
+        "list events": lambda: client.get(f"/api/v1/passports/{passport}/events/"),
+        "access log": lambda: client.get(f"/api/v1/passports/{passport}/access-log/"),
+        "qr png": lambda: client.get(f"/api/v1/passports/{passport}/qr.png"),
+        "resolve": lambda: client.get(
+            "/01/09506000134352/21/BAT-000001", HTTP_ACCEPT="application/json"
+        ),
+        "list organisations": lambda: client.get("/api/v1/organisations/"),
+        "rotate owner's key": lambda: client.post(
+            f"/api/v1/organisations/{world['owner_org']}/rotate-key/"
+        ),
+        "jwks": lambda: client.get("/.well-known/jwks.json"),
+    }
+    return calls[endpoint]()
+
+
+@pytest.mark.parametrize("endpoint", list(MATRIX))
+def test_each_role_gets_the_expected_status(world, endpoint):
+    got = [
+        call(endpoint, world["clients"][role], world, index).status_code
+        for index, role in enumerate(ROLES)
+    ]
+
+    assert dict(zip(ROLES, got, strict=True)) == dict(zip(ROLES, MATRIX[endpoint], strict=True))
+
+
+@pytest.mark.parametrize("endpoint", ["read passport", "resolve"])
+def test_each_role_reads_at_its_tier(world, endpoint):
+    got = [
+        call(endpoint, world["clients"][role], world, index).json()["tier"]
+        for index, role in enumerate(ROLES)
+    ]
+
+    assert got == TIERS
+
+
+def test_a_bad_token_is_refused_everywhere_it_is_checked(world):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION="Token not-a-real-token")
+
+    assert client.get("/api/v1/passports/").status_code == 401
+    resolved = client.get("/01/09506000134352/21/BAT-000001", HTTP_ACCEPT="application/json")
+    assert resolved.status_code == 401
