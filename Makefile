@@ -20,6 +20,8 @@ $(STAMP): pyproject.toml | $(PY)
 
 setup: $(STAMP)
 
+# Printed QR codes and links point at the address the development server listens on.
+run: export RESOLVER_BASE_URL ?= http://$(HOST):$(PORT)
 run: setup
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_demo
