@@ -7,6 +7,7 @@ Pure: no Django import, so an auditor can use it alone. Signed data carries no f
 import datetime as dt
 import hashlib
 import unicodedata
+import uuid
 from decimal import Decimal
 from typing import Any
 
@@ -31,6 +32,8 @@ def prepare(value: Any, path: str = "$") -> Any:
         return format(value, "f")
     if isinstance(value, str):
         return unicodedata.normalize("NFC", value)
+    if isinstance(value, uuid.UUID):
+        return str(value)
     if isinstance(value, dt.datetime):
         return rfc3339(value)
     if isinstance(value, dt.date):

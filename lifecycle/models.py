@@ -37,8 +37,9 @@ class Event(models.Model):
     kid = models.ForeignKey(SigningKey, on_delete=models.PROTECT, db_column="kid", related_name="+")
     envelope = models.BinaryField(help_text="RFC 8785 bytes of the envelope, as signed.")
     signature = models.BinaryField(max_length=64)
-    # The global transparency log position; assigned when the event is integrated into the log.
-    log_index = models.BigIntegerField(null=True, blank=True, unique=True)
+    # A client's retry of the same request returns this event instead of appending another.
+    idempotency_key = models.CharField(max_length=200, null=True, blank=True)
+    request_digest = models.CharField(max_length=64, blank=True)
 
     class Meta:
         ordering = ["passport", "seq"]
@@ -57,7 +58,92 @@ class Event(models.Model):
                 condition=Q(seq=0, prev__isnull=True) | Q(seq__gt=0, prev__isnull=False),
                 name="event_prev_null_only_at_genesis",
             ),
+            models.UniqueConstraint(
+                fields=["actor", "idempotency_key"],
+                name="event_idempotency_key_unique_per_actor",
+            ),
         ]
+        indexes = [models.Index(fields=["time", "id"], name="event_time_id")]
 
     def __str__(self) -> str:
         return f"{self.passport_id}#{self.seq} {self.type}"
+
+
+class LogLeaf(models.Model):
+    """An event's place in the global transparency log, with the exact leaf data hashed."""
+
+    index = models.BigIntegerField(primary_key=True)
+    event = models.OneToOneField(Event, on_delete=models.PROTECT, related_name="leaf")
+    data = models.BinaryField(help_text="Canonical JSON of the signed event.")
+    hash = models.BinaryField(max_length=32, help_text="SHA-256(0x00 || data)")
+
+    class Meta:
+        ordering = ["index"]
+
+    def __str__(self) -> str:
+        return f"leaf {self.index}"
+
+
+class LogNode(models.Model):
+    """The hash of a complete subtree: leaves [index * 2^level, (index + 1) * 2^level)."""
+
+    pk = models.CompositePrimaryKey("level", "index")
+    level = models.SmallIntegerField()
+    index = models.BigIntegerField()
+    hash = models.BinaryField(max_length=32)
+
+    def __str__(self) -> str:
+        return f"node {self.level}/{self.index}"
+
+
+class LogKey(models.Model):
+    """The log's own Ed25519 key, separate from every organisation's; sealed like theirs."""
+
+    name = models.CharField(max_length=200, primary_key=True, help_text="The log's origin line.")
+    public_key = models.BinaryField(max_length=32)
+    encrypted_private_key = models.BinaryField()
+    nonce = models.BinaryField(max_length=12)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Checkpoint(models.Model):
+    """A signed statement of the log's size and root (C2SP tlog-checkpoint); all are kept."""
+
+    size = models.BigIntegerField(primary_key=True)
+    root = models.BinaryField(max_length=32)
+    body = models.TextField(help_text="Origin, size and base64 root lines, as signed.")
+    signature_line = models.TextField(help_text="The log's signed-note signature line.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-size"]
+
+    def __str__(self) -> str:
+        return f"checkpoint {self.size}"
+
+
+class Cosignature(models.Model):
+    """A witness's (regulator's) cosignature over a checkpoint (C2SP tlog-cosignature)."""
+
+    checkpoint = models.ForeignKey(
+        Checkpoint, on_delete=models.PROTECT, related_name="cosignatures"
+    )
+    witness = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    kid = models.ForeignKey(SigningKey, on_delete=models.PROTECT, db_column="kid", related_name="+")
+    timestamp = models.BigIntegerField()
+    line = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["checkpoint", "created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["checkpoint", "witness"], name="one_cosignature_per_witness"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.witness_id} cosigned {self.checkpoint_id}"

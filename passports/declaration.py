@@ -346,8 +346,8 @@ def normalise_declaration(data: dict) -> dict:
         "manufactured_at": data["manufactured_at"],
         "manufacturing_place": {"country": place["country"], "facility": place.get("facility", "")},
         "mass_kg": normalised(data["mass_kg"]),
-        "attributes": _normalise_tree(data["attributes"]),
-        "carbon_footprint": _normalise_tree(data.get("carbon_footprint", {})),
+        "attributes": normalise_tree(data["attributes"]),
+        "carbon_footprint": normalise_tree(data.get("carbon_footprint", {})),
         "composition": data["composition"],
         "origin": data.get("origin", []),
         "documents": [
@@ -358,11 +358,11 @@ def normalise_declaration(data: dict) -> dict:
     }
 
 
-def _normalise_tree(value):
+def normalise_tree(value):
     if isinstance(value, dict):
-        return {key: _normalise_tree(item) for key, item in value.items()}
+        return {key: normalise_tree(item) for key, item in value.items()}
     if isinstance(value, list):
-        return [_normalise_tree(item) for item in value]
+        return [normalise_tree(item) for item in value]
     if isinstance(value, Decimal):
         return normalised(value)
     return value

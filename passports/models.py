@@ -129,6 +129,9 @@ class Passport(models.Model):
     status = models.CharField(
         max_length=16, choices=PassportStatus.choices, default=PassportStatus.ORIGINAL
     )
+    # Latest reported value per health field: {field: {"value", "at", "seq"}}. Derived from the
+    # signed health events, kept here so a read needs no walk of the chain.
+    health = models.JSONField(default=dict, blank=True)
     # The normalised declaration exactly as registered (RFC 8785 bytes); the genesis event signs
     # its digest, so any later edit of the columns above is detectable.
     declaration = models.BinaryField()

@@ -126,6 +126,10 @@ RESOLVER_BASE_URL = env("RESOLVER_BASE_URL", default="http://127.0.0.1:8000").rs
 KEY_ENCRYPTION_KEY = env("KEY_ENCRYPTION_KEY", default="")
 DEV_KEY_ENCRYPTION_KEY_FILE = BASE_DIR / ".dev-key-encryption-key"
 
+# The transparency log's name (the checkpoint origin line) and how often checkpoints are signed.
+LOG_ORIGIN = env("LOG_ORIGIN", default=RESOLVER_BASE_URL.split("://", 1)[-1] + "/log")
+CHECKPOINT_INTERVAL_SECONDS = env.int("CHECKPOINT_INTERVAL_SECONDS", default=5)
+
 # Largest request body the API parses; larger bodies get 413 before any parsing.
 API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=8 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = API_MAX_BODY_BYTES
@@ -178,7 +182,13 @@ CELERY_TASK_SOFT_TIME_LIMIT = 60
 CELERY_TASK_TIME_LIMIT = 90
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
-CELERY_BEAT_SCHEDULE: dict = {}
+# A static schedule: the sweepers that make lost messages harmless.
+CELERY_BEAT_SCHEDULE: dict = {
+    "publish-checkpoint": {
+        "task": "lifecycle.tasks.publish_checkpoint",
+        "schedule": float(CHECKPOINT_INTERVAL_SECONDS),
+    },
+}
 
 # --- Security --------------------------------------------------------------------------------
 SECURE_CSP = {

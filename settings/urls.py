@@ -6,6 +6,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
+from lifecycle.api import log
 from lifecycle.api.passports import PassportViewSet
 from passports import resolver, views
 from passports.api.organisations import OrganisationViewSet
@@ -21,6 +22,14 @@ urlpatterns = [
         name="passport-qr",
     ),
     path("api/v1/", include(router.urls)),
+    path("api/v1/log/checkpoint", log.latest_checkpoint, name="log-checkpoint"),
+    path("api/v1/log/checkpoints/", log.CheckpointList.as_view(), name="log-checkpoints"),
+    path("api/v1/log/checkpoints/<int:size>/cosign", log.cosign, name="log-cosign"),
+    path("api/v1/log/proof/inclusion", log.inclusion, name="log-inclusion"),
+    path("api/v1/log/proof/consistency", log.consistency, name="log-consistency"),
+    path("api/v1/log/leaves", log.leaves, name="log-leaves"),
+    path("api/v1/log/vkey", log.vkey, name="log-vkey"),
+    path("api/v1/log/witnesses", log.witnesses, name="log-witnesses"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path(".well-known/jwks.json", views.jwks, name="jwks"),

@@ -12,6 +12,18 @@ from passports.services.organisations import organisation_bootstrap
 from tests.factories import declaration
 
 
+@pytest.fixture(autouse=True)
+def tasks_run_eagerly(request):
+    """Tasks run in-process unless a test brings a real worker (marked `worker`)."""
+    from settings.celery import app
+
+    eager = request.node.get_closest_marker("worker") is None
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = eager
+    yield
+    app.conf.task_always_eager = previous
+
+
 @dataclass
 class Actor:
     """An organisation with its service-account token and an authenticated API client."""

@@ -14,13 +14,23 @@ from django.conf import settings
 from django.db.models import Q
 from django.http import Http404
 from django.urls import reverse
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    inline_serializer,
+)
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 
-from lifecycle.models import Event
+from lifecycle.errors import EventRefused
+from lifecycle.models import Event, EventType
+from lifecycle.payloads import EventRequest
+from lifecycle.services.bundle import passport_bundle
+from lifecycle.services.events import event_record, request_digest
+from lifecycle.services.log import latest_checkpoint_size
 from lifecycle.services.registration import (
     RegistrationConflict,
     UnknownPredecessor,
@@ -57,12 +67,17 @@ class EventRead(serializers.ModelSerializer):
     payload = serializers.SerializerMethodField()
     kid = serializers.CharField(source="kid_id")
     actor = serializers.UUIDField(source="actor_id")
+    log_index = serializers.SerializerMethodField()
+    inclusion = serializers.SerializerMethodField(
+        help_text="pending (not yet in the log), integrated (in the log, after the latest "
+        "checkpoint) or checkpointed (covered by the latest signed checkpoint)"
+    )
 
     class Meta:
         model = Event
         fields = [
             "id", "seq", "prev", "hash", "type", "time", "actor", "kid",
-            "payload", "envelope", "signature", "log_index",
+            "payload", "envelope", "signature", "log_index", "inclusion",
         ]  # fmt: skip
 
     def get_envelope(self, event: Event) -> str:
@@ -73,6 +88,16 @@ class EventRead(serializers.ModelSerializer):
 
     def get_payload(self, event: Event) -> dict:
         return json.loads(bytes(event.envelope))["payload"]
+
+    def get_log_index(self, event: Event) -> int | None:
+        leaf = getattr(event, "leaf", None)
+        return leaf.index if leaf else None
+
+    def get_inclusion(self, event: Event) -> str:
+        index = self.get_log_index(event)
+        if index is None:
+            return "pending"
+        return "checkpointed" if index < self.context.get("checkpoint_size", 0) else "integrated"
 
 
 def registered(passport: Passport) -> dict:
@@ -85,6 +110,22 @@ def registered(passport: Passport) -> dict:
         "qr_png": reverse("passport-qr", kwargs={"pk": passport.id, "fmt": "png"}),
         "head_hash": passport.head_hash,
     }
+
+
+class HealthRead(serializers.Serializer):
+    latest = serializers.DictField(help_text="field -> {value, at, seq}")
+    history = serializers.ListField(child=serializers.DictField())
+
+
+class BundleRead(serializers.Serializer):
+    """The offline-verifiable bundle; see lifecycle/verify.py for how it is checked."""
+
+    format = serializers.CharField()
+    passport = serializers.DictField()
+    keys = serializers.ListField(child=serializers.DictField())
+    events = serializers.ListField(child=serializers.DictField())
+    checkpoint = serializers.CharField()
+    log_vkey = serializers.CharField()
 
 
 class BulkRequest(serializers.Serializer):
@@ -186,14 +227,87 @@ class PassportViewSet(viewsets.GenericViewSet):
             ]
             return error_response(status.HTTP_400_BAD_REQUEST, errors)
 
-    @extend_schema(responses={200: EventRead(many=True), 404: ErrorResponse})
-    @action(detail=True, methods=["get"])
+    @extend_schema(methods=["GET"], responses={200: EventRead(many=True), 404: ErrorResponse})
+    @extend_schema(
+        methods=["POST"],
+        request=EventRequest,
+        parameters=[
+            OpenApiParameter(
+                "Idempotency-Key",
+                str,
+                OpenApiParameter.HEADER,
+                description="Retries with the same key and body return the same event.",
+            )
+        ],
+        responses={
+            200: EventRead,
+            201: EventRead,
+            400: ErrorResponse,
+            403: ErrorResponse,
+            404: ErrorResponse,
+            409: ErrorResponse,
+        },
+    )
+    @action(detail=True, methods=["get", "post"])
     def events(self, request, pk=None):
-        """The passport's signed chain, for readers with at least a legitimate interest."""
+        """The passport's signed chain; POST appends a lifecycle event to it."""
         passport = self._restricted_object()
-        events = passport.events.order_by("seq")
+        if request.method == "POST":
+            return self._post_event(request, passport)
+        events = passport.events.select_related("leaf").order_by("seq")
         page = self.paginate_queryset(events)
-        return self.get_paginated_response(EventRead(page, many=True).data)
+        context = {"checkpoint_size": latest_checkpoint_size()}
+        return self.get_paginated_response(EventRead(page, many=True, context=context).data)
+
+    def _post_event(self, request, passport: Passport) -> Response:
+        body = EventRequest(data=request.data, context={"product_type": passport.product_type})
+        body.is_valid(raise_exception=True)
+        key = request.headers.get("Idempotency-Key") or None
+        if key is not None and len(key) > 200:
+            return error_response(
+                400, [{"field": "Idempotency-Key", "message": "At most 200 characters."}]
+            )
+        data = body.validated_data
+        try:
+            event, created = event_record(
+                passport_id=passport.pk,
+                actor=organisation_of(request),
+                event_type=data["type"],
+                occurred_at=data["occurred_at"],
+                payload=data["payload"],
+                idempotency_key=key,
+                digest=request_digest(passport_id=passport.pk, body=request.data),
+            )
+        except EventRefused as refused:
+            return error_response(refused.status, refused.errors, **refused.extra)
+        event = Event.objects.select_related("leaf").get(pk=event.pk)
+        context = {"checkpoint_size": latest_checkpoint_size()}
+        return Response(
+            EventRead(event, context=context).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
+
+    @extend_schema(responses={200: HealthRead, 404: ErrorResponse})
+    @action(detail=True, methods=["get"])
+    def health(self, request, pk=None):
+        """Latest value per health field with its time, and every report in order."""
+        passport = self._restricted_object()
+        reports = passport.events.filter(type=EventType.HEALTH_REPORTED).order_by("seq")
+        history = []
+        for event in reports:
+            payload = json.loads(bytes(event.envelope))["payload"]
+            at = payload.pop("occurred_at")
+            history.append({"seq": event.seq, "occurred_at": at, "values": payload})
+        return Response({"latest": passport.health, "history": history})
+
+    @extend_schema(responses={200: BundleRead, 404: ErrorResponse})
+    @action(detail=True, methods=["get"])
+    def bundle(self, request, pk=None):
+        """Everything needed to verify this passport offline, with no trust in this server."""
+        passport = self._restricted_object()
+        tier = tier_for(organisation_of(request), passport)
+        data = passport_for_reader(passport, user=request.user, tier=tier, via="bundle")
+        return Response(passport_bundle(passport=passport, representation=data))
 
     @extend_schema(
         responses={

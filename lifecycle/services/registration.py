@@ -9,6 +9,7 @@ from django.db.models import Q
 from lifecycle.canonical import canonical_bytes, prepare, sha256_hex
 from lifecycle.models import Event, EventType
 from lifecycle.services.chain import event_sign
+from lifecycle.tasks import enqueue_on_commit, integrate_log
 from passports.models import CompositionEntry, Organisation, OriginShare, Passport
 from passports.services.keys import signer_for
 
@@ -94,6 +95,7 @@ def passports_register(*, organisation: Organisation, declarations: list[dict]) 
         # Another request registered the same identifiers between our check and our insert.
         _check_identifiers_free(declarations)
         raise RegistrationConflict([(0, "gtin", "The identifiers were just registered.")]) from exc
+    enqueue_on_commit(integrate_log)
     return passports
 
 

@@ -1,0 +1,268 @@
+"""/api/v1/log/: checkpoints, proofs, leaves and witness cosignatures of the transparency log.
+
+Checkpoints and proofs carry only hashes and are public. Leaves carry the signed events
+themselves (health readings, holders), so reading them is for regulators, the auditors who
+rebuild the tree.
+"""
+
+import base64
+
+from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, serializers
+from rest_framework.decorators import api_view, permission_classes
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.response import Response
+
+from lifecycle.errors import EventRefused
+from lifecycle.models import Checkpoint, LogLeaf
+from lifecycle.services.log import (
+    checkpoint_note,
+    consistency_proof,
+    inclusion_proof,
+    log_root,
+    log_size,
+    log_vkey,
+)
+from lifecycle.services.witness import cosignature_record, witness_name, witness_vkey
+from passports.api.access import organisation_of
+from passports.api.errors import error_response
+from passports.api.schemas import ErrorResponse
+from passports.models import OrganisationKind, SigningKey
+
+MAX_LEAVES = 1000
+
+
+class CheckpointRead(serializers.ModelSerializer):
+    """A signed checkpoint with its served note and who has cosigned it."""
+
+    root = serializers.SerializerMethodField(help_text="hex")
+    note = serializers.SerializerMethodField(help_text="C2SP signed note, with cosignatures")
+    cosigned_by = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Checkpoint
+        fields = ["size", "root", "note", "cosigned_by", "created_at"]
+
+    def get_root(self, checkpoint: Checkpoint) -> str:
+        return bytes(checkpoint.root).hex()
+
+    def get_note(self, checkpoint: Checkpoint) -> str:
+        return checkpoint_note(checkpoint)
+
+    def get_cosigned_by(self, checkpoint: Checkpoint) -> list[str]:
+        return [str(c.witness_id) for c in checkpoint.cosignatures.all()]
+
+
+class InclusionRead(serializers.Serializer):
+    index = serializers.IntegerField()
+    size = serializers.IntegerField()
+    leaf_hash = serializers.CharField(help_text="hex")
+    proof = serializers.ListField(child=serializers.CharField(), help_text="hex, leaf to root")
+    root = serializers.CharField(help_text="hex")
+
+
+class ConsistencyRead(serializers.Serializer):
+    first = serializers.IntegerField()
+    second = serializers.IntegerField()
+    proof = serializers.ListField(child=serializers.CharField(), help_text="hex")
+    first_root = serializers.CharField(help_text="hex")
+    second_root = serializers.CharField(help_text="hex")
+
+
+class LeafRead(serializers.Serializer):
+    index = serializers.IntegerField()
+    data = serializers.CharField(help_text="base64 of the leaf data (canonical signed event)")
+    hash = serializers.CharField(help_text="hex SHA-256(0x00 || data)")
+
+
+class WitnessRead(serializers.Serializer):
+    organisation = serializers.UUIDField()
+    name = serializers.CharField(help_text="key name in signed notes")
+    kid = serializers.CharField()
+    vkey = serializers.CharField(help_text="cosignature/v1 verifier key")
+    active = serializers.BooleanField()
+
+
+def integer(request, name: str, minimum: int = 0) -> int:
+    raw = request.query_params.get(name)
+    if raw is None or not raw.isdigit() or int(raw) < minimum:
+        raise ValidationError({name: [f"Give a whole number of at least {minimum}."]})
+    return int(raw)
+
+
+@extend_schema(
+    parameters=[OpenApiParameter("format", str, enum=["json", "text"], required=False)],
+    responses={
+        (200, "text/plain"): OpenApiTypes.STR,
+        (200, "application/json"): CheckpointRead,
+        404: ErrorResponse,
+    },
+)
+@api_view(["GET"])
+@permission_classes([AllowAny])
+def latest_checkpoint(request):
+    """The latest signed checkpoint as a C2SP signed note (text/plain), or JSON."""
+    checkpoint = Checkpoint.objects.order_by("-size").prefetch_related("cosignatures").first()
+    if checkpoint is None:
+        raise NotFound("No checkpoint has been signed yet.")
+    if request.query_params.get("format") == "json":
+        return Response(CheckpointRead(checkpoint).data)
+    return HttpResponse(checkpoint_note(checkpoint), content_type="text/plain; charset=utf-8")
+
+
+class CheckpointList(generics.ListAPIView):
+    """Every checkpoint ever signed, newest first."""
+
+    serializer_class = CheckpointRead
+    permission_classes = [AllowAny]
+    queryset = Checkpoint.objects.order_by("-size").prefetch_related("cosignatures")
+
+
+def _bounded_size(request, name: str) -> int:
+    size = integer(request, name, minimum=1)
+    if size > log_size():
+        raise ValidationError({name: [f"The log has only {log_size()} leaves."]})
+    return size
+
+
+@extend_schema(
+    parameters=[OpenApiParameter("index", int), OpenApiParameter("size", int)],
+    responses={
+        200: InclusionRead,
+        400: ErrorResponse,
+    },
+)
+@api_view(["GET"])
+@permission_classes([AllowAny])
+def inclusion(request):
+    """An RFC 9162 inclusion proof of leaf `index` in the tree of `size` leaves."""
+    index = integer(request, "index")
+    size = _bounded_size(request, "size")
+    if index >= size:
+        raise ValidationError({"index": ["The index must be below the size."]})
+    leaf = LogLeaf.objects.only("hash").get(pk=index)
+    return Response(
+        {
+            "index": index,
+            "size": size,
+            "leaf_hash": bytes(leaf.hash).hex(),
+            "proof": [node.hex() for node in inclusion_proof(index, size)],
+            "root": log_root(size).hex(),
+        }
+    )
+
+
+@extend_schema(
+    parameters=[OpenApiParameter("first", int), OpenApiParameter("second", int)],
+    responses={
+        200: ConsistencyRead,
+        400: ErrorResponse,
+    },
+)
+@api_view(["GET"])
+@permission_classes([AllowAny])
+def consistency(request):
+    """An RFC 9162 consistency proof between trees of `first` and `second` leaves."""
+    first = integer(request, "first", minimum=1)
+    second = _bounded_size(request, "second")
+    if first > second:
+        raise ValidationError({"first": ["first must not exceed second."]})
+    return Response(
+        {
+            "first": first,
+            "second": second,
+            "proof": [node.hex() for node in consistency_proof(first, second)],
+            "first_root": log_root(first).hex(),
+            "second_root": log_root(second).hex(),
+        }
+    )
+
+
+@extend_schema(
+    parameters=[OpenApiParameter("start", int), OpenApiParameter("end", int)],
+    responses={200: LeafRead(many=True), 400: ErrorResponse, 403: ErrorResponse},
+)
+@api_view(["GET"])
+@permission_classes([IsAuthenticated])
+def leaves(request):
+    """Leaf data (base64) for indexes start <= i < end, at most 1,000; for regulators."""
+    organisation = organisation_of(request)
+    if organisation is None or organisation.kind != OrganisationKind.REGULATOR:
+        return error_response(403, [{"field": "", "message": "Leaves are for regulators."}])
+    start = integer(request, "start")
+    end = integer(request, "end", minimum=start + 1)
+    if end - start > MAX_LEAVES:
+        raise ValidationError({"end": [f"At most {MAX_LEAVES} leaves per request."]})
+    rows = LogLeaf.objects.filter(index__gte=start, index__lt=end).order_by("index")
+    return Response(
+        [
+            {
+                "index": leaf.index,
+                "data": base64.b64encode(bytes(leaf.data)).decode("ascii"),
+                "hash": bytes(leaf.hash).hex(),
+            }
+            for leaf in rows
+        ]
+    )
+
+
+@extend_schema(responses={(200, "text/plain"): OpenApiTypes.STR})
+@api_view(["GET"])
+@permission_classes([AllowAny])
+def vkey(request):
+    """The log's verifier key in C2SP note vkey format."""
+    return HttpResponse(log_vkey() + "\n", content_type="text/plain; charset=utf-8")
+
+
+@extend_schema(responses={200: WitnessRead(many=True)})
+@api_view(["GET"])
+@permission_classes([AllowAny])
+def witnesses(request):
+    """Regulators' witness names and cosignature verifier keys, one per signing key."""
+    keys = SigningKey.objects.filter(organisation__kind=OrganisationKind.REGULATOR)
+    return Response(
+        [
+            {
+                "organisation": str(key.organisation_id),
+                "name": witness_name(key.organisation),
+                "kid": key.kid,
+                "vkey": witness_vkey(key),
+                "active": key.valid_until is None,
+            }
+            for key in keys.select_related("organisation")
+        ]
+    )
+
+
+class CosignRequest(serializers.Serializer):
+    cosignature = serializers.CharField(
+        max_length=500, help_text="The signature line: '— <name> <base64>' (C2SP cosignature/v1)"
+    )
+
+
+@extend_schema(
+    request=CosignRequest,
+    responses={201: CheckpointRead, 400: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse},
+)
+@api_view(["POST"])
+@permission_classes([IsAuthenticated])
+def cosign(request, size: int):
+    """A regulator's witness cosignature over checkpoint `size`, checked against its key."""
+    organisation = organisation_of(request)
+    if organisation is None or organisation.kind != OrganisationKind.REGULATOR:
+        return error_response(403, [{"field": "", "message": "Only regulators cosign."}])
+    checkpoint = Checkpoint.objects.filter(pk=size).first()
+    if checkpoint is None:
+        raise NotFound("No checkpoint of this size.")
+    body = CosignRequest(data=request.data)
+    body.is_valid(raise_exception=True)
+    try:
+        cosignature_record(
+            checkpoint=checkpoint, witness=organisation, line=body.validated_data["cosignature"]
+        )
+    except EventRefused as refused:
+        return error_response(refused.status, refused.errors)
+    return Response(CheckpointRead(checkpoint).data, status=201)

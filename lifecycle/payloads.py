@@ -1,0 +1,172 @@
+"""What each event type carries, validated per product type before it is signed."""
+
+import re
+
+from rest_framework import serializers
+
+from lifecycle.models import EventType as E
+from passports.declaration import StrictSerializer, country, quantity
+from passports.models import ProductType
+from passports.reference import country_codes
+
+REGION_PATTERN = re.compile(r"^([A-Z]{2})-[A-Z0-9]{1,3}$")
+PROCESS_ROUTES = ["mechanical", "pyrometallurgical", "hydrometallurgical", "direct_recycling"]
+DISPOSAL_METHODS = ["landfill", "incineration", "other"]
+
+
+def percent(**kwargs) -> serializers.DecimalField:
+    return quantity(max_value=100, required=False, **kwargs)
+
+
+def hours(**kwargs) -> serializers.DecimalField:
+    return quantity(required=False, **kwargs)
+
+
+class AtLeastOneField(StrictSerializer):
+    """Refuses an empty report: a health event must say something."""
+
+    def validate(self, data: dict) -> dict:
+        if not data:
+            names = ", ".join(self.fields)
+            raise serializers.ValidationError(f"Report at least one of: {names}.")
+        return data
+
+
+class BatteryHealth(AtLeastOneField):
+    state_of_health_pct = percent()
+    state_of_certified_energy_pct = percent()
+    full_cycles = serializers.IntegerField(min_value=0, required=False)
+    capacity_fade_pct = percent()
+    remaining_capacity_ah = quantity(required=False)
+    remaining_power_capability_w = quantity(required=False)
+    internal_resistance_increase_pct = quantity(required=False)
+    energy_throughput_kwh = quantity(required=False)
+    capacity_throughput_ah = quantity(required=False)
+    time_above_max_temperature_h = hours()
+    time_below_min_temperature_h = hours()
+    time_charging_above_max_temperature_h = hours()
+    time_charging_below_min_temperature_h = hours()
+    deep_discharge_events = serializers.IntegerField(min_value=0, required=False)
+    overcharge_events = serializers.IntegerField(min_value=0, required=False)
+    accidents = serializers.ListField(
+        child=serializers.CharField(max_length=500), required=False, max_length=50
+    )
+
+
+class PvModuleHealth(AtLeastOneField):
+    pmax_w = quantity(required=False)
+    degradation_pct = percent()
+
+
+class MagnetHealth(AtLeastOneField):
+    remanence_loss_pct = percent()
+    max_operating_temperature_c = quantity(min_value=-273, required=False)
+    demagnetised = serializers.BooleanField(required=False)
+
+
+HEALTH_SCHEMAS = {
+    ProductType.BATTERY: BatteryHealth,
+    ProductType.PV_MODULE: PvModuleHealth,
+    ProductType.MAGNET: MagnetHealth,
+}
+
+
+class PlacedOnMarket(StrictSerializer):
+    country = country()
+
+
+class PutIntoService(StrictSerializer):
+    date = serializers.DateField()
+    application = serializers.CharField(max_length=200)
+
+
+class Repaired(StrictSerializer):
+    parts = serializers.ListField(
+        child=serializers.CharField(max_length=200), allow_empty=False, max_length=200
+    )
+    description = serializers.CharField(max_length=2000, required=False)
+
+
+class OwnershipTransferred(StrictSerializer):
+    to = serializers.UUIDField(help_text="The receiving organisation's id.")
+
+
+class Reused(StrictSerializer):
+    application = serializers.CharField(max_length=200, required=False)
+    notes = serializers.CharField(max_length=2000, required=False)
+
+
+class SuccessorIdentity(StrictSerializer):
+    gtin = serializers.CharField(max_length=14, required=False, allow_null=True)
+    serial = serializers.CharField(max_length=20, required=False, allow_null=True)
+    model = serializers.CharField(max_length=100)
+
+
+class Repurposed(StrictSerializer):
+    """Repurposing or remanufacturing: the successor product's identity and new use."""
+
+    successor = SuccessorIdentity()
+    application = serializers.CharField(max_length=200)
+    notes = serializers.CharField(max_length=2000, required=False)
+
+
+class Collected(StrictSerializer):
+    region = serializers.CharField(max_length=6, help_text="ISO 3166-2, e.g. DE-BY")
+    collector = serializers.UUIDField(required=False, help_text="Defaults to the poster.")
+    mass_kg = quantity(required=False, help_text="Weighed mass at collection.")
+
+    def validate_region(self, value: str) -> str:
+        match = REGION_PATTERN.match(value)
+        if not match or match.group(1) not in country_codes():
+            raise serializers.ValidationError(
+                f"{value!r} is not an ISO 3166-2 subdivision code such as 'DE-BY'."
+            )
+        return value
+
+
+class Recycled(StrictSerializer):
+    batch = serializers.UUIDField(required=False)
+    process_route = serializers.ChoiceField(choices=PROCESS_ROUTES, required=False)
+
+
+class Disposed(StrictSerializer):
+    method = serializers.ChoiceField(choices=DISPOSAL_METHODS)
+    site = serializers.CharField(max_length=200, required=False)
+
+
+PAYLOAD_SCHEMAS: dict[str, type[StrictSerializer]] = {
+    E.PLACED_ON_MARKET: PlacedOnMarket,
+    E.PUT_INTO_SERVICE: PutIntoService,
+    E.REPAIRED: Repaired,
+    E.OWNERSHIP_TRANSFERRED: OwnershipTransferred,
+    E.REUSED: Reused,
+    E.REPURPOSED: Repurposed,
+    E.REMANUFACTURED: Repurposed,
+    E.COLLECTED: Collected,
+    E.RECYCLED: Recycled,
+    E.DISPOSED: Disposed,
+}
+
+
+def payload_schema(event_type: str, product_type: str) -> type[StrictSerializer]:
+    if event_type == E.HEALTH_REPORTED:
+        return HEALTH_SCHEMAS[product_type]
+    return PAYLOAD_SCHEMAS[event_type]
+
+
+POSTABLE_TYPES = [t for t in E.values if t != E.REGISTERED]
+
+
+class EventRequest(StrictSerializer):
+    """A lifecycle event as a client posts it; the payload is checked against its type."""
+
+    type = serializers.ChoiceField(choices=POSTABLE_TYPES)
+    occurred_at = serializers.DateTimeField()
+    payload = serializers.DictField(required=False, default=dict)
+
+    def validate(self, data: dict) -> dict:
+        schema = payload_schema(data["type"], self.context["product_type"])
+        checked = schema(data=data["payload"])
+        if not checked.is_valid():
+            raise serializers.ValidationError({"payload": checked.errors})
+        return {**data, "payload": checked.validated_data}

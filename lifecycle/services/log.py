@@ -1,0 +1,171 @@
+"""The global transparency log: integrating events as leaves, proofs, signed checkpoints.
+
+Complete-subtree hashes are stored (LogNode), so an append writes O(log n) rows and a proof or
+a root reads O(log n) rows; the tree is never rebuilt to answer a request.
+"""
+
+import datetime as dt
+import os
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Max, Q
+from django.utils import timezone
+
+from lifecycle import merkle, note
+from lifecycle.models import Checkpoint, Event, LogKey, LogLeaf, LogNode
+from lifecycle.verify import VerificationError, leaf_data, leaf_hash, verify_consistency
+from passports.services.keys import key_encryption_key
+
+
+class LogInconsistent(Exception):
+    """The stored tree does not extend the last signed checkpoint; nothing will be signed."""
+
+
+def log_origin() -> str:
+    return settings.LOG_ORIGIN
+
+
+def log_key() -> tuple[LogKey, Ed25519PrivateKey]:
+    """The log's signing key, created on first use and sealed under the KEK like org keys."""
+    name = log_origin()
+    key = LogKey.objects.filter(pk=name).first()
+    if key is None:
+        private = Ed25519PrivateKey.generate()
+        nonce = os.urandom(12)
+        sealed = AESGCM(key_encryption_key()).encrypt(
+            nonce, private.private_bytes_raw(), name.encode("utf-8")
+        )
+        public = private.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+        key, _ = LogKey.objects.get_or_create(
+            pk=name,
+            defaults={"public_key": public, "encrypted_private_key": sealed, "nonce": nonce},
+        )
+    raw = AESGCM(key_encryption_key()).decrypt(
+        bytes(key.nonce), bytes(key.encrypted_private_key), key.name.encode("utf-8")
+    )
+    return key, Ed25519PrivateKey.from_private_bytes(raw)
+
+
+def log_vkey() -> str:
+    key, _ = log_key()
+    return note.vkey(key.name, bytes(key.public_key))
+
+
+def log_size() -> int:
+    last = LogLeaf.objects.aggregate(last=Max("index"))["last"]
+    return 0 if last is None else last + 1
+
+
+def fetch_nodes(wanted) -> dict[tuple[int, int], bytes]:
+    """Reads the listed complete-subtree hashes in one query."""
+    wanted = set(wanted)
+    if not wanted:
+        return {}
+    query = Q()
+    for level in {level for level, _ in wanted}:
+        query |= Q(level=level, index__in=[i for lv, i in wanted if lv == level])
+    found = {(n.level, n.index): bytes(n.hash) for n in LogNode.objects.filter(query)}
+    missing = wanted - set(found)
+    if missing:
+        raise LogInconsistent(f"stored tree is missing nodes {sorted(missing)[:5]}")
+    return found
+
+
+def _lock_log() -> None:
+    """Serialises writers of the log (integration and signing) on the log key's row."""
+    log_key()
+    LogKey.objects.select_for_update().filter(pk=log_origin()).first()
+
+
+def log_integrate(*, limit: int = 2000) -> int:
+    """Appends pending events as leaves in (time, id) order; returns how many were added."""
+    added = 0
+    while True:
+        with transaction.atomic():
+            _lock_log()
+            batch = list(
+                Event.objects.filter(leaf__isnull=True)
+                .order_by("time", "id")
+                .only("id", "envelope", "signature")[:limit]
+            )
+            if not batch:
+                return added
+            start = log_size()
+            indexes = range(start, start + len(batch))
+            created: dict[tuple[int, int], bytes] = {}
+            plans = {pos for index in indexes for pos in merkle.append_plan(index)}
+            # Siblings wholly before this batch are stored; the others are made in this batch.
+            known = fetch_nodes({(lv, i) for lv, i in plans if (i + 1) * 2**lv <= start})
+            leaves, nodes = [], []
+            for index, event in zip(indexes, batch, strict=True):
+                data = leaf_data(bytes(event.envelope), bytes(event.signature))
+                digest = leaf_hash(data)
+                leaves.append(LogLeaf(index=index, event_id=event.id, data=data, hash=digest))
+                for level, position, value in merkle.append_nodes(index, digest, known | created):
+                    created[(level, position)] = value
+                    nodes.append(LogNode(level=level, index=position, hash=value))
+            LogLeaf.objects.bulk_create(leaves)
+            LogNode.objects.bulk_create(nodes)
+            added += len(batch)
+
+
+def log_root(size: int) -> bytes:
+    return merkle.root(size, fetch_nodes(merkle.root_plan(size)))
+
+
+def inclusion_proof(index: int, size: int) -> list[bytes]:
+    return merkle.inclusion_proof(index, size, fetch_nodes(merkle.inclusion_plan(index, size)))
+
+
+def consistency_proof(first: int, second: int) -> list[bytes]:
+    nodes = fetch_nodes(merkle.consistency_plan(first, second))
+    return merkle.consistency_proof(first, second, nodes)
+
+
+def checkpoint_publish() -> Checkpoint | None:
+    """Signs a checkpoint of the current tree after proving it extends the last one."""
+    with transaction.atomic():
+        _lock_log()
+        size = log_size()
+        last = Checkpoint.objects.order_by("-size").first()
+        if size == 0 or (last is not None and last.size >= size):
+            return None
+        root = log_root(size)
+        if last is not None:
+            try:
+                verify_consistency(
+                    last.size, size, consistency_proof(last.size, size), bytes(last.root), root
+                )
+            except (VerificationError, LogInconsistent) as exc:
+                raise LogInconsistent(
+                    f"the tree of size {size} does not extend checkpoint {last.size}: {exc}"
+                ) from exc
+        key, private = log_key()
+        body = note.checkpoint_body(key.name, size, root)
+        signed = note.sign_note(body, key.name, private)
+        return Checkpoint.objects.create(
+            size=size, root=root, body=body, signature_line=signed[len(body) + 1 :].rstrip("\n")
+        )
+
+
+def checkpoint_publish_if_due() -> Checkpoint | None:
+    """Publishes unless the latest checkpoint is younger than CHECKPOINT_INTERVAL_SECONDS."""
+    last = Checkpoint.objects.order_by("-size").only("created_at").first()
+    interval = dt.timedelta(seconds=settings.CHECKPOINT_INTERVAL_SECONDS)
+    if last is not None and timezone.now() - last.created_at < interval:
+        return None
+    return checkpoint_publish()
+
+
+def checkpoint_note(checkpoint: Checkpoint) -> str:
+    """The served signed note: body, blank line, the log's line, then witness lines."""
+    lines = [checkpoint.signature_line] + [c.line for c in checkpoint.cosignatures.all()]
+    return checkpoint.body + "\n" + "\n".join(lines) + "\n"
+
+
+def latest_checkpoint_size() -> int:
+    return Checkpoint.objects.aggregate(size=Max("size"))["size"] or 0
