@@ -129,6 +129,10 @@ class Passport(models.Model):
     status = models.CharField(
         max_length=16, choices=PassportStatus.choices, default=PassportStatus.ORIGINAL
     )
+    # Where the product was placed on the market (ISO 3166-1), set by that lifecycle event; the
+    # region the urban-mine statistics attribute it to.
+    market_country = models.CharField(max_length=2, blank=True)
+    placed_on_market_on = models.DateField(null=True, blank=True)
     # Latest reported value per health field: {field: {"value", "at", "seq"}}. Derived from the
     # signed health events, kept here so a read needs no walk of the chain.
     health = models.JSONField(default=dict, blank=True)

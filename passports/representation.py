@@ -77,7 +77,15 @@ def passport_full(passport: Passport) -> dict:
         "documents": passport.documents,
         "status": passport.status,
         "holder": str(passport.holder_id) if passport.holder_id else None,
+        "placed_on_market": {
+            "country": passport.market_country,
+            "date": passport.placed_on_market_on.isoformat(),
+        }
+        if passport.placed_on_market_on
+        else None,
+        "health": passport.health,
         "predecessor": str(passport.predecessor_id) if passport.predecessor_id else None,
+        "successor": _successor_id(passport),
         "head_hash": passport.head_hash,
         "qr": {
             "svg": reverse("passport-qr", kwargs={"pk": passport.id, "fmt": "svg"}),
@@ -85,6 +93,11 @@ def passport_full(passport: Passport) -> dict:
         },
         "created_at": passport.created_at.isoformat().replace("+00:00", "Z"),
     }
+
+
+def _successor_id(passport: Passport) -> str | None:
+    successor = Passport.objects.filter(predecessor=passport).values_list("pk", flat=True).first()
+    return str(successor) if successor else None
 
 
 def passport_for_reader(passport: Passport, *, user: User | None, tier: str, via: str) -> dict:

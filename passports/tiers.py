@@ -30,6 +30,8 @@ FIELD_TIERS: dict[str, str] = {
     "composition": AccessTier.LEGITIMATE_INTEREST,
     "status": AccessTier.LEGITIMATE_INTEREST,
     "holder": AccessTier.LEGITIMATE_INTEREST,
+    "health": AccessTier.LEGITIMATE_INTEREST,
+    "placed_on_market": AccessTier.LEGITIMATE_INTEREST,
 }
 
 # Attributes that are not public, per product type.

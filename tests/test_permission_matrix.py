@@ -3,6 +3,7 @@
 import pytest
 from rest_framework.test import APIClient
 
+from lifecycle.services.log import checkpoint_publish, log_integrate
 from tests.factories import declaration
 
 ROLES = ["anonymous", "owner", "other_manufacturer", "repairer", "collector", "recycler",
@@ -21,6 +22,13 @@ MATRIX = {
     "list organisations": [401, 200, 200, 200, 200, 200, 200],
     "rotate owner's key": [401, 200, 404, 404, 404, 404, 404],
     "jwks": [200, 200, 200, 200, 200, 200, 200],
+    "report health": [401, 201, 404, 201, 403, 403, 403],
+    "read health": [401, 200, 404, 200, 200, 200, 200],
+    "download bundle": [401, 200, 404, 200, 200, 200, 200],
+    "latest checkpoint": [200, 200, 200, 200, 200, 200, 200],
+    "inclusion proof": [200, 200, 200, 200, 200, 200, 200],
+    "read leaves": [401, 403, 403, 403, 403, 403, 200],
+    "cosign": [401, 403, 403, 403, 403, 403, 400],
 }
 
 TIERS = ["public", "owner", "public", "legitimate_interest", "legitimate_interest",
@@ -40,6 +48,8 @@ def world(make_actor):
     ]:
         clients[role] = make_actor(kind, role).client
     created = owner.client.post("/api/v1/passports/", declaration(), format="json").json()
+    log_integrate()
+    checkpoint_publish()
     return {"clients": clients, "passport": created["id"], "owner_org": owner.organisation.id}
 
 
@@ -66,6 +76,25 @@ def call(endpoint: str, client: APIClient, world: dict, index: int):
             f"/api/v1/organisations/{world['owner_org']}/rotate-key/"
         ),
         "jwks": lambda: client.get("/.well-known/jwks.json"),
+        "report health": lambda: client.post(
+            f"/api/v1/passports/{passport}/events/",
+            {
+                "type": "health_reported",
+                "occurred_at": "2026-06-01T00:00:00Z",
+                "payload": {"state_of_health_pct": "90"},
+            },
+            format="json",
+        ),  # fmt: skip
+        "read health": lambda: client.get(f"/api/v1/passports/{passport}/health/"),
+        "download bundle": lambda: client.get(f"/api/v1/passports/{passport}/bundle/"),
+        "latest checkpoint": lambda: client.get("/api/v1/log/checkpoint"),
+        "inclusion proof": lambda: client.get("/api/v1/log/proof/inclusion?index=0&size=1"),
+        "read leaves": lambda: client.get("/api/v1/log/leaves?start=0&end=1"),
+        "cosign": lambda: client.post(
+            "/api/v1/log/checkpoints/1/cosign",
+            {"cosignature": "— not a signature"},
+            format="json",
+        ),  # fmt: skip
     }
     return calls[endpoint]()
 

@@ -206,6 +206,9 @@ def _effects_after(
         changes["holder_id"] = payload["to"]
     if event_type == E.COLLECTED:
         changes["holder_id"] = payload["collector"]
+    if event_type == E.PLACED_ON_MARKET:
+        changes["market_country"] = payload["country"]
+        changes["placed_on_market_on"] = occurred_at.date()
     if event_type == E.HEALTH_REPORTED:
         changes["health"] = _latest_health(passport.health, event, occurred_at, payload)
     updated = Passport.objects.filter(pk=passport.pk, head_hash=passport.head_hash).update(

@@ -238,3 +238,19 @@ def test_repurposing_with_a_taken_identity_is_refused(make_actor, manufacturer, 
 
     assert response.status_code == 409
     assert Passport.objects.get(pk=battery).status == "original"
+
+
+def test_the_passport_shows_status_holder_market_and_latest_health(manufacturer, recycler,
+                                                                   battery):  # fmt: skip
+    post(manufacturer.client, battery, "placed_on_market", {"country": "FR"})
+    post(manufacturer.client, battery, "health_reported", {"state_of_health_pct": "93"})
+
+    owner_view = manufacturer.client.get(f"/api/v1/passports/{battery}/").json()
+    recycler_view = recycler.client.get(f"/api/v1/passports/{battery}/").json()
+
+    assert owner_view["status"] == "original"
+    assert owner_view["holder"] == str(manufacturer.organisation.id)
+    assert owner_view["placed_on_market"] == {"country": "FR", "date": "2026-06-01"}
+    assert owner_view["health"]["state_of_health_pct"]["value"] == "93"
+    assert recycler_view["health"] == owner_view["health"]
+    assert "health" in manufacturer.client.get(f"/api/v1/passports/{battery}/").json()

@@ -4,7 +4,7 @@ import pytest
 
 from passports.models import AccessRecord
 
-RESTRICTED = {"composition", "batch", "status", "holder"}
+RESTRICTED = {"composition", "batch", "status", "holder", "health"}
 
 
 def detail(actor_client, passport_id):
