@@ -18,6 +18,11 @@ def enqueue_on_commit(task, *args) -> None:
     lost message would have done, so a write never fails because the broker is away.
     """
 
+    connection = transaction.get_connection()
+    key = (task.name, args)
+    if any(getattr(entry[1], "task_key", None) == key for entry in connection.run_on_commit):
+        return  # one message per transaction is enough: tasks re-read the database
+
     def send() -> None:
         try:
             task.delay(*args)
@@ -26,6 +31,7 @@ def enqueue_on_commit(task, *args) -> None:
         except Exception:  # noqa: BLE001 - eager runs happen here; the write already committed
             logger.exception("%s failed after commit; the sweeper will retry", task.name)
 
+    send.task_key = key
     transaction.on_commit(send)
 
 

@@ -7,6 +7,7 @@ CELERY_BROKER_URL (Redis) it takes the production shape; DJANGO_SECRET_KEY marks
 """
 
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import environ
@@ -129,6 +130,9 @@ DEV_KEY_ENCRYPTION_KEY_FILE = BASE_DIR / ".dev-key-encryption-key"
 # The transparency log's name (the checkpoint origin line) and how often checkpoints are signed.
 LOG_ORIGIN = env("LOG_ORIGIN", default=RESOLVER_BASE_URL.split("://", 1)[-1] + "/log")
 CHECKPOINT_INTERVAL_SECONDS = env.int("CHECKPOINT_INTERVAL_SECONDS", default=5)
+
+# How far outputs may exceed inputs (weighing and assay uncertainty) before a batch is refused.
+MASS_BALANCE_TOLERANCE = Decimal(env("MASS_BALANCE_TOLERANCE", default="0.005"))
 
 # Largest request body the API parses; larger bodies get 413 before any parsing.
 API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=8 * 1024 * 1024)

@@ -10,10 +10,14 @@ from lifecycle.api import log
 from lifecycle.api.passports import PassportViewSet
 from passports import resolver, views
 from passports.api.organisations import OrganisationViewSet
+from recycling.api import forecasts, statistics
+from recycling.api.records import BatchViewSet, CollectionViewSet
 
 router = DefaultRouter(trailing_slash=True)
 router.register("passports", PassportViewSet, basename="passport")
 router.register("organisations", OrganisationViewSet, basename="organisation")
+router.register("collections", CollectionViewSet, basename="collection")
+router.register("batches", BatchViewSet, basename="batch")
 
 urlpatterns = [
     path(
@@ -30,6 +34,13 @@ urlpatterns = [
     path("api/v1/log/leaves", log.leaves, name="log-leaves"),
     path("api/v1/log/vkey", log.vkey, name="log-vkey"),
     path("api/v1/log/witnesses", log.witnesses, name="log-witnesses"),
+    path("api/v1/statistics/recovery", statistics.recovery, name="statistics-recovery"),
+    path("api/v1/inventory", statistics.inventory, name="inventory"),
+    path(
+        "api/v1/forecasts/stock-model",
+        forecasts.StockModelView.as_view(),
+        name="forecast-stock-model",
+    ),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path(".well-known/jwks.json", views.jwks, name="jwks"),

@@ -1,0 +1,419 @@
+"""/api/v1/collections/ and /api/v1/batches/: what collectors and recyclers record."""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+from urllib.parse import unquote, urlsplit
+
+from django.conf import settings
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, extend_schema_field
+from rest_framework import serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.response import Response
+
+from lifecycle.errors import EventRefused
+from lifecycle.payloads import REGION_PATTERN
+from passports.api.access import organisation_of
+from passports.api.errors import error_response
+from passports.api.schemas import ErrorResponse
+from passports.declaration import StrictSerializer, country, quantity
+from passports.identifiers import IdentifierError, check_serial, normalise_gtin
+from passports.models import OrganisationKind, Passport, ProductType
+from passports.reference import country_codes
+from passports.substances import is_element
+from recycling.categories import category_choices
+from recycling.models import (
+    Batch,
+    BatchOutput,
+    BatchStatus,
+    Collection,
+    CountsAs,
+    ProcessRoute,
+)
+from recycling.services.batches import (
+    batch_close,
+    batch_input_add,
+    batch_open,
+    batch_output_add,
+    mass_balance_problems,
+)
+from recycling.services.collections import collection_record
+
+UUID_PATTERN = r"[0-9a-fA-F-]{36}"
+
+
+class KindIs(BasePermission):
+    kinds: tuple[str, ...] = ()
+
+    def has_permission(self, request, view) -> bool:
+        if request.method in ("GET", "HEAD", "OPTIONS"):
+            return True
+        organisation = organisation_of(request)
+        return organisation is not None and organisation.kind in self.kinds
+
+
+class CollectsWaste(KindIs):
+    message = "Only collectors and recyclers record collections."
+    kinds = (OrganisationKind.COLLECTOR, OrganisationKind.RECYCLER)
+
+
+class TreatsWaste(KindIs):
+    message = "Only recyclers run treatment batches."
+    kinds = (OrganisationKind.RECYCLER,)
+
+
+def region_field(**kwargs) -> serializers.CharField:
+    return serializers.CharField(max_length=6, help_text="ISO 3166-2, e.g. DE-BY", **kwargs)
+
+
+def check_region(value: str) -> str:
+    match = REGION_PATTERN.match(value)
+    if not match or match.group(1) not in country_codes():
+        raise serializers.ValidationError(f"{value!r} is not an ISO 3166-2 code such as 'DE-BY'.")
+    return value
+
+
+def passport_by_reference(value: str) -> Passport | None:
+    """A passport by id, or by a scanned GS1 Digital Link URI (/01/{gtin}/21/{serial})."""
+    if "/01/" in value:
+        path = urlsplit(value).path if "://" in value else value
+        parts = path.split("/")
+        try:
+            at = parts.index("01")
+            gtin = normalise_gtin(parts[at + 1])
+            serial = check_serial(unquote(parts[at + 3])) if parts[at + 2] == "21" else None
+        except (ValueError, IndexError, IdentifierError):
+            return None
+        return Passport.objects.filter(gtin=gtin, serial=serial).first()
+    if "/p/" in value:
+        value = value.rstrip("/").rsplit("/", 1)[-1]
+    try:
+        return Passport.objects.filter(pk=uuid.UUID(value)).first()
+    except ValueError:
+        return None
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class PassportReference(serializers.Field):
+    """A passport id or a scanned Digital Link URI, resolved to the passport."""
+
+    def to_representation(self, value):
+        return str(value.pk)
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str) or not data or len(data) > 500:
+            raise serializers.ValidationError("Give a passport id or Digital Link URI.")
+        passport = passport_by_reference(data)
+        if passport is None:
+            raise serializers.ValidationError("No passport has this id or identifier.")
+        return passport
+
+
+class CollectionItemIn(StrictSerializer):
+    passport = PassportReference(help_text="Passport id or Digital Link URI")
+    mass_kg = quantity(required=False, help_text="Weighed mass")
+
+
+class CollectionIn(StrictSerializer):
+    region = region_field()
+    collected_at = serializers.DateTimeField()
+    items = CollectionItemIn(many=True, allow_empty=False)
+
+    def validate_region(self, value: str) -> str:
+        return check_region(value)
+
+    def validate_items(self, items: list) -> list:
+        if len(items) > settings.BULK_MAX_ITEMS:
+            raise serializers.ValidationError(f"At most {settings.BULK_MAX_ITEMS} items.")
+        seen = set()
+        for item in items:
+            if item["passport"].pk in seen:
+                raise serializers.ValidationError("A passport is listed twice.")
+            seen.add(item["passport"].pk)
+        return items
+
+
+class CollectionRead(serializers.ModelSerializer):
+    items = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Collection
+        fields = ["id", "collector", "region", "collected_at", "items", "created_at"]
+
+    def get_items(self, collection: Collection) -> list[dict]:
+        return [
+            {
+                "passport": str(item.passport_id),
+                "mass_kg": None if item.mass_kg is None else format(item.mass_kg.normalize(), "f"),
+                "event": str(item.event_id),
+            }
+            for item in collection.items.all()
+        ]
+
+
+class CollectionViewSet(
+    viewsets.mixins.CreateModelMixin,
+    viewsets.mixins.ListModelMixin,
+    viewsets.mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Collections: collectors and recyclers record products taken back; all or nothing."""
+
+    serializer_class = CollectionRead
+    permission_classes = [IsAuthenticated, CollectsWaste]
+    lookup_value_regex = UUID_PATTERN
+
+    def get_queryset(self):
+        organisation = organisation_of(self.request)
+        queryset = Collection.objects.prefetch_related("items")
+        if organisation is None:
+            return queryset.none()
+        if organisation.kind == OrganisationKind.REGULATOR:
+            return queryset
+        return queryset.filter(collector=organisation)
+
+    @extend_schema(
+        request=CollectionIn,
+        responses={201: CollectionRead, 400: ErrorResponse, 403: ErrorResponse, 409: ErrorResponse},
+    )
+    def create(self, request):
+        body = CollectionIn(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        try:
+            collection = collection_record(
+                collector=organisation_of(request),
+                region=data["region"],
+                collected_at=data["collected_at"],
+                items=[(item["passport"], item.get("mass_kg")) for item in data["items"]],
+            )
+        except EventRefused as refused:
+            return error_response(refused.status, refused.errors)
+        return Response(CollectionRead(collection).data, status=status.HTTP_201_CREATED)
+
+
+def element_masses() -> serializers.DictField:
+    return serializers.DictField(child=quantity(), required=False, default=dict)
+
+
+def check_elements(masses: dict) -> dict:
+    unknown = sorted(symbol for symbol in masses if not is_element(symbol))
+    if unknown:
+        raise serializers.ValidationError(f"Not element symbols: {', '.join(unknown)}.")
+    return masses
+
+
+class BatchSite(StrictSerializer):
+    country = country()
+    region = region_field(required=False)
+
+    def validate_region(self, value: str) -> str:
+        return check_region(value)
+
+
+class BatchIn(StrictSerializer):
+    process_route = serializers.ChoiceField(choices=ProcessRoute.choices)
+    product_type = serializers.ChoiceField(choices=ProductType.choices)
+    chemistry_category = serializers.CharField(max_length=20)
+    site = BatchSite()
+    started_at = serializers.DateTimeField()
+    declared_loss_kg = quantity(required=False)
+
+    def validate(self, data: dict) -> dict:
+        allowed = category_choices(data["product_type"])
+        if data["chemistry_category"] not in allowed:
+            raise serializers.ValidationError(
+                {"chemistry_category": [f"For {data['product_type']}: {', '.join(allowed)}."]}
+            )
+        site = data.pop("site")
+        if site.get("region") and not site["region"].startswith(site["country"] + "-"):
+            raise serializers.ValidationError({"site.region": ["Not in the site's country."]})
+        return {**data, "site_country": site["country"], "site_region": site.get("region", "")}
+
+
+class InputIn(StrictSerializer):
+    passport = PassportReference(required=False, help_text="Passport id or Digital Link URI")
+    source_output = serializers.UUIDField(required=False)
+    mass_kg = quantity(min_value=Decimal("0.000001"))
+    assay = element_masses()
+
+    def validate_assay(self, value: dict) -> dict:
+        return check_elements(value)
+
+    def validate(self, data: dict) -> dict:
+        if ("passport" in data) == ("source_output" in data):
+            raise serializers.ValidationError("Give a passport or a source_output, not both.")
+        if "source_output" in data:
+            source = BatchOutput.objects.filter(pk=data["source_output"]).first()
+            if source is None:
+                raise serializers.ValidationError({"source_output": ["No such output."]})
+            if data.get("assay"):
+                raise serializers.ValidationError(
+                    {"assay": ["An intermediate carries its own element masses."]}
+                )
+            data["source_output"] = source
+        return data
+
+
+class OutputIn(StrictSerializer):
+    fraction = serializers.CharField(max_length=100)
+    counts_as = serializers.ChoiceField(choices=CountsAs.choices)
+    mass_kg = quantity(min_value=Decimal("0.000001"))
+    origin_mass_kg = quantity(required=False)
+    elements = element_masses()
+    destination = serializers.CharField(max_length=200, required=False, allow_blank=True)
+
+    def validate_elements(self, value: dict) -> dict:
+        return check_elements(value)
+
+
+def decimal_text(value: Decimal) -> str:
+    return format(value.normalize(), "f")
+
+
+class BatchRead(serializers.ModelSerializer):
+    """A batch with its inputs, outputs, element masses and what still blocks closing."""
+
+    inputs = serializers.SerializerMethodField()
+    outputs = serializers.SerializerMethodField()
+    balance = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Batch
+        fields = [
+            "id", "recycler", "process_route", "product_type", "chemistry_category",
+            "site_country", "site_region", "started_at", "declared_loss_kg", "status",
+            "closed_at", "inputs", "outputs", "balance",
+        ]  # fmt: skip
+
+    def get_inputs(self, batch: Batch) -> list[dict]:
+        return [
+            {
+                "id": str(row.id),
+                "passport": str(row.passport_id) if row.passport_id else None,
+                "source_output": str(row.source_output_id) if row.source_output_id else None,
+                "mass_kg": decimal_text(row.mass_kg),
+                "basis": row.basis,
+                "elements": {e.element: decimal_text(e.mass_kg) for e in row.elements.all()},
+            }
+            for row in batch.inputs.prefetch_related("elements")
+        ]
+
+    def get_outputs(self, batch: Batch) -> list[dict]:
+        return [
+            {
+                "id": str(row.id),
+                "fraction": row.fraction,
+                "counts_as": row.counts_as,
+                "mass_kg": decimal_text(row.mass_kg),
+                "origin_mass_kg": decimal_text(row.origin_mass_kg),
+                "destination": row.destination,
+                "elements": {e.element: decimal_text(e.mass_kg) for e in row.elements.all()},
+            }
+            for row in batch.outputs.prefetch_related("elements")
+        ]
+
+    def get_balance(self, batch: Batch) -> dict:
+        problems = [] if batch.status == BatchStatus.CLOSED else mass_balance_problems(batch)
+        return {"can_close": batch.status == BatchStatus.OPEN and not problems,
+                "problems": problems}  # fmt: skip
+
+
+class BatchViewSet(
+    viewsets.mixins.ListModelMixin,
+    viewsets.mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Treatment batches of the calling recycler (regulators read all of them)."""
+
+    serializer_class = BatchRead
+    permission_classes = [IsAuthenticated, TreatsWaste]
+    lookup_value_regex = UUID_PATTERN
+    filterset_fields = ["status", "product_type", "process_route", "chemistry_category"]
+
+    def get_queryset(self):
+        organisation = organisation_of(self.request)
+        if organisation is None:
+            return Batch.objects.none()
+        if organisation.kind == OrganisationKind.REGULATOR and self.request.method == "GET":
+            return Batch.objects.all()
+        return Batch.objects.filter(recycler=organisation)
+
+    def _refused(self, refused: EventRefused) -> Response:
+        return error_response(refused.status, refused.errors)
+
+    @extend_schema(
+        request=BatchIn, responses={201: BatchRead, 400: ErrorResponse, 403: ErrorResponse}
+    )
+    def create(self, request):
+        body = BatchIn(data=request.data)
+        body.is_valid(raise_exception=True)
+        batch = batch_open(recycler=organisation_of(request), **body.validated_data)
+        return Response(BatchRead(batch).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=InputIn,
+        responses={201: BatchRead, 400: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse},
+    )
+    @action(detail=True, methods=["post"])
+    def inputs(self, request, pk=None):
+        """Adds a waste product (by id or scanned Digital Link) or an upstream intermediate."""
+        batch = self.get_object()
+        body = InputIn(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        try:
+            batch_input_add(
+                batch_id=batch.pk,
+                passport=data.get("passport"),
+                source_output=data.get("source_output"),
+                mass_kg=data["mass_kg"],
+                assay=data.get("assay") or None,
+            )
+        except EventRefused as refused:
+            return self._refused(refused)
+        batch.refresh_from_db()
+        return Response(BatchRead(batch).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=OutputIn,
+        responses={201: BatchRead, 400: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse},
+    )
+    @action(detail=True, methods=["post"])
+    def outputs(self, request, pk=None):
+        """Records an output fraction with the element masses recovered in it."""
+        batch = self.get_object()
+        body = OutputIn(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        try:
+            batch_output_add(
+                batch_id=batch.pk,
+                fraction=data["fraction"],
+                counts_as=data["counts_as"],
+                mass_kg=data["mass_kg"],
+                origin_mass_kg=data.get("origin_mass_kg"),
+                elements=data.get("elements") or {},
+                destination=data.get("destination", ""),
+            )
+        except EventRefused as refused:
+            return self._refused(refused)
+        batch.refresh_from_db()
+        return Response(BatchRead(batch).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=None,
+        responses={200: BatchRead, 400: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse},
+    )
+    @action(detail=True, methods=["post"])
+    def close(self, request, pk=None):
+        """Checks the mass balance, signs `recycled` for every input product, closes."""
+        batch = self.get_object()
+        try:
+            batch = batch_close(batch_id=batch.pk, actor=organisation_of(request))
+        except EventRefused as refused:
+            return self._refused(refused)
+        return Response(BatchRead(batch).data)

@@ -1,0 +1,264 @@
+"""End of life: collections, treatment batches with their inputs and outputs, element masses."""
+
+import uuid
+
+from django.db import models
+from django.db.models import Q
+
+from lifecycle.models import Event
+from passports.models import Organisation, Passport, ProductType
+
+
+class Collection(models.Model):
+    """A collector's (or recycler's) record of products taken back as waste, at one place."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    collector = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    region = models.CharField(max_length=6, help_text="ISO 3166-2 subdivision")
+    collected_at = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-collected_at", "id"]
+
+    def __str__(self) -> str:
+        return f"collection {self.id} in {self.region}"
+
+
+class CollectionItem(models.Model):
+    """One product in a collection, with its weighed mass and the signed `collected` event."""
+
+    collection = models.ForeignKey(Collection, on_delete=models.PROTECT, related_name="items")
+    passport = models.OneToOneField(Passport, on_delete=models.PROTECT, related_name="+")
+    mass_kg = models.DecimalField(max_digits=14, decimal_places=6, null=True, blank=True)
+    event = models.OneToOneField(Event, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["collection", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.passport_id} in {self.collection_id}"
+
+
+class ProcessRoute(models.TextChoices):
+    MECHANICAL = "mechanical"
+    PYROMETALLURGICAL = "pyrometallurgical"
+    HYDROMETALLURGICAL = "hydrometallurgical"
+    DIRECT_RECYCLING = "direct_recycling"
+
+
+class BatchStatus(models.TextChoices):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class Batch(models.Model):
+    """A recycler's treatment batch: inputs in, output fractions out, closed once balanced."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    recycler = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="batches")
+    process_route = models.CharField(max_length=20, choices=ProcessRoute.choices)
+    product_type = models.CharField(max_length=12, choices=ProductType.choices)
+    chemistry_category = models.CharField(max_length=20)
+    site_country = models.CharField(max_length=2)
+    site_region = models.CharField(max_length=6, blank=True)
+    started_at = models.DateTimeField()
+    declared_loss_kg = models.DecimalField(max_digits=14, decimal_places=6, default=0)
+    status = models.CharField(max_length=8, choices=BatchStatus.choices, default=BatchStatus.OPEN)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-started_at", "id"]
+        indexes = [models.Index(fields=["recycler", "status"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="open", closed_at__isnull=True)
+                | Q(status="closed", closed_at__isnull=False),
+                name="batch_closed_at_iff_closed",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"batch {self.id} ({self.process_route}, {self.status})"
+
+
+class Basis(models.TextChoices):
+    ASSAY = "assay"
+    COMPOSITION = "composition"
+
+
+class BatchInput(models.Model):
+    """What entered a batch: a waste product by passport, or another batch's intermediate."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    batch = models.ForeignKey(Batch, on_delete=models.PROTECT, related_name="inputs")
+    passport = models.OneToOneField(
+        Passport, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    source_output = models.OneToOneField(
+        "BatchOutput",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="consumed_by",
+    )
+    mass_kg = models.DecimalField(max_digits=14, decimal_places=6)
+    basis = models.CharField(max_length=12, choices=Basis.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["batch", "created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(passport__isnull=False, source_output__isnull=True)
+                | Q(passport__isnull=True, source_output__isnull=False),
+                name="input_is_a_passport_or_an_intermediate",
+            ),
+            models.CheckConstraint(condition=Q(mass_kg__gt=0), name="input_mass_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"input {self.mass_kg} kg to {self.batch_id}"
+
+
+class InputElement(models.Model):
+    """Mass of one element in one batch input (from an assay or the passport composition)."""
+
+    input = models.ForeignKey(BatchInput, on_delete=models.PROTECT, related_name="elements")
+    element = models.CharField(max_length=3)
+    mass_kg = models.DecimalField(max_digits=14, decimal_places=6)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["input", "element"], name="input_element_once"),
+            models.CheckConstraint(condition=Q(mass_kg__gte=0), name="input_element_nonneg"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.element} {self.mass_kg} kg"
+
+
+class CountsAs(models.TextChoices):
+    RECYCLING = "recycling"
+    ENERGY_RECOVERY = "energy_recovery"
+    BACKFILLING = "backfilling"
+    DISPOSAL = "disposal"
+    INTERMEDIATE = "intermediate"
+
+
+class BatchOutput(models.Model):
+    """An output fraction of a batch and what it counts as (recycling, disposal, ...)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    batch = models.ForeignKey(Batch, on_delete=models.PROTECT, related_name="outputs")
+    fraction = models.CharField(max_length=100)
+    counts_as = models.CharField(max_length=16, choices=CountsAs.choices)
+    mass_kg = models.DecimalField(max_digits=14, decimal_places=6)
+    # Reagents added in processing (acids, carbonates, water) are not recovered material: only
+    # the mass that originates from the input counts towards recycling efficiency.
+    origin_mass_kg = models.DecimalField(max_digits=14, decimal_places=6)
+    destination = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["batch", "created_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(mass_kg__gt=0), name="output_mass_positive"),
+            models.CheckConstraint(
+                condition=Q(origin_mass_kg__gte=0, origin_mass_kg__lte=models.F("mass_kg")),
+                name="output_origin_mass_within_mass",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.fraction} ({self.counts_as}) {self.mass_kg} kg"
+
+
+class OutputElement(models.Model):
+    """Mass of one element recovered in one output fraction."""
+
+    output = models.ForeignKey(BatchOutput, on_delete=models.PROTECT, related_name="elements")
+    element = models.CharField(max_length=3)
+    mass_kg = models.DecimalField(max_digits=14, decimal_places=6)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["output", "element"], name="output_element_once"),
+            models.CheckConstraint(condition=Q(mass_kg__gte=0), name="output_element_nonneg"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.element} {self.mass_kg} kg"
+
+
+class DirtyBucket(models.Model):
+    """An aggregate that must be recomputed, written in the same transaction as its records.
+
+    The database is the truth and a task message only a hint: the sweeper drains this table,
+    so a lost message or a broker outage delays statistics but never loses them.
+    """
+
+    kind = models.CharField(max_length=20)
+    key = models.CharField(max_length=200)
+    marked_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["kind", "key"], name="dirty_bucket_once")]
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.key}"
+
+
+class Statistic(models.Model):
+    """One computed recovery statistic, replaced whole whenever its bucket is recomputed.
+
+    Numerator and denominator are kept beside the rate, with a digest of the records used, so
+    a regulator can recompute it; targets are attached when read, per regime.
+    """
+
+    bucket = models.CharField(max_length=220, db_index=True)
+    metric = models.CharField(max_length=32)
+    product_type = models.CharField(max_length=12)
+    year = models.PositiveSmallIntegerField()
+    recycler = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    category = models.CharField(max_length=20, blank=True)
+    element = models.CharField(max_length=3, blank=True)
+    region = models.CharField(max_length=6, blank=True)
+    numerator_kg = models.DecimalField(max_digits=20, decimal_places=6)
+    denominator_kg = models.DecimalField(max_digits=20, decimal_places=6)
+    basis = models.CharField(max_length=16, blank=True, help_text="assay, composition or mixed")
+    detail = models.JSONField(default=dict, blank=True)
+    digest = models.CharField(max_length=64)
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["metric", "year", "product_type", "category", "element", "region"]
+        indexes = [models.Index(fields=["metric", "year"])]
+
+    def __str__(self) -> str:
+        return f"{self.metric} {self.product_type} {self.year}"
+
+
+class InventoryCell(models.Model):
+    """Element mass at one stage of the urban mine, for one region, product, category and year."""
+
+    bucket = models.CharField(max_length=220, db_index=True)
+    region = models.CharField(max_length=6)
+    product_type = models.CharField(max_length=12)
+    category = models.CharField(max_length=20)
+    year = models.PositiveSmallIntegerField()
+    stage = models.CharField(max_length=16)
+    element = models.CharField(max_length=3)
+    mass_kg = models.DecimalField(max_digits=20, decimal_places=6)
+    product_mass_kg = models.DecimalField(max_digits=20, decimal_places=6)
+    unfc = models.CharField(max_length=20, help_text="UNFC-style E, F, G codes of the stage")
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["region", "product_type", "year", "stage", "element"]
+
+    def __str__(self) -> str:
+        return f"{self.stage} {self.element} {self.mass_kg} kg"

@@ -1,0 +1,236 @@
+"""Treatment batches: open, add inputs and outputs, close with a mass balance.
+
+Closing writes a signed `recycled` event for every passport that went in; a closed batch and its
+records are append-only (on PostgreSQL a trigger enforces it).
+"""
+
+import datetime as dt
+from collections import defaultdict
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from lifecycle.errors import EventRefused
+from lifecycle.models import EventType
+from lifecycle.services.events import event_record
+from passports.models import Organisation, Passport, PassportStatus
+from passports.substances import is_element
+from recycling.categories import category_of
+from recycling.models import (
+    Basis,
+    Batch,
+    BatchInput,
+    BatchOutput,
+    BatchStatus,
+    CountsAs,
+    InputElement,
+    OutputElement,
+)
+from recycling.services.dirty import batch_buckets, buckets_mark
+
+SIX_PLACES = Decimal("0.000001")
+
+
+def _kg(value: Decimal) -> str:
+    return format(value.normalize(), "f")
+
+
+def refuse(status: int, field: str, message: str) -> EventRefused:
+    return EventRefused.one(status, field, message)
+
+
+def _locked_open_batch(batch_id) -> Batch:
+    batch = Batch.objects.select_for_update().get(pk=batch_id)
+    if batch.status != BatchStatus.OPEN:
+        raise refuse(409, "batch", "The batch is closed; its records can no longer change.")
+    return batch
+
+
+def batch_input_add(
+    *,
+    batch_id,
+    passport: Passport | None = None,
+    source_output: BatchOutput | None = None,
+    mass_kg: Decimal,
+    assay: dict[str, Decimal] | None = None,
+) -> BatchInput:
+    """Adds a waste product or an upstream intermediate, with its element masses."""
+    with transaction.atomic():
+        batch = _locked_open_batch(batch_id)
+        if passport is not None:
+            elements, basis = _passport_input_elements(batch, passport, mass_kg, assay)
+        else:
+            elements, basis = _intermediate_input_elements(batch, source_output, mass_kg)
+        try:
+            with transaction.atomic():
+                row = BatchInput.objects.create(
+                    batch=batch,
+                    passport=passport,
+                    source_output=source_output,
+                    mass_kg=mass_kg,
+                    basis=basis,
+                )
+        except IntegrityError as exc:
+            field = "passport" if passport is not None else "source_output"
+            raise refuse(409, field, "This is already an input of a batch.") from exc
+        InputElement.objects.bulk_create(
+            InputElement(input=row, element=element, mass_kg=mass)
+            for element, mass in sorted(elements.items())
+        )
+        buckets_mark(batch_buckets(batch))
+    return row
+
+
+def _passport_input_elements(batch: Batch, passport: Passport, mass_kg, assay):
+    if passport.status != PassportStatus.WASTE:
+        raise refuse(
+            409, "passport", f"Only waste can be treated; this product is {passport.status}."
+        )
+    if passport.product_type != batch.product_type:
+        raise refuse(400, "passport", f"This batch treats {batch.product_type}, not this product.")
+    category = category_of(passport.product_type, passport.attributes)
+    if category != batch.chemistry_category:
+        raise refuse(
+            400,
+            "passport",
+            f"The product is {category}; this batch treats {batch.chemistry_category}.",
+        )
+    # The declared composition scaled to the weighed mass stands in where no assay was made;
+    # an assay wins for every element it measured.
+    scale = mass_kg / passport.mass_kg
+    elements = {
+        entry.substance: (entry.mass_kg * scale).quantize(SIX_PLACES)
+        for entry in passport.composition.all()
+        if is_element(entry.substance)
+    }
+    elements.update(assay or {})
+    return elements, Basis.ASSAY if assay else Basis.COMPOSITION
+
+
+def _intermediate_input_elements(batch: Batch, source: BatchOutput, mass_kg):
+    if source.counts_as != CountsAs.INTERMEDIATE:
+        raise refuse(400, "source_output", "Only intermediate fractions feed another batch.")
+    if source.batch.status != BatchStatus.CLOSED:
+        raise refuse(409, "source_output", "The upstream batch must be closed first.")
+    if source.batch.product_type != batch.product_type:
+        raise refuse(400, "source_output", "The intermediate comes from another product type.")
+    if mass_kg != source.mass_kg:
+        raise refuse(
+            400,
+            "mass_kg",
+            f"An intermediate enters whole: {source.mass_kg} kg, not {mass_kg} kg.",
+        )
+    upstream_basis = {i.basis for i in source.batch.inputs.all()}
+    basis = Basis.ASSAY if upstream_basis == {Basis.ASSAY} else Basis.COMPOSITION
+    return {e.element: e.mass_kg for e in source.elements.all()}, basis
+
+
+def batch_output_add(
+    *,
+    batch_id,
+    fraction: str,
+    counts_as: str,
+    mass_kg: Decimal,
+    origin_mass_kg: Decimal | None,
+    elements: dict[str, Decimal],
+    destination: str = "",
+) -> BatchOutput:
+    """Records an output fraction and the element masses recovered in it."""
+    with transaction.atomic():
+        batch = _locked_open_batch(batch_id)
+        origin = mass_kg if origin_mass_kg is None else origin_mass_kg
+        if origin > mass_kg:
+            raise refuse(400, "origin_mass_kg", "The mass from the input exceeds the fraction.")
+        output = BatchOutput.objects.create(
+            batch=batch,
+            fraction=fraction,
+            counts_as=counts_as,
+            mass_kg=mass_kg,
+            origin_mass_kg=origin,
+            destination=destination,
+        )
+        OutputElement.objects.bulk_create(
+            OutputElement(output=output, element=element, mass_kg=mass)
+            for element, mass in sorted(elements.items())
+        )
+        buckets_mark(batch_buckets(batch))
+    return output
+
+
+def mass_balance_problems(batch: Batch) -> list[dict[str, str]]:
+    """What prevents closing: missing records, or more out than in (beyond the tolerance)."""
+    inputs = list(batch.inputs.prefetch_related("elements"))
+    outputs = list(batch.outputs.prefetch_related("elements"))
+    problems = []
+    if not inputs:
+        problems.append({"field": "inputs", "message": "A batch needs at least one input."})
+    if not outputs:
+        problems.append({"field": "outputs", "message": "A batch needs at least one output."})
+    tolerance = settings.MASS_BALANCE_TOLERANCE
+    mass_in = sum((i.mass_kg for i in inputs), Decimal(0))
+    mass_out = sum((o.origin_mass_kg for o in outputs), Decimal(0)) + batch.declared_loss_kg
+    if inputs and mass_out > mass_in * (1 + tolerance):
+        problems.append(
+            {
+                "field": "outputs",
+                "message": f"Outputs from the input ({_kg(mass_out)} kg, with declared losses) "
+                f"exceed the inputs ({_kg(mass_in)} kg) by more than {tolerance:%}.",
+            }
+        )
+    element_in: dict[str, Decimal] = defaultdict(Decimal)
+    element_out: dict[str, Decimal] = defaultdict(Decimal)
+    for row in inputs:
+        for element in row.elements.all():
+            element_in[element.element] += element.mass_kg
+    for row in outputs:
+        for element in row.elements.all():
+            element_out[element.element] += element.mass_kg
+    for element in sorted(element_out):
+        if element_out[element] > element_in[element] * (1 + tolerance) + SIX_PLACES:
+            problems.append(
+                {
+                    "field": f"outputs.elements.{element}",
+                    "message": f"{element}: {_kg(element_out[element])} kg out but only "
+                    f"{_kg(element_in[element])} kg in.",
+                }
+            )
+    return problems
+
+
+def batch_close(*, batch_id, actor: Organisation, closed_at: dt.datetime | None = None) -> Batch:
+    """Checks the balance, signs `recycled` for every input product and closes the batch."""
+    closed_at = closed_at or timezone.now()
+    with transaction.atomic():
+        batch = _locked_open_batch(batch_id)
+        problems = mass_balance_problems(batch)
+        if problems:
+            raise EventRefused(400, problems)
+        passport_inputs = batch.inputs.filter(passport__isnull=False).order_by("created_at")
+        for index, row in enumerate(passport_inputs):
+            try:
+                event_record(
+                    passport_id=row.passport_id,
+                    actor=actor,
+                    event_type=EventType.RECYCLED,
+                    occurred_at=closed_at,
+                    payload={"batch": batch.pk, "process_route": batch.process_route},
+                )
+            except EventRefused as refused:
+                message = refused.errors[0]["message"]
+                raise refuse(refused.status, f"inputs[{index}]", message) from refused
+        closed = Batch.objects.filter(pk=batch.pk, status=BatchStatus.OPEN).update(
+            status=BatchStatus.CLOSED, closed_at=closed_at
+        )
+        if closed != 1:
+            raise refuse(409, "batch", "The batch was closed by someone else.")
+        buckets_mark(batch_buckets(batch))
+        batch.refresh_from_db()
+    return batch
+
+
+def batch_open(*, recycler: Organisation, **fields) -> Batch:
+    """Opens a treatment batch at one of the recycler's sites."""
+    with transaction.atomic():
+        return Batch.objects.create(recycler=recycler, **fields)

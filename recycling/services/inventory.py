@@ -1,0 +1,118 @@
+"""The secondary-resource inventory: element mass by stage, with a UNFC-style class and grade.
+
+Stages follow a product from use to recovery. The classes are an approximation of the United
+Nations Framework Classification for Resources applied to anthropogenic resources: E for
+environmental-socio-economic viability, F for technical feasibility, G for the confidence in
+the estimate. Passport-declared masses are known (G1); forecasts are less certain (G3).
+"""
+
+from collections import defaultdict
+from decimal import Decimal
+
+from django.utils import timezone
+
+from passports.models import Passport, PassportStatus
+from passports.substances import is_element
+from recycling.categories import category_of
+from recycling.models import Batch, BatchStatus, CollectionItem, CountsAs, InventoryCell
+
+UNFC = {
+    "in_use": "E3 F3 G1",
+    "expected_eol": "E2 F2 G3",
+    "collected": "E2 F2 G1",
+    "in_treatment": "E1 F2 G1",
+    "recovered": "E1 F1 G1",
+    "lost": "E3 F4 G1",
+}
+IN_USE = {
+    PassportStatus.ORIGINAL, PassportStatus.REUSED,
+    PassportStatus.REPURPOSED, PassportStatus.REMANUFACTURED,
+}  # fmt: skip
+ZERO = Decimal(0)
+
+
+class Cells:
+    """Accumulates element and product masses per (category, year, stage, element)."""
+
+    def __init__(self) -> None:
+        self.mass: dict[tuple, Decimal] = defaultdict(Decimal)
+        self.product: dict[tuple, Decimal] = defaultdict(Decimal)
+
+    def add(self, category, year, stage, elements: dict[str, Decimal], product_mass) -> None:
+        for element, mass in elements.items():
+            self.mass[(category, year, stage, element)] += mass
+            self.product[(category, year, stage, element)] += product_mass
+
+
+def _passport_elements(passport: Passport) -> dict[str, Decimal]:
+    return {e.substance: e.mass_kg for e in passport.composition.all() if is_element(e.substance)}
+
+
+def inventory_cells(product_type: str, region: str) -> list[InventoryCell]:
+    """Recomputes every cell of one product type in one country."""
+    cells = Cells()
+    treated = set(
+        Batch.objects.filter(product_type=product_type)
+        .values_list("inputs__passport_id", flat=True)
+        .exclude(inputs__passport_id=None)
+    )
+    collected_year = dict(
+        CollectionItem.objects.filter(passport__product_type=product_type).values_list(
+            "passport_id", "collection__collected_at__year"
+        )
+    )
+    passports = (
+        Passport.objects.filter(product_type=product_type)
+        .filter(status__in=IN_USE | {PassportStatus.WASTE})
+        .prefetch_related("composition")
+    )
+    for passport in passports:
+        if (passport.market_country or passport.manufacturing_country) != region:
+            continue
+        category = category_of(product_type, passport.attributes)
+        elements = _passport_elements(passport)
+        if passport.status in IN_USE:
+            placed = passport.placed_on_market_on or passport.manufactured_at
+            cells.add(category, placed.year, "in_use", elements, passport.mass_kg)
+        elif passport.pk not in treated:
+            year = collected_year.get(passport.pk, timezone.now().year)
+            cells.add(category, year, "collected", elements, passport.mass_kg)
+    batches = Batch.objects.filter(product_type=product_type, site_country=region)
+    for batch in batches.prefetch_related("inputs__elements", "outputs__elements"):
+        inputs = {}
+        for row in batch.inputs.all():
+            for e in row.elements.all():
+                inputs[e.element] = inputs.get(e.element, ZERO) + e.mass_kg
+        input_mass = sum((row.mass_kg for row in batch.inputs.all()), ZERO)
+        if batch.status == BatchStatus.OPEN:
+            cells.add(batch.chemistry_category, batch.started_at.year, "in_treatment", inputs,
+                      input_mass)  # fmt: skip
+            continue
+        year = batch.closed_at.year
+        out_total: dict[str, Decimal] = defaultdict(Decimal)
+        for row in batch.outputs.all():
+            elements = {e.element: e.mass_kg for e in row.elements.all()}
+            for element, mass in elements.items():
+                out_total[element] += mass
+            if row.counts_as == CountsAs.RECYCLING:
+                cells.add(batch.chemistry_category, year, "recovered", elements, row.mass_kg)
+        lost = {e: max(inputs[e] - out_total.get(e, ZERO), ZERO) for e in inputs}
+        cells.add(batch.chemistry_category, year, "lost", lost, input_mass)
+    now = timezone.now()
+    return [
+        InventoryCell(
+            bucket=f"inventory|{product_type}|{region}",
+            region=region,
+            product_type=product_type,
+            category=category,
+            year=year,
+            stage=stage,
+            element=element,
+            mass_kg=mass,
+            product_mass_kg=cells.product[(category, year, stage, element)],
+            unfc=UNFC[stage],
+            computed_at=now,
+        )
+        for (category, year, stage, element), mass in sorted(cells.mass.items())
+        if mass
+    ]
