@@ -154,6 +154,8 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "passports.api.errors.exception_handler",
     "COERCE_DECIMAL_TO_STRING": True,
+    # `format` is an ordinary query parameter here (audit reports, checkpoints), not a renderer.
+    "URL_FORMAT_OVERRIDE": None,
 }
 REST_KNOX = {
     "TOKEN_TTL": timedelta(hours=10),
@@ -191,6 +193,10 @@ CELERY_BEAT_SCHEDULE: dict = {
     "publish-checkpoint": {
         "task": "lifecycle.tasks.publish_checkpoint",
         "schedule": float(CHECKPOINT_INTERVAL_SECONDS),
+    },
+    "refresh-aggregates": {
+        "task": "recycling.tasks.refresh_aggregates",
+        "schedule": env.float("AGGREGATE_SWEEP_SECONDS", default=15.0),
     },
 }
 

@@ -10,7 +10,7 @@ from lifecycle.api import log
 from lifecycle.api.passports import PassportViewSet
 from passports import resolver, views
 from passports.api.organisations import OrganisationViewSet
-from recycling.api import forecasts, statistics
+from recycling.api import audit, forecasts, statistics
 from recycling.api.records import BatchViewSet, CollectionViewSet
 
 router = DefaultRouter(trailing_slash=True)
@@ -36,6 +36,8 @@ urlpatterns = [
     path("api/v1/log/witnesses", log.witnesses, name="log-witnesses"),
     path("api/v1/statistics/recovery", statistics.recovery, name="statistics-recovery"),
     path("api/v1/inventory", statistics.inventory, name="inventory"),
+    path("api/v1/audit/report", audit.report, name="audit-report"),
+    path("api/v1/forecasts/urban-mine", forecasts.urban_mine, name="forecast-urban-mine"),
     path(
         "api/v1/forecasts/stock-model",
         forecasts.StockModelView.as_view(),

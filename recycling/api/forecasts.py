@@ -5,6 +5,7 @@ from typing import Any
 import numpy as np
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
+from rest_framework.decorators import api_view, permission_classes
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -12,6 +13,9 @@ from rest_framework.views import APIView
 
 from passports.api.schemas import ErrorResponse
 from passports.declaration import StrictSerializer
+from passports.models import ProductType
+from passports.substances import is_element
+from recycling.services.forecast import urban_mine_forecast
 from recycling.stock_model import (
     LIFETIME_TYPES,
     Lifetime,
@@ -150,3 +154,62 @@ class StockModelView(APIView):
                 {field: ["The values are too large to model; use a smaller unit."]}
             )
         return Response(answer)
+
+
+class UrbanMineQuery(serializers.Serializer):
+    element = serializers.CharField(max_length=3)
+    product_type = serializers.ChoiceField(choices=ProductType.choices)
+    until = serializers.IntegerField(min_value=1950, max_value=2200)
+    region = serializers.CharField(required=False, max_length=6)
+    lifetime_type = serializers.ChoiceField(choices=list(LIFETIME_TYPES), required=False)
+    lifetime_mean = serializers.FloatField(required=False)
+    lifetime_sd = serializers.FloatField(required=False)
+    lifetime_shape = serializers.FloatField(required=False)
+    lifetime_scale = serializers.FloatField(required=False)
+
+    def validate_element(self, value: str) -> str:
+        if not is_element(value):
+            raise serializers.ValidationError(f"{value!r} is not an element symbol.")
+        return value
+
+    def validate(self, data: dict) -> dict:
+        given = {
+            name.removeprefix("lifetime_"): data.pop(name)
+            for name in list(data)
+            if name.startswith("lifetime_")
+        }
+        if given:
+            try:
+                data["lifetime"] = lifetime_from_dict(given)
+            except LifetimeError as exc:
+                field = f"lifetime_{exc.field}" if exc.field else "lifetime_type"
+                raise serializers.ValidationError({field: [exc.message]}) from exc
+            data["lifetime_spec"] = given
+        return data
+
+
+class UrbanMineRead(serializers.Serializer):
+    element = serializers.CharField()
+    product_type = serializers.CharField()
+    region = serializers.CharField(allow_null=True)
+    lifetime = serializers.DictField()
+    years = serializers.ListField(child=serializers.IntegerField())
+    inflow_kg = float_list("Element mass placed on the market per year.")
+    stock_kg = float_list("Element mass in use at the end of each year.")
+    expected_eol_kg = float_list("Element mass expected to reach end of life per year.")
+    collected_kg = float_list("Element mass in products collected per year (actual).")
+    recovered_kg = float_list("Element mass recovered in recycling outputs per year (actual).")
+
+
+@extend_schema(parameters=[UrbanMineQuery], responses={200: UrbanMineRead, 400: ErrorResponse})
+@api_view(["GET"])
+@permission_classes([IsAuthenticated])
+def urban_mine(request: Request) -> Response:
+    """Expected end-of-life element mass per year, beside collected and recovered actuals.
+
+    The lifetime defaults to the product type's reference lifetime; override it with
+    lifetime_type and lifetime_mean / lifetime_sd / lifetime_shape / lifetime_scale.
+    """
+    query = UrbanMineQuery(data=request.query_params)
+    query.is_valid(raise_exception=True)
+    return Response(urban_mine_forecast(**query.validated_data))

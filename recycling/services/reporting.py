@@ -1,0 +1,115 @@
+"""Statistics as regulators read them: filtered to the reader, targets attached per regime."""
+
+from decimal import ROUND_HALF_EVEN, Decimal
+
+from passports.models import CompositionEntry, Organisation, OrganisationKind
+from recycling.models import Statistic
+from recycling.services.content import content_rows
+from recycling.targets import applicable_target
+
+
+def decimal_text(value: Decimal) -> str:
+    return format(value.quantize(Decimal("0.000001")).normalize(), "f")
+
+
+def _rate(numerator: Decimal, denominator: Decimal) -> Decimal | None:
+    if not denominator:
+        return None
+    return (Decimal(100) * numerator / denominator).quantize(Decimal("0.01"), ROUND_HALF_EVEN)
+
+
+def render(row: dict, regime: str) -> dict:
+    rate = _rate(row["numerator_kg"], row["denominator_kg"])
+    target = applicable_target(
+        regime=regime,
+        metric=row["metric"],
+        product_type=row["product_type"],
+        year=row["year"],
+        category=row.get("category", ""),
+        element=row.get("element", ""),
+    )
+    scope = {"product_type": row["product_type"]}
+    for name in ("recycler", "category", "element", "region"):
+        if row.get(name):
+            scope[name] = str(row[name])
+    scope.update(row.get("scope_extra", {}))
+    return {
+        "metric": row["metric"],
+        "scope": scope,
+        "period": {"year": row["year"]},
+        "numerator_kg": decimal_text(row["numerator_kg"]),
+        "denominator_kg": decimal_text(row["denominator_kg"]),
+        "unit": "kg",
+        "rate_pct": None if rate is None else format(rate, "f"),
+        "basis": row.get("basis", ""),
+        "target": target,
+        "target_met": None if target is None or rate is None else rate >= target["percent"],
+        "digest": row["digest"],
+        "computed_at": row.get("computed_at"),
+        "detail": row.get("detail", {}),
+    }
+
+
+def _stored_rows(query: dict, organisation) -> list[dict]:
+    statistics = Statistic.objects.all()
+    if organisation.kind == OrganisationKind.RECYCLER:
+        statistics = statistics.filter(recycler__in=[organisation.pk, None])
+    elif organisation.kind != OrganisationKind.REGULATOR:
+        statistics = statistics.filter(recycler__isnull=True)
+    filters = {
+        "year": query.get("year"),
+        "recycler_id": query.get("recycler"),
+        "product_type": query.get("product_type"),
+        "category": query.get("category"),
+        "element": query.get("element"),
+        "metric": query.get("metric"),
+    }
+    statistics = statistics.filter(**{k: v for k, v in filters.items() if v is not None})
+    if query.get("region"):
+        statistics = statistics.filter(region__startswith=query["region"][:2])
+    return [
+        {
+            "metric": s.metric,
+            "product_type": s.product_type,
+            "year": s.year,
+            "recycler": s.recycler_id,
+            "category": s.category,
+            "element": s.element,
+            "region": s.region,
+            "numerator_kg": s.numerator_kg,
+            "denominator_kg": s.denominator_kg,
+            "basis": s.basis,
+            "digest": s.digest,
+            "computed_at": s.computed_at,
+            "detail": s.detail,
+        }
+        for s in statistics
+    ]
+
+
+def _content_rows(query: dict, organisation) -> list[dict]:
+    if query.get("metric") not in (None, "recycled_content", "rc", "osr"):
+        return []
+    if query.get("recycler") or query.get("region") or query.get("category"):
+        return []
+    entries = CompositionEntry.objects.all()
+    if organisation.kind == OrganisationKind.MANUFACTURER:
+        entries = entries.filter(passport__manufacturer=organisation)
+    elif organisation.kind != OrganisationKind.REGULATOR:
+        return []
+    if query.get("product_type"):
+        entries = entries.filter(passport__product_type=query["product_type"])
+    if query.get("year"):
+        entries = entries.filter(passport__manufactured_at__year=query["year"])
+    if query.get("element"):
+        entries = entries.filter(substance=query["element"])
+    rows = content_rows(entries)
+    if query.get("metric"):
+        rows = [r for r in rows if r["metric"] == query["metric"]]
+    return rows
+
+
+def statistics_rows(query: dict, organisation: Organisation) -> list[dict]:
+    """Every statistic the organisation may read that matches the query, rendered."""
+    rows = _stored_rows(query, organisation) + _content_rows(query, organisation)
+    return [render(row, query.get("regime") or "EU") for row in rows]

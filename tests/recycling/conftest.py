@@ -1,0 +1,140 @@
+"""A two-step treatment chain (shredder, then refiner) built through the API, for reuse."""
+
+import pytest
+
+from recycling.services.aggregation import buckets_refresh
+from tests.factories import declaration
+
+WHEN = "2026-09-01T08:00:00Z"
+
+
+@pytest.fixture
+def collector(make_actor):
+    return make_actor("collector", "Collect GmbH", country="DE")
+
+
+@pytest.fixture
+def refiner(make_actor):
+    return make_actor("recycler", "Refine AG", country="DE")
+
+
+@pytest.fixture
+def two_waste_batteries(manufacturer, collector):
+    ids = []
+    for serial in ("EOL-1", "EOL-2"):
+        created = manufacturer.client.post(
+            "/api/v1/passports/", declaration(serial=serial), format="json"
+        ).json()
+        ids.append(created["id"])
+    response = collector.client.post(
+        "/api/v1/collections/",
+        {"region": "DE-BY", "collected_at": WHEN,
+         "items": [{"passport": ids[0], "mass_kg": "450"},
+                   {"passport": "http://127.0.0.1:8000/01/09506000134352/21/EOL-2"}]},
+        format="json",
+    )  # fmt: skip
+    assert response.status_code == 201, response.json()
+    return ids
+
+
+def open_batch(actor, route: str) -> str:
+    response = actor.client.post(
+        "/api/v1/batches/",
+        {"process_route": route, "product_type": "battery", "chemistry_category": "lithium",
+         "site": {"country": "DE", "region": "DE-BY"}, "started_at": WHEN,
+         "declared_loss_kg": "10"},
+        format="json",
+    )  # fmt: skip
+    assert response.status_code == 201, response.json()
+    return response.json()["id"]
+
+
+def post(actor, batch: str, what: str, body: dict, expect: int = 201):
+    response = actor.client.post(f"/api/v1/batches/{batch}/{what}/", body, format="json")
+    assert response.status_code == expect, response.json()
+    return response.json()
+
+
+def errors(body: dict) -> dict[str, str]:
+    return {e["field"]: e["message"] for e in body["errors"]}
+
+
+@pytest.fixture
+def chain(recycler, refiner, two_waste_batteries):
+    """Shredder -> black mass -> refiner, both closed."""
+    shredder = open_batch(recycler, "mechanical")
+    post(
+        recycler,
+        shredder,
+        "inputs",
+        {"passport": two_waste_batteries[0], "mass_kg": "450", "assay": {"Co": "5.8"}},
+    )
+    post(recycler, shredder, "inputs", {"passport": two_waste_batteries[1], "mass_kg": "450"})
+    black_mass = post(
+        recycler,
+        shredder,
+        "outputs",
+        {
+            "fraction": "black mass",
+            "counts_as": "intermediate",
+            "mass_kg": "300",
+            "elements": {"Co": "11.2", "Ni": "88", "Li": "13"},
+        },
+    )["outputs"][0]["id"]
+    post(
+        recycler,
+        shredder,
+        "outputs",
+        {"fraction": "Al/Cu scrap", "counts_as": "recycling", "mass_kg": "60"},
+    )
+    post(
+        recycler,
+        shredder,
+        "outputs",
+        {"fraction": "plastics", "counts_as": "energy_recovery", "mass_kg": "40"},
+    )
+    post(recycler, shredder, "close", {}, expect=200)
+    refinery = open_batch(refiner, "hydrometallurgical")
+    post(refiner, refinery, "inputs", {"source_output": black_mass, "mass_kg": "300"})
+    post(
+        refiner,
+        refinery,
+        "outputs",
+        {
+            "fraction": "cobalt sulphate",
+            "counts_as": "recycling",
+            "mass_kg": "51.6",
+            "origin_mass_kg": "10.8",
+            "elements": {"Co": "10.8"},
+        },
+    )
+    post(
+        refiner,
+        refinery,
+        "outputs",
+        {
+            "fraction": "nickel sulphate",
+            "counts_as": "recycling",
+            "mass_kg": "385",
+            "origin_mass_kg": "86",
+            "elements": {"Ni": "86"},
+        },
+    )
+    post(
+        refiner,
+        refinery,
+        "outputs",
+        {
+            "fraction": "lithium carbonate",
+            "counts_as": "recycling",
+            "mass_kg": "66",
+            "origin_mass_kg": "12.4",
+            "elements": {"Li": "12.4"},
+        },
+    )
+    post(refiner, refinery, "outputs",
+         {"fraction": "leach residue", "counts_as": "disposal", "mass_kg": "150",
+          "origin_mass_kg": "150"})  # fmt: skip
+    post(refiner, refinery, "close", {}, expect=200)
+    buckets_refresh()  # test transactions never commit, so the on-commit refresh runs here
+    return shredder, refinery

@@ -1,0 +1,105 @@
+"""Signed audit reports and the urban-mine forecast, over a small recorded chain."""
+
+import base64
+import csv
+import io
+import json
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from django.core.management import call_command
+
+from lifecycle.canonical import canonical_bytes
+from lifecycle.services.log import checkpoint_publish, log_integrate
+from lifecycle.verify import parse_vkey
+
+
+def verify_detached(signature_b64: str, vkey: str, data: bytes) -> None:
+    key = Ed25519PublicKey.from_public_bytes(parse_vkey(vkey).public_key)
+    key.verify(base64.b64decode(signature_b64), data)
+
+
+@pytest.fixture
+def checkpointed_chain(chain):
+    log_integrate()
+    checkpoint_publish()
+    return chain
+
+
+def test_json_report_is_signed_over_its_canonical_bytes(checkpointed_chain, regulator):
+    response = regulator.client.get("/api/v1/audit/report?year=2026&regime=EU")
+
+    body = response.json()
+    assert response.status_code == 200
+    verify_detached(body["signature"], body["log_vkey"], canonical_bytes(body["report"]))
+    metrics = {row["metric"] for row in body["report"]["statistics"]}
+    assert {"recycling_efficiency", "material_recovery"} <= metrics
+    assert body["report"]["checkpoint"].startswith("127.0.0.1:8000/log\n")
+
+
+def test_csv_report_carries_its_signature_in_headers(checkpointed_chain, regulator):
+    response = regulator.client.get("/api/v1/audit/report?year=2026&format=csv")
+
+    verify_detached(response["X-Report-Signature"], response["X-Log-Vkey"], response.content)
+    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    efficiency = next(r for r in rows if r["metric"] == "recycling_efficiency")
+    assert (efficiency["rate_pct"], efficiency["target_pct"]) == ("18.80", "65")
+
+
+def test_reports_are_for_regulators(checkpointed_chain, recycler, anonymous):
+    assert recycler.client.get("/api/v1/audit/report?year=2026").status_code == 403
+    assert anonymous.get("/api/v1/audit/report?year=2026").status_code == 401
+
+
+def test_a_report_needs_a_year(regulator):
+    response = regulator.client.get("/api/v1/audit/report")
+
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["field"] == "year"
+
+
+def test_the_command_writes_the_same_signed_report(checkpointed_chain, tmp_path):
+    target = tmp_path / "report.json"
+    call_command("audit_report", year=2026, output=str(target), stdout=io.StringIO())
+
+    signed = json.loads(target.read_text())
+    verify_detached(signed["signature"], signed["log_vkey"], canonical_bytes(signed["report"]))
+
+
+def test_urban_mine_forecast_puts_placed_cobalt_through_the_stock_model(
+    manufacturer, regulator, checkpointed_chain
+):
+    response = regulator.client.get(
+        "/api/v1/forecasts/urban-mine?element=Co&product_type=battery&until=2060"
+        "&lifetime_type=Fixed&lifetime_mean=10"
+    )
+
+    body = response.json()
+    assert response.status_code == 200, body
+    placed = dict(zip(body["years"], body["inflow_kg"], strict=True))
+    eol = dict(zip(body["years"], body["expected_eol_kg"], strict=True))
+    assert placed[2026] == pytest.approx(2 * 5.7)
+    assert eol[2036] == pytest.approx(2 * 5.7)
+    assert dict(zip(body["years"], body["recovered_kg"], strict=True))[2026] == pytest.approx(10.8)
+    assert dict(zip(body["years"], body["collected_kg"], strict=True))[2026] == pytest.approx(11.4)
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["element=Xx&product_type=battery&until=2050", "element=Co&product_type=car&until=2050",
+     "element=Co&product_type=battery", "element=Co&product_type=battery&until=2050"
+     "&lifetime_type=Normal&lifetime_mean=5&lifetime_sd=-1"],
+)  # fmt: skip
+def test_bad_forecast_queries_are_400(regulator, query):
+    response = regulator.client.get(f"/api/v1/forecasts/urban-mine?{query}")
+
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["field"]
+
+
+def test_forecasts_need_a_signed_in_caller(anonymous):
+    response = anonymous.get(
+        "/api/v1/forecasts/urban-mine?element=Co&product_type=battery&until=2050"
+    )
+
+    assert response.status_code == 401
