@@ -16,7 +16,7 @@ from recycling.models import InventoryCell
 from recycling.services.reporting import decimal_text, statistics_rows
 
 METRICS = ["recycling_efficiency", "material_recovery", "collection_rate", "recycled_content",
-           "rc", "osr"]  # fmt: skip
+           "rc", "osr", "eol_rr"]  # fmt: skip
 REGIMES = ["EU", "CN"]
 STAGES = ["in_use", "expected_eol", "collected", "in_treatment", "recovered", "lost"]
 

@@ -1,10 +1,13 @@
 """Statistics as regulators read them: filtered to the reader, targets attached per regime."""
 
+from collections import defaultdict
 from decimal import ROUND_HALF_EVEN, Decimal
 
 from passports.models import CompositionEntry, Organisation, OrganisationKind
 from recycling.models import Statistic
+from recycling.digests import records_digest
 from recycling.services.content import content_rows
+from recycling.services.forecast import urban_mine_forecast
 from recycling.targets import applicable_target
 
 
@@ -109,7 +112,55 @@ def _content_rows(query: dict, organisation) -> list[dict]:
     return rows
 
 
+def _eol_rr_rows(stored: list[dict], query: dict, organisation) -> list[dict]:
+    """UNEP end-of-life recycling rate EOL-RR = O / D per product type, element and year.
+
+    O is the element mass recovered from end-of-life products (the material-recovery
+    numerators of every recycler); D the element mass reaching end of life, the stock model's
+    outflow of what was placed on the market.
+    """
+    if organisation.kind != OrganisationKind.REGULATOR or query.get("metric") not in (
+        None, "eol_rr",
+    ):  # fmt: skip
+        return []
+    recovered: dict[tuple, Decimal] = defaultdict(Decimal)
+    digests: dict[tuple, list] = defaultdict(list)
+    for row in stored:
+        if row["metric"] == "material_recovery":
+            key = (row["product_type"], row["element"], row["year"])
+            recovered[key] += row["numerator_kg"]
+            digests[key].append(row["digest"])
+    rows = []
+    forecasts: dict[tuple, dict] = {}
+    for (product_type, element, year), mass in sorted(recovered.items()):
+        if (product_type, element) not in forecasts:
+            forecasts[(product_type, element)] = urban_mine_forecast(
+                element=element, product_type=product_type, until=year
+            )
+        forecast = forecasts[(product_type, element)]
+        by_year = dict(zip(forecast["years"], forecast["expected_eol_kg"], strict=True))
+        generated = Decimal(str(round(by_year.get(year, 0.0), 6)))
+        if generated:
+            rows.append(
+                {
+                    "metric": "eol_rr",
+                    "product_type": product_type,
+                    "year": year,
+                    "element": element,
+                    "numerator_kg": mass,
+                    "denominator_kg": generated,
+                    "basis": "stock_model_outflow",
+                    "digest": records_digest(digests[(product_type, element, year)]),
+                    "detail": {"lifetime": forecast["lifetime"]},
+                }
+            )
+    return rows
+
+
 def statistics_rows(query: dict, organisation: Organisation) -> list[dict]:
     """Every statistic the organisation may read that matches the query, rendered."""
-    rows = _stored_rows(query, organisation) + _content_rows(query, organisation)
+    stored = _stored_rows(query, organisation)
+    rows = stored + _content_rows(query, organisation)
+    if not (query.get("recycler") or query.get("category") or query.get("region")):
+        rows += _eol_rr_rows(stored, query, organisation)
     return [render(row, query.get("regime") or "EU") for row in rows]

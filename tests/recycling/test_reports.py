@@ -103,3 +103,18 @@ def test_forecasts_need_a_signed_in_caller(anonymous):
     )
 
     assert response.status_code == 401
+
+
+def test_unep_indicators_come_with_their_inputs(checkpointed_chain, regulator, manufacturer):
+    rows = regulator.client.get("/api/v1/statistics/recovery?product_type=battery").json()
+    by_metric: dict[str, list] = {}
+    for row in rows:
+        by_metric.setdefault(row["metric"], []).append(row)
+
+    cobalt_rc = next(r for r in by_metric["rc"] if r["scope"]["element"] == "Co")
+    # Two batteries, each 5.7 kg Co with a 16 % post-consumer share: 1.824 of 11.4 kg.
+    assert (cobalt_rc["numerator_kg"], cobalt_rc["denominator_kg"]) == ("1.824", "11.4")
+    assert next(r for r in by_metric["osr"] if r["scope"]["element"] == "Co")["rate_pct"] == (
+        "100.00"
+    )
+    assert any(r["scope"]["element"] == "Co" for r in by_metric["recycled_content"])
