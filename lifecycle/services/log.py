@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Max, Q
+from django.db.models import Max
 from django.utils import timezone
 
 from lifecycle import merkle, note
@@ -65,10 +65,8 @@ def fetch_nodes(wanted) -> dict[tuple[int, int], bytes]:
     wanted = set(wanted)
     if not wanted:
         return {}
-    query = Q()
-    for level in {level for level, _ in wanted}:
-        query |= Q(level=level, index__in=[i for lv, i in wanted if lv == level])
-    found = {(n.level, n.index): bytes(n.hash) for n in LogNode.objects.filter(query)}
+    rows = LogNode.objects.filter(pk__in=sorted(wanted)).values_list("level", "index", "hash")
+    found = {(level, index): bytes(digest) for level, index, digest in rows}
     missing = wanted - set(found)
     if missing:
         raise LogInconsistent(f"stored tree is missing nodes {sorted(missing)[:5]}")
