@@ -345,6 +345,18 @@ class BatchViewSet(
     def _refused(self, refused: EventRefused) -> Response:
         return error_response(refused.status, refused.errors)
 
+    def _record(self, serializer_class, service) -> Response:
+        """Validates the body, calls the service on the caller's batch, answers the batch."""
+        batch = self.get_object()
+        body = serializer_class(data=self.request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            service(batch, body.validated_data)
+        except EventRefused as refused:
+            return self._refused(refused)
+        batch.refresh_from_db()
+        return Response(BatchRead(batch).data, status=status.HTTP_201_CREATED)
+
     @extend_schema(
         request=BatchIn, responses={201: BatchRead, 400: ErrorResponse, 403: ErrorResponse}
     )
@@ -361,22 +373,16 @@ class BatchViewSet(
     @action(detail=True, methods=["post"])
     def inputs(self, request, pk=None):
         """Adds a waste product (by id or scanned Digital Link) or an upstream intermediate."""
-        batch = self.get_object()
-        body = InputIn(data=request.data)
-        body.is_valid(raise_exception=True)
-        data = body.validated_data
-        try:
-            batch_input_add(
+        return self._record(
+            InputIn,
+            lambda batch, data: batch_input_add(
                 batch_id=batch.pk,
                 passport=data.get("passport"),
                 source_output=data.get("source_output"),
                 mass_kg=data["mass_kg"],
                 assay=data.get("assay") or None,
-            )
-        except EventRefused as refused:
-            return self._refused(refused)
-        batch.refresh_from_db()
-        return Response(BatchRead(batch).data, status=status.HTTP_201_CREATED)
+            ),
+        )
 
     @extend_schema(
         request=OutputIn,
@@ -385,12 +391,9 @@ class BatchViewSet(
     @action(detail=True, methods=["post"])
     def outputs(self, request, pk=None):
         """Records an output fraction with the element masses recovered in it."""
-        batch = self.get_object()
-        body = OutputIn(data=request.data)
-        body.is_valid(raise_exception=True)
-        data = body.validated_data
-        try:
-            batch_output_add(
+        return self._record(
+            OutputIn,
+            lambda batch, data: batch_output_add(
                 batch_id=batch.pk,
                 fraction=data["fraction"],
                 counts_as=data["counts_as"],
@@ -398,11 +401,8 @@ class BatchViewSet(
                 origin_mass_kg=data.get("origin_mass_kg"),
                 elements=data.get("elements") or {},
                 destination=data.get("destination", ""),
-            )
-        except EventRefused as refused:
-            return self._refused(refused)
-        batch.refresh_from_db()
-        return Response(BatchRead(batch).data, status=status.HTTP_201_CREATED)
+            ),
+        )
 
     @extend_schema(
         request=None,

@@ -50,7 +50,7 @@ def report_sign(data: bytes) -> dict:
 
 
 def signed_json(report: dict) -> dict:
-    """The report as plain JSON values (so any reader re-derives the same bytes) and its signature."""
+    """The report as plain JSON values, so any reader re-derives the signed bytes."""
     report = prepare(report)
     body = canonical_bytes(report)
     return {"report": report, **report_sign(body), "signed": "RFC 8785 bytes of report"}

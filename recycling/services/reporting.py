@@ -4,8 +4,8 @@ from collections import defaultdict
 from decimal import ROUND_HALF_EVEN, Decimal
 
 from passports.models import CompositionEntry, Organisation, OrganisationKind
-from recycling.models import Statistic
 from recycling.digests import records_digest
+from recycling.models import Statistic
 from recycling.services.content import content_rows
 from recycling.services.forecast import urban_mine_forecast
 from recycling.targets import applicable_target
