@@ -1,26 +1,46 @@
-"""Deterministic demo data: organisations of every kind and passports of all three families.
+"""Deterministic demo data: organisations of every kind, passports of all three families, and
+their use and end of life.
 
 Compositions are scaled from reference/compositions.json, so the demo's urban-mine figures have
-realistic orders of magnitude. Every declaration goes through the same validation and signing
-path as the API, so the demo never holds data the API would refuse.
+realistic orders of magnitude. Every declaration, event, collection and treatment batch goes
+through the same validation and signing path as the API, so the demo never holds data the API
+would refuse, and its statistics are computed as any recycler's would be.
 """
 
 import random
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import date, timedelta
-from decimal import ROUND_CEILING, ROUND_HALF_EVEN, Decimal
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_HALF_EVEN, Decimal
 from functools import cache
 
 from biip.checksums import gs1_standard_check_digit
 from django.db import transaction
 from django.utils import timezone
 
+from lifecycle.models import EventType
+from lifecycle.payloads import payload_schema
+from lifecycle.services.events import event_record
 from lifecycle.services.registration import passports_register
 from passports import gbt34014, reference
 from passports.declaration import PassportDeclaration
-from passports.models import Organisation, OrganisationKind, Passport, ProductType
+from passports.models import Organisation, OrganisationKind, Passport, PassportStatus, ProductType
 from passports.services.organisations import organisation_bootstrap, service_account_token_create
+from passports.substances import is_element
+from recycling.categories import category_of
+from recycling.models import (
+    Batch,
+    BatchInput,
+    BatchOutput,
+    BatchStatus,
+    CollectionItem,
+    CountsAs,
+    Statistic,
+)
+from recycling.services.aggregation import aggregates_rebuild
+from recycling.services.batches import batch_close, batch_input_add, batch_open, batch_output_add
+from recycling.services.collections import collection_record
+from recycling.targets import applicable_target
 
 DEFAULT_SEED = 2027
 REGISTRATION_CHUNK = 100
@@ -266,14 +286,43 @@ class DemoOrganisation:
     created: bool
 
 
+@dataclass(frozen=True)
+class StatisticLine:
+    """One statistic as the summary shows it: the rate against the EU target of its year."""
+
+    metric: str
+    scope: str
+    year: int
+    rate_pct: Decimal
+    target_pct: Decimal
+    met: bool
+
+
+@dataclass
+class EndOfLifeSummary:
+    """How far the demo products got: sold, collected, treated, and the statistics that follow."""
+
+    recorded: bool
+    placed: int = 0
+    collected: int = 0
+    recycled: int = 0
+    one_step: int = 0
+    two_step: int = 0
+    open_batches: int = 0
+    statistics: int = 0
+    examples: list[StatisticLine] = field(default_factory=list)
+
+
 @dataclass
 class DemoResult:
-    """What a load created or found: organisations, passport counts and one sample per family."""
+    """What a load created or found: organisations, passport counts, one sample per family and
+    how far the products got through their end of life."""
 
     organisations: list[DemoOrganisation]
     registered: int
     passports: Counter = field(default_factory=Counter)
     samples: dict[str, Passport] = field(default_factory=dict)
+    end_of_life: EndOfLifeSummary | None = None
 
 
 def kg(value: Decimal, rounding: str = ROUND_HALF_EVEN) -> Decimal:
@@ -663,7 +712,8 @@ def register(organisation: Organisation, drafts: list[dict]) -> int:
 
 
 def load(seed: int = DEFAULT_SEED, today: date | None = None) -> DemoResult:
-    """Creates the demo organisations and passports; a repeated load adds nothing new."""
+    """Creates the demo organisations, passports and their end of life; a repeated load adds
+    nothing new."""
     today = today or timezone.localdate()
     rng = random.Random(seed)
     with transaction.atomic():
@@ -682,4 +732,825 @@ def load(seed: int = DEFAULT_SEED, today: date | None = None) -> DemoResult:
         sample = demo_passports.filter(product_type=product_type).first()
         if sample is not None:
             result.samples[product_type] = sample
+    organisations = {spec: entry.organisation for spec, entry in found.items()}
+    # One transaction: SQLite commits dominate the cost of many small writes, and the rebuild
+    # clears the dirty marks before the commit, so an eager on-commit refresh finds no work
+    # left; with a broker, the statistics are there without waiting for a worker.
+    with transaction.atomic():
+        recorded = end_of_life_load(seed, organisations, today)
+        aggregates_rebuild()
+    result.end_of_life = end_of_life_summary(organisations, recorded)
     return result
+
+
+# End of life ------------------------------------------------------------------------------------
+#
+# The demo then lives through the products' use and end of life with the real services, so every
+# event is signed and every aggregate bucket marked: most products are placed on the market, a
+# few report their health, the older ones are collected, and most of what was collected is
+# treated by the two recyclers on different routes, some in two steps (black mass or a PV cell
+# fraction refined by the other recycler).
+
+COLLECTION_START = date(2021, 1, 1)  # the demo's take-back schemes report from 2021 on
+TREATMENT_START_YEAR = 2022
+REST = "rest"  # mass the declaration leaves undeclared (cathode oxygen, electronics, wiring)
+LOSS = "loss"  # a fraction that leaves as declared loss (evaporation, combustion, off-gas)
+SIX_PLACES = Decimal("0.000001")
+
+COLLECTOR_SPEC, NORDIC_SPEC, RHEIN_SPEC = OTHER_ORGANISATIONS[1:4]
+
+# Where products are sold, by the maker's home country: Chinese makers sell at home as well.
+MARKET_COUNTRIES: dict[str, tuple[tuple[str, int], ...]] = {
+    "CN": (("CN", 30), ("DE", 35), ("FR", 13), ("NL", 11), ("SE", 11)),
+    "": (("DE", 45), ("FR", 18), ("NL", 12), ("SE", 12), ("CN", 13)),
+}
+
+# The take-back schemes the demo collectors serve; products sold elsewhere stay in use.
+COLLECTION_REGIONS: dict[str, tuple[str, ...]] = {
+    "DE": ("DE-BY", "DE-NW", "DE-BW", "DE-NI"),
+    "FR": ("FR-IDF", "FR-ARA"),
+    "NL": ("NL-NH", "NL-ZH"),
+    "SE": ("SE-AB", "SE-O"),
+}
+
+# Share of end-of-life products that reach a take-back scheme: magnets are hidden in host
+# products, and small electronics are the worst collected of all.
+COLLECTION_PROBABILITY: dict[str, float] = {
+    ProductType.BATTERY: 0.9,
+    ProductType.PV_MODULE: 0.8,
+    ProductType.MAGNET: 0.75,
+    "consumer_electronics": 0.4,
+}
+# Service life as a share of the declared expected lifetime (low, high, most likely): packs
+# often retire early with the vehicle, and older PV parks are repowered long before 25 years.
+SERVICE_LIFE: dict[str, tuple[float, float, float]] = {
+    ProductType.BATTERY: (0.35, 1.1, 0.6),
+    ProductType.PV_MODULE: (0.2, 0.9, 0.3),
+    ProductType.MAGNET: (0.3, 1.0, 0.45),
+}
+EARLY_FAILURE = 0.05
+HEALTH_PROBABILITY: dict[str, float] = {
+    ProductType.BATTERY: 0.3,
+    ProductType.PV_MODULE: 0.15,
+    ProductType.MAGNET: 0.1,
+}
+
+
+@dataclass(frozen=True)
+class Fraction:
+    """An output fraction of a treatment recipe: which share of each input substance it takes.
+
+    Its mass is the input-derived mass times `factor`, which adds what reagents bring (sulphate
+    and water of crystallisation, carbonate, oxygen). A LOSS fraction is declared as the batch's
+    loss instead of being recorded; the `remainder` fraction takes whatever is left.
+    """
+
+    name: str
+    counts_as: str
+    destination: str = ""
+    shares: dict[str, tuple[float, float]] = field(default_factory=dict)
+    factor: Decimal = Decimal(1)
+    since: int = 0
+    until: int = 9999
+    remainder: bool = False
+
+
+@dataclass(frozen=True)
+class Route:
+    """A recycler's treatment line; `refinery` names the line that takes its intermediate."""
+
+    key: str
+    recycler: OrganisationSpec
+    process_route: str
+    site_region: str
+    recipe: str
+    days: int = 21
+    refinery: str = ""
+    assay: tuple[str, ...] = ()
+    offset_days: int = 0
+
+
+# Short names keep the recipe tables readable.
+RECYCLED, ENERGY, BACKFILL, DISPOSED, INTERMEDIATE = (
+    CountsAs.RECYCLING,
+    CountsAs.ENERGY_RECOVERY,
+    CountsAs.BACKFILLING,
+    CountsAs.DISPOSAL,
+    CountsAs.INTERMEDIATE,
+)
+PRECURSOR, CATHODE = "cathode precursor plant", "cathode material plant"
+LANDFILL, HAZARDOUS = "landfill", "hazardous waste landfill"
+
+# Salts leached from black mass. The factors are salt-to-metal mass ratios (NiSO4.6H2O,
+# CoSO4.7H2O, MnSO4.H2O, Li2CO3, FePO4): only the metal originates from the batteries. Lithium
+# recovery rose when the refiner added a carbonate precipitation step in 2024.
+# fmt: off
+BATTERY_SALTS: tuple[Fraction, ...] = (
+    Fraction("nickel sulphate hexahydrate", RECYCLED, PRECURSOR, {"Ni": (0.93, 0.97)},
+             Decimal("4.48")),
+    Fraction("cobalt sulphate heptahydrate", RECYCLED, PRECURSOR, {"Co": (0.93, 0.97)},
+             Decimal("4.77")),
+    Fraction("manganese sulphate monohydrate", RECYCLED, PRECURSOR, {"Mn": (0.85, 0.93)},
+             Decimal("3.08")),
+    Fraction("lithium carbonate", RECYCLED, CATHODE, {"Li": (0.45, 0.6)}, Decimal("5.32"),
+             until=2023),
+    Fraction("lithium carbonate", RECYCLED, CATHODE, {"Li": (0.75, 0.85)}, Decimal("5.32"),
+             since=2024),
+    Fraction("iron phosphate", RECYCLED, CATHODE, {"Fe": (0.85, 0.92), "P": (0.85, 0.92)},
+             Decimal("1.74")),
+)
+
+RECIPES: dict[str, tuple[Fraction, ...]] = {
+    # Discharge, dismantling, shredding and leaching on one site.
+    "battery_hydromet": (
+        Fraction("steel scrap", RECYCLED, "steel works",
+                 {"steel": (0.93, 0.97), REST: (0.08, 0.12)}),
+        Fraction("aluminium scrap", RECYCLED, "aluminium remelter", {"Al": (0.85, 0.92)}),
+        Fraction("copper scrap", RECYCLED, "copper smelter",
+                 {"Cu": (0.88, 0.93), REST: (0.06, 0.1)}),
+        Fraction("plastics", ENERGY, "waste-to-energy plant", {"plastics": (0.85, 0.92)},
+                 until=2023),
+        Fraction("plastics regrind", RECYCLED, "compounder", {"plastics": (0.6, 0.75)}, since=2024),
+        Fraction("separator film", ENERGY, "waste-to-energy plant", {"separator": (0.85, 0.92)}),
+        Fraction("recovered electrolyte solvents", RECYCLED, "solvent refiner",
+                 {"electrolyte": (0.5, 0.65)}, since=2025),
+        *BATTERY_SALTS,
+        Fraction("copper cement", RECYCLED, "copper smelter", {"Cu": (0.03, 0.06)}),
+        Fraction("graphite", ENERGY, "cement kiln", {"graphite": (0.85, 0.9)}, until=2023),
+        Fraction("graphite concentrate", RECYCLED, "anode material plant",
+                 {"graphite": (0.82, 0.9), "carbon_black": (0.7, 0.85)}, since=2024),
+        Fraction("evaporated electrolyte", LOSS, shares={"electrolyte": (0.85, 0.95)}, until=2024),
+        Fraction("evaporated electrolyte", LOSS, shares={"electrolyte": (0.3, 0.4)}, since=2025),
+        Fraction("decomposed binder", LOSS, shares={"binder": (0.8, 0.9)}),
+        Fraction("leach residue and fines", DISPOSED, HAZARDOUS, remainder=True),
+    ),
+    # Smelting whole modules: Ni, Co and Cu report to the alloy, Li, Al and Mn to the slag;
+    # graphite, electrolyte and plastics burn as reductant and fuel.
+    "battery_pyro": (
+        Fraction("Ni-Co-Cu alloy", RECYCLED, "nickel refinery", {
+            "Ni": (0.94, 0.97), "Co": (0.94, 0.97), "Cu": (0.88, 0.93), "steel": (0.85, 0.92),
+            "Fe": (0.3, 0.5)}),
+        Fraction("slag", BACKFILL, "road construction aggregate", {
+            "Li": (0.85, 0.95), "Al": (0.8, 0.9), "Mn": (0.85, 0.95), "P": (0.8, 0.9),
+            "Fe": (0.4, 0.6), REST: (0.15, 0.25)}),
+        Fraction("combustion and off-gas", LOSS, shares={
+            "graphite": (0.97, 1), "electrolyte": (0.97, 1), "plastics": (0.97, 1),
+            "separator": (0.97, 1), "binder": (0.97, 1), "carbon_black": (0.97, 1),
+            REST: (0.45, 0.6)}),
+        Fraction("flue dust", DISPOSED, HAZARDOUS, remainder=True),
+    ),
+    # Discharge, shredding and sieving; the black mass goes to the hydrometallurgical refiner.
+    "battery_shredder": (
+        Fraction("steel scrap", RECYCLED, "steel works",
+                 {"steel": (0.93, 0.97), REST: (0.06, 0.1)}),
+        Fraction("aluminium scrap", RECYCLED, "aluminium remelter", {"Al": (0.84, 0.9)}),
+        Fraction("copper scrap", RECYCLED, "copper smelter",
+                 {"Cu": (0.82, 0.88), REST: (0.06, 0.1)}),
+        Fraction("plastics and separator", ENERGY, "waste-to-energy plant",
+                 {"plastics": (0.85, 0.92), "separator": (0.85, 0.92)}),
+        Fraction("recovered electrolyte solvents", RECYCLED, "solvent refiner",
+                 {"electrolyte": (0.5, 0.6)}, since=2026),
+        Fraction("black mass", INTERMEDIATE, RHEIN_SPEC.name, {
+            "Li": (0.94, 0.97), "Ni": (0.95, 0.98), "Co": (0.95, 0.98), "Mn": (0.95, 0.98),
+            "Fe": (0.9, 0.95), "P": (0.9, 0.95), "graphite": (0.93, 0.97),
+            "carbon_black": (0.9, 0.95), "binder": (0.6, 0.75), "Al": (0.03, 0.05),
+            "Cu": (0.02, 0.04), REST: (0.4, 0.5)}),
+        Fraction("evaporated electrolyte", LOSS, shares={"electrolyte": (0.85, 0.95)}, until=2025),
+        Fraction("evaporated electrolyte", LOSS, shares={"electrolyte": (0.35, 0.45)}, since=2026),
+        Fraction("decomposed binder", LOSS, shares={"binder": (0.2, 0.3)}),
+        Fraction("fines and dust", DISPOSED, HAZARDOUS, remainder=True),
+    ),
+    # Leaching black mass, whose REST is its graphite, carbon, binder and cathode oxygen.
+    "black_mass_refinery": (
+        *BATTERY_SALTS,
+        Fraction("copper cement", RECYCLED, "copper smelter", {"Cu": (0.85, 0.92)}),
+        Fraction("graphite residue", ENERGY, "cement kiln", {REST: (0.7, 0.8)}, until=2024),
+        Fraction("graphite concentrate", RECYCLED, "anode material plant", {REST: (0.68, 0.75)},
+                 since=2025),
+        Fraction("leach residue", DISPOSED, HAZARDOUS, remainder=True),
+    ),
+    # Frame removal and crushing: the silver and silicon end up in the fines.
+    "pv_crushing": (
+        Fraction("aluminium frames", RECYCLED, "aluminium remelter", {"Al": (0.95, 0.98)}),
+        Fraction("glass cullet", RECYCLED, "glass wool plant", {"glass": (0.85, 0.92)}),
+        Fraction("cables and junction boxes", RECYCLED, "cable granulator",
+                 {"plastics": (0.6, 0.8), "Cu": (0.2, 0.3)}),
+        Fraction("mixed fines (Si, Ag, polymers)", ENERGY, "cement kiln", {
+            "Si": (0.9, 0.95), "Ag": (0.9, 0.95), "encapsulant": (0.9, 0.95),
+            "backsheet": (0.9, 0.95), "Cu": (0.5, 0.6)}),
+        Fraction("residue", DISPOSED, LANDFILL, remainder=True),
+    ),
+    # Thermal delamination: clean flat glass, and a cell fraction for the refiner.
+    "pv_delamination": (
+        Fraction("aluminium frames", RECYCLED, "aluminium remelter", {"Al": (0.95, 0.98)}),
+        Fraction("flat glass", RECYCLED, "flat glass plant", {"glass": (0.93, 0.97)}),
+        Fraction("cables and junction boxes", RECYCLED, "cable granulator",
+                 {"plastics": (0.6, 0.8), "Cu": (0.2, 0.3)}),
+        Fraction("cell fraction (Si, Ag, Cu)", INTERMEDIATE, RHEIN_SPEC.name, {
+            "Si": (0.92, 0.96), "Ag": (0.92, 0.96), "Cu": (0.6, 0.7), "glass": (0.01, 0.02)}),
+        Fraction("pyrolysed polymers", LOSS,
+                 shares={"encapsulant": (0.95, 1), "backsheet": (0.95, 1)}),
+        Fraction("residue", DISPOSED, LANDFILL, remainder=True),
+    ),
+    "pv_cell_refinery": (
+        Fraction("silver", RECYCLED, "precious metals refiner", {"Ag": (0.9, 0.96)}),
+        Fraction("silicon powder", RECYCLED, "silicon alloy producer", {"Si": (0.8, 0.9)}),
+        Fraction("copper", RECYCLED, "copper smelter", {"Cu": (0.85, 0.92)}),
+        Fraction("leach residue", DISPOSED, LANDFILL, remainder=True),
+    ),
+    "pv_thin_film": (
+        Fraction("glass cullet", RECYCLED, "container glass plant", {"glass": (0.9, 0.95)}),
+        Fraction("aluminium", RECYCLED, "aluminium remelter", {"Al": (0.92, 0.97)}),
+        Fraction("copper", RECYCLED, "copper smelter", {"Cu": (0.8, 0.9)}),
+        Fraction("semiconductor concentrate (Cd, Te)", RECYCLED, "CdTe module maker",
+                 {"Cd": (0.9, 0.95), "Te": (0.9, 0.95)}),
+        Fraction("encapsulant and plastics", ENERGY, "waste-to-energy plant",
+                 {"encapsulant": (0.85, 0.95), "plastics": (0.8, 0.9)}),
+        Fraction("leach residue", DISPOSED, HAZARDOUS, remainder=True),
+    ),
+    # Hydrogen processing of magnet scrap: the alloy powder goes back into sintered magnets.
+    "magnet_hpms": (
+        Fraction("recycled NdFeB alloy powder", RECYCLED, "sintered magnet maker", {
+            "Nd": (0.85, 0.93), "Pr": (0.85, 0.93), "Dy": (0.85, 0.93), "Tb": (0.85, 0.93),
+            "Fe": (0.85, 0.93), "B": (0.85, 0.93), "Co": (0.85, 0.93)}),
+        Fraction("nickel coating flakes", RECYCLED, "nickel refinery",
+                 {"nickel_plating": (0.7, 0.85)}),
+        Fraction("burnt-off coating", LOSS, shares={"epoxy_coating": (0.9, 1)}),
+        Fraction("oxidised fines", DISPOSED, LANDFILL, remainder=True),
+    ),
+    # Leaching and solvent extraction to separated rare-earth oxides (Nd2O3, Dy2O3 ratios).
+    "magnet_hydromet": (
+        Fraction("NdPr oxide", RECYCLED, "magnet alloy maker",
+                 {"Nd": (0.9, 0.95), "Pr": (0.9, 0.95)}, Decimal("1.166")),
+        Fraction("Dy-Tb oxide", RECYCLED, "magnet alloy maker",
+                 {"Dy": (0.8, 0.9), "Tb": (0.8, 0.9)}, Decimal("1.148")),
+        Fraction("iron oxide", BACKFILL, "mine backfill", {"Fe": (0.9, 0.96)}, Decimal("1.43")),
+        Fraction("burnt-off coating", LOSS, shares={"epoxy_coating": (0.9, 1)}),
+        Fraction("leach residue", DISPOSED, LANDFILL, remainder=True),
+    ),
+}
+
+ROUTES: dict[str, Route] = {route.key: route for route in (
+    Route("rhein_battery", RHEIN_SPEC, "hydrometallurgical", "DE-NW", "battery_hydromet",
+          days=28, assay=("Co", "Ni", "Li"), offset_days=7),
+    Route("nordic_smelter", NORDIC_SPEC, "pyrometallurgical", "SE-AC", "battery_pyro"),
+    Route("nordic_shredder", NORDIC_SPEC, "mechanical", "SE-AC", "battery_shredder",
+          refinery="rhein_black_mass"),
+    Route("rhein_black_mass", RHEIN_SPEC, "hydrometallurgical", "DE-NW", "black_mass_refinery",
+          days=25),
+    Route("nordic_pv_crushing", NORDIC_SPEC, "mechanical", "SE-AC", "pv_crushing"),
+    Route("nordic_pv_delamination", NORDIC_SPEC, "mechanical", "SE-AC", "pv_delamination",
+          refinery="rhein_pv_cells"),
+    Route("rhein_pv_cells", RHEIN_SPEC, "hydrometallurgical", "DE-NW", "pv_cell_refinery",
+          days=25),
+    Route("rhein_thin_film", RHEIN_SPEC, "hydrometallurgical", "DE-NW", "pv_thin_film",
+          days=28, offset_days=7),
+    Route("nordic_magnets", NORDIC_SPEC, "direct_recycling", "SE-AC", "magnet_hpms"),
+    Route("rhein_magnets", RHEIN_SPEC, "hydrometallurgical", "DE-NW", "magnet_hydromet",
+          days=28, assay=("Nd", "Pr", "Dy"), offset_days=7),
+)}
+
+# The lines that take a category's waste from a year on; a period's products go to them in
+# turn. Nordic smelts batteries until its shredder, feeding Rhein's refinery, takes over.
+TREATMENT_PLAN: dict[tuple[str, str], tuple[tuple[int, tuple[str, ...]], ...]] = {
+    (ProductType.BATTERY, "lithium"): (
+        (2022, ("rhein_battery", "nordic_smelter")),
+        (2024, ("rhein_battery", "nordic_shredder", "nordic_smelter")),
+        (2026, ("rhein_battery", "nordic_shredder")),
+    ),
+    (ProductType.PV_MODULE, "c_si"): (
+        (2022, ("nordic_pv_crushing",)),
+        (2024, ("nordic_pv_delamination", "nordic_pv_crushing")),
+        (2026, ("nordic_pv_delamination",)),
+    ),
+    (ProductType.PV_MODULE, "thin_film"): ((2022, ("rhein_thin_film",)),),
+    (ProductType.MAGNET, "ndfeb"): (
+        (2022, ("rhein_magnets",)),
+        (2023, ("nordic_magnets", "rhein_magnets")),
+    ),
+}
+# fmt: on
+
+
+@dataclass
+class LifePlan:
+    """What happens to one demo product before treatment: sale, a health report, collection."""
+
+    passport: Passport
+    placed: date | None = None
+    country: str = ""
+    health: date | None = None
+    collected: date | None = None
+    region: str = ""
+    collector: OrganisationSpec | None = None
+    weighed_kg: Decimal | None = None
+
+
+def at(day: date, hour: int) -> datetime:
+    """An aware UTC time on a day; the demo's events happen during working hours."""
+    return datetime.combine(day, time(hour), tzinfo=UTC)
+
+
+def validated_payload(event_type: str, product_type: str, payload: dict) -> dict:
+    """The payload as the events API would accept it, so the demo holds nothing it would refuse."""
+    checked = payload_schema(event_type, product_type)(data=payload)
+    checked.is_valid(raise_exception=True)
+    return dict(checked.validated_data)
+
+
+def life_plan(seed: int, passport: Passport, today: date) -> LifePlan:
+    """Draws one product's life from its own random stream, independent of every other product."""
+    rng = random.Random(f"{seed}:{passport.gtin}:{passport.serial}")
+    plan = LifePlan(passport)
+    placed = passport.manufactured_at + timedelta(days=rng.randint(14, 150))
+    markets = MARKET_COUNTRIES.get(passport.manufacturer.country, MARKET_COUNTRIES[""])
+    country = rng.choices([c for c, _ in markets], weights=[w for _, w in markets])[0]
+    # Recent products may still be in the maker's stock; a few are kept as reference samples.
+    if placed >= today or rng.random() < 0.03:
+        return plan
+    plan.placed, plan.country = placed, country
+    low, high, mode = SERVICE_LIFE[passport.product_type]
+    years = passport.attributes["expected_lifetime_years"] * rng.triangular(low, high, mode)
+    end = placed + timedelta(days=max(180, int(365.25 * years)))
+    if rng.random() < EARLY_FAILURE and (today - placed).days > 200:
+        # Warranty returns and accident damage end some young products' lives early.
+        end = placed + timedelta(days=rng.randint(180, (today - placed).days - 3))
+    if end < COLLECTION_START:
+        # Waste from before the schemes reported was stored and handed in from 2021 to mid-2023.
+        end = max(COLLECTION_START + timedelta(days=rng.randint(0, 900)), placed)
+    key = passport.attributes.get("application", passport.product_type)
+    probability = COLLECTION_PROBABILITY.get(key, COLLECTION_PROBABILITY[passport.product_type])
+    if (
+        end < today - timedelta(days=2)
+        and country in COLLECTION_REGIONS
+        and rng.random() < probability
+    ):
+        plan.collected = end
+        plan.region = rng.choice(COLLECTION_REGIONS[country])
+        # Recyclers take back directly in Sweden and, for some dealers, in Germany.
+        if country == "SE" or (country == "DE" and rng.random() < 0.25):
+            plan.collector = NORDIC_SPEC if country == "SE" else RHEIN_SPEC
+        else:
+            plan.collector = COLLECTOR_SPEC
+        if rng.random() < 0.6:
+            plan.weighed_kg = kg(passport.mass_kg * jitter(rng, 0.97, 1.0))
+    last = (plan.collected or today) - timedelta(days=1)
+    if rng.random() < HEALTH_PROBABILITY[passport.product_type] and (last - placed).days > 365:
+        plan.health = placed + timedelta(days=int((last - placed).days * rng.uniform(0.5, 0.9)))
+    return plan
+
+
+def health_payload(rng: random.Random, passport: Passport, years: Decimal) -> dict:
+    """A plausible state of health after some years of use, per product family."""
+    attributes = passport.attributes
+    one = Decimal("0.1")
+    if passport.product_type == ProductType.BATTERY:
+        # LFP fades more slowly; stationary and industrial packs cycle far more often.
+        fade = jitter(rng, 0.8, 1.6) if attributes["chemistry"] == "LFP" else jitter(rng, 1.3, 2.5)
+        cycles = {"stationary": (200, 330), "industrial": (250, 400)}.get(
+            attributes["category"], (60, 180)
+        )
+        return {
+            "state_of_health_pct": max(Decimal(60), 100 - years * fade).quantize(one),
+            "full_cycles": int(years * rng.randint(*cycles)),
+        }
+    if passport.product_type == ProductType.PV_MODULE:
+        degradation = (years * jitter(rng, 0.4, 0.8)).quantize(one)
+        rated = Decimal(attributes["rated_power_w"])
+        return {
+            "degradation_pct": degradation,
+            "pmax_w": (rated * (100 - degradation) / 100).quantize(one),
+        }
+    return {"remanence_loss_pct": (years * jitter(rng, 0.05, 0.2)).quantize(Decimal("0.01"))}
+
+
+def market_and_health_record(
+    seed: int, plans: list[LifePlan], organisations: dict[OrganisationSpec, Organisation]
+) -> None:
+    """Places products on the market and posts health reports, both as their manufacturer."""
+    by_id = {o.pk: o for o in organisations.values()}
+    for plan in plans:
+        passport = plan.passport
+        if plan.placed is None or passport.placed_on_market_on is not None:
+            continue
+        maker = by_id[passport.manufacturer_id]
+        event_record(
+            passport_id=passport.pk,
+            actor=maker,
+            event_type=EventType.PLACED_ON_MARKET,
+            occurred_at=at(plan.placed, 9),
+            payload=validated_payload(
+                EventType.PLACED_ON_MARKET, passport.product_type, {"country": plan.country}
+            ),
+        )
+        if plan.health is not None:
+            rng = random.Random(f"{seed}:health:{passport.serial}")
+            years = Decimal((plan.health - plan.placed).days) / Decimal("365.25")
+            payload = health_payload(rng, passport, years)
+            event_record(
+                passport_id=passport.pk,
+                actor=maker,
+                event_type=EventType.HEALTH_REPORTED,
+                occurred_at=at(plan.health, 11),
+                payload=validated_payload(
+                    EventType.HEALTH_REPORTED, passport.product_type, payload
+                ),
+            )
+
+
+def collections_record(
+    plans: list[LifePlan], organisations: dict[OrganisationSpec, Organisation]
+) -> None:
+    """One collection per collector, region and quarter, dated when its last product came in."""
+    rounds: dict[tuple, list[LifePlan]] = {}
+    for plan in plans:
+        if plan.collected is None or plan.passport.status != PassportStatus.ORIGINAL:
+            continue
+        quarter = (plan.collected.month - 1) // 3
+        key = (plan.collected.year, quarter, plan.collector.name, plan.region)
+        rounds.setdefault(key, []).append(plan)
+    for key in sorted(rounds):
+        members = rounds[key]
+        collection_record(
+            collector=organisations[members[0].collector],
+            region=members[0].region,
+            collected_at=at(max(p.collected for p in members), 10),
+            items=[(p.passport, p.weighed_kg) for p in members],
+        )
+
+
+def treatment_period(collected: date) -> date:
+    """The first half-yearly campaign start at least two weeks after collection."""
+    year = max(TREATMENT_START_YEAR, collected.year)
+    while True:
+        for month in (3, 9):
+            start = date(year, month, 15)
+            if start >= collected + timedelta(days=14):
+                return start
+        year += 1
+
+
+def routes_in(product_type: str, category: str, year: int) -> tuple[str, ...]:
+    """The treatment lines that take a category's waste in a year."""
+    plan = TREATMENT_PLAN[(product_type, category)]
+    routes = plan[0][1]
+    for since, candidates in plan:
+        if since <= year:
+            routes = candidates
+    return routes
+
+
+def draw_shares(recipe: str, year: int, rng: random.Random) -> list[tuple[Fraction, dict]]:
+    """Recovery shares of one batch; no substance can leave in more than its whole input."""
+    fractions = [f for f in RECIPES[recipe] if f.since <= year <= f.until]
+    drawn = [
+        (f, {s: jitter(rng, low, high) for s, (low, high) in f.shares.items()}) for f in fractions
+    ]
+    totals: dict[str, Decimal] = defaultdict(Decimal)
+    for _, shares in drawn:
+        for substance, share in shares.items():
+            totals[substance] += share
+    for _, shares in drawn:
+        for substance in shares:
+            if totals[substance] > 1:
+                shares[substance] = (shares[substance] / totals[substance]).quantize(
+                    Decimal("0.0001"), rounding=ROUND_DOWN
+                )
+    return drawn
+
+
+def passport_materials(passport: Passport, mass_kg: Decimal, assay: dict | None) -> dict:
+    """The input's substances as the batch service scales them, and the undeclared rest."""
+    scale = mass_kg / passport.mass_kg
+    materials = {
+        e.substance: (e.mass_kg * scale).quantize(
+            SIX_PLACES, ROUND_HALF_EVEN if is_element(e.substance) else ROUND_DOWN
+        )
+        for e in passport.composition.all()
+    }
+    materials.update(assay or {})
+    materials[REST] = max(mass_kg - sum(materials.values()), Decimal(0))
+    return materials
+
+
+def batch_materials(batch: Batch) -> dict[str, Decimal]:
+    """Every substance that entered a batch, with element masses read back from its inputs."""
+    materials: dict[str, Decimal] = defaultdict(Decimal)
+    inputs = batch.inputs.prefetch_related("elements", "passport__composition")
+    for row in inputs:
+        known = Decimal(0)
+        for element in row.elements.all():
+            materials[element.element] += element.mass_kg
+            known += element.mass_kg
+        if row.passport is not None:
+            scale = row.mass_kg / row.passport.mass_kg
+            for entry in row.passport.composition.all():
+                if not is_element(entry.substance):
+                    mass = (entry.mass_kg * scale).quantize(SIX_PLACES, rounding=ROUND_DOWN)
+                    materials[entry.substance] += mass
+                    known += mass
+        materials[REST] += max(row.mass_kg - known, Decimal(0))
+    return materials
+
+
+def intake_assay(
+    rng: random.Random, passport: Passport, mass_kg: Decimal, elements: tuple[str, ...]
+) -> dict[str, Decimal] | None:
+    """What a recycler's intake lab measures: the declared content within a few per cent."""
+    declared = {e.substance: e.mass_kg for e in passport.composition.all()}
+    scale = mass_kg / passport.mass_kg
+    assay = {
+        element: (declared[element] * scale * jitter(rng, 0.96, 1.02)).quantize(SIX_PLACES)
+        for element in elements
+        if declared.get(element)
+    }
+    return assay or None
+
+
+def declared_loss(drawn: list[tuple[Fraction, dict]], materials: dict[str, Decimal]) -> Decimal:
+    """The mass a batch declares as lost, known before it opens from what goes in."""
+    return sum(
+        (
+            (materials.get(substance, Decimal(0)) * share).quantize(SIX_PLACES, ROUND_DOWN)
+            for fraction, shares in drawn
+            if fraction.counts_as == LOSS
+            for substance, share in shares.items()
+        ),
+        Decimal(0),
+    )
+
+
+def outputs_record(
+    batch: Batch, drawn: list[tuple[Fraction, dict]], loss: Decimal, assayed: Decimal
+) -> BatchOutput | None:
+    """Records a batch's output fractions sized from its inputs; returns its intermediate.
+
+    Residues are rarely assayed in full: only the `assayed` share of what is left of each element
+    is recorded in the residue, the rest was dispersed (dust, off-gas, wastewater) and is lost.
+    """
+    materials = batch_materials(batch)
+    total = sum((row.mass_kg for row in batch.inputs.all()), Decimal(0))
+    allocated: dict[str, Decimal] = defaultdict(Decimal)
+    recorded = Decimal(0)
+    intermediate, remainder = None, None
+    for fraction, shares in drawn:
+        if fraction.remainder:
+            remainder = fraction
+            continue
+        parts = {
+            substance: (materials[substance] * share).quantize(SIX_PLACES, ROUND_DOWN)
+            for substance, share in shares.items()
+            if materials.get(substance)
+        }
+        for substance, mass in parts.items():
+            allocated[substance] += mass
+        origin = sum(parts.values(), Decimal(0))
+        if fraction.counts_as == LOSS or not origin:
+            continue
+        output = batch_output_add(
+            batch_id=batch.pk,
+            fraction=fraction.name,
+            counts_as=fraction.counts_as,
+            mass_kg=(origin * fraction.factor).quantize(SIX_PLACES, ROUND_DOWN),
+            origin_mass_kg=origin,
+            elements={s: m for s, m in parts.items() if is_element(s) and m > 0},
+            destination=fraction.destination,
+        )
+        recorded += origin
+        if fraction.counts_as == INTERMEDIATE:
+            intermediate = output
+    left = total - recorded - loss
+    if remainder is not None and left > 0:
+        batch_output_add(
+            batch_id=batch.pk,
+            fraction=remainder.name,
+            counts_as=remainder.counts_as,
+            mass_kg=left,
+            origin_mass_kg=None,
+            elements={
+                element: ((mass - allocated[element]) * assayed).quantize(SIX_PLACES, ROUND_DOWN)
+                for element, mass in materials.items()
+                if is_element(element) and mass > allocated[element]
+            },
+            destination=remainder.destination,
+        )
+    return intermediate
+
+
+@dataclass(frozen=True)
+class Campaign:
+    """One treatment line's batch in one half-yearly period."""
+
+    route: Route
+    period: date
+    product_type: str
+    category: str
+
+
+def batch_run(
+    seed: int,
+    campaign: Campaign,
+    items: list[CollectionItem],
+    organisations: dict[OrganisationSpec, Organisation],
+    today: date,
+) -> None:
+    """Treats collected products in one batch, and its intermediate in the refiner's batch.
+
+    A batch or refining step that would end after today stays open, as it would in a plant.
+    """
+    route = campaign.route
+    rng = random.Random(f"{seed}:{route.key}:{campaign.period.isoformat()}")
+    started = campaign.period + timedelta(days=route.offset_days + rng.randint(0, 6))
+    closed = started + timedelta(days=route.days + rng.randint(0, 7))
+    if started >= today:
+        return
+    drawn = draw_shares(route.recipe, started.year, rng)
+    inputs = []
+    preview: dict[str, Decimal] = defaultdict(Decimal)
+    for item in items:
+        mass = item.mass_kg or item.passport.mass_kg
+        assay = intake_assay(rng, item.passport, mass, route.assay)
+        inputs.append((item.passport, mass, assay))
+        for substance, amount in passport_materials(item.passport, mass, assay).items():
+            preview[substance] += amount
+    loss = declared_loss(drawn, preview)
+    recycler = organisations[route.recycler]
+    batch = batch_open(
+        recycler=recycler,
+        process_route=route.process_route,
+        product_type=campaign.product_type,
+        chemistry_category=campaign.category,
+        site_country=route.site_region[:2],
+        site_region=route.site_region,
+        started_at=at(started, 7),
+        declared_loss_kg=loss,
+    )
+    for passport, mass, assay in inputs:
+        batch_input_add(batch_id=batch.pk, passport=passport, mass_kg=mass, assay=assay)
+    if closed >= today:
+        return
+    intermediate = outputs_record(batch, drawn, loss, jitter(rng, 0.5, 0.9))
+    batch_close(batch_id=batch.pk, actor=recycler, closed_at=at(closed, 16))
+    if route.refinery and intermediate is not None:
+        refinery = Campaign(
+            ROUTES[route.refinery], closed, campaign.product_type, campaign.category
+        )
+        # Read back, so the refiner sees the upstream batch as closed.
+        source = BatchOutput.objects.select_related("batch").get(pk=intermediate.pk)
+        refining_run(seed, refinery, source, organisations, today)
+
+
+def refining_run(
+    seed: int,
+    campaign: Campaign,
+    source: BatchOutput,
+    organisations: dict[OrganisationSpec, Organisation],
+    today: date,
+) -> None:
+    """The second step of a chain: the refiner takes an upstream intermediate whole."""
+    route = campaign.route
+    rng = random.Random(f"{seed}:{route.key}:{campaign.period.isoformat()}")
+    started = campaign.period + timedelta(days=10 + rng.randint(0, 5))
+    closed = started + timedelta(days=route.days + rng.randint(0, 7))
+    if started >= today:
+        return
+    drawn = draw_shares(route.recipe, started.year, rng)
+    preview = {e.element: e.mass_kg for e in source.elements.all()}
+    preview[REST] = source.mass_kg - sum(preview.values(), Decimal(0))
+    loss = declared_loss(drawn, preview)
+    recycler = organisations[route.recycler]
+    batch = batch_open(
+        recycler=recycler,
+        process_route=route.process_route,
+        product_type=campaign.product_type,
+        chemistry_category=campaign.category,
+        site_country=route.site_region[:2],
+        site_region=route.site_region,
+        started_at=at(started, 7),
+        declared_loss_kg=loss,
+    )
+    batch_input_add(batch_id=batch.pk, source_output=source, mass_kg=source.mass_kg)
+    if closed >= today:
+        return
+    outputs_record(batch, drawn, loss, jitter(rng, 0.5, 0.9))
+    batch_close(batch_id=batch.pk, actor=recycler, closed_at=at(closed, 16))
+
+
+def treatments_record(
+    seed: int,
+    organisations: dict[OrganisationSpec, Organisation],
+    makers: list[Organisation],
+    today: date,
+) -> None:
+    """Sends collected products to half-yearly campaigns, the lines of a period in turn."""
+    treated = BatchInput.objects.filter(passport__isnull=False).values("passport_id")
+    waiting = (
+        CollectionItem.objects.filter(
+            passport__manufacturer__in=makers, passport__status=PassportStatus.WASTE
+        )
+        .exclude(passport__in=treated)
+        .select_related("collection", "passport")
+        .prefetch_related("passport__composition")
+        .order_by("collection__collected_at", "passport__serial")
+    )
+    periods: dict[tuple[str, str, date], list[CollectionItem]] = defaultdict(list)
+    for item in waiting:
+        passport = item.passport
+        category = category_of(passport.product_type, passport.attributes)
+        period = treatment_period(item.collection.collected_at.date())
+        periods[(passport.product_type, category, period)].append(item)
+    campaigns: dict[Campaign, list[CollectionItem]] = defaultdict(list)
+    for (product_type, category, period), items in periods.items():
+        routes = routes_in(product_type, category, period.year)
+        for index, item in enumerate(items):
+            route = ROUTES[routes[index % len(routes)]]
+            campaigns[Campaign(route, period, product_type, category)].append(item)
+    by_period: dict[date, list[Campaign]] = defaultdict(list)
+    for campaign in campaigns:
+        by_period[campaign.period].append(campaign)
+    for period in sorted(by_period):
+        for campaign in sorted(by_period[period], key=lambda c: c.route.key):
+            batch_run(seed, campaign, campaigns[campaign], organisations, today)
+
+
+def end_of_life_load(
+    seed: int, organisations: dict[OrganisationSpec, Organisation], today: date
+) -> bool:
+    """Records the products' use and end of life; skipped once the demo recyclers have batches.
+
+    Each step only takes products still in the state it expects, so it never records anything
+    twice even when called outside one transaction and interrupted part-way.
+    """
+    recyclers = [organisations[NORDIC_SPEC], organisations[RHEIN_SPEC]]
+    if Batch.objects.filter(recycler__in=recyclers).exists():
+        return False
+    makers = [organisations[m.organisation] for m in MANUFACTURERS]
+    passports = (
+        Passport.objects.filter(manufacturer__in=makers)
+        .select_related("manufacturer")
+        .order_by("manufacturer__name", "serial")
+    )
+    plans = [life_plan(seed, passport, today) for passport in passports]
+    market_and_health_record(seed, plans, organisations)
+    collections_record(plans, organisations)
+    treatments_record(seed, organisations, makers, today)
+    return True
+
+
+def statistic_examples() -> list[StatisticLine]:
+    """A statistic that meets its EU target and one that misses it, recycling efficiency first."""
+    names = dict(Organisation.objects.values_list("pk", "name"))
+    found: dict[bool, StatisticLine] = {}
+    rows = Statistic.objects.filter(
+        metric__in=["recycling_efficiency", "collection_rate"]
+    ).order_by("-metric", "-year", "product_type", "category", "region", "recycler__name")
+    for row in rows:
+        target = applicable_target(
+            regime="EU",
+            metric=row.metric,
+            product_type=row.product_type,
+            year=row.year,
+            category=row.category,
+            element=row.element,
+        )
+        if target is None or not row.denominator_kg:
+            continue
+        rate = (100 * row.numerator_kg / row.denominator_kg).quantize(Decimal("0.01"))
+        met = rate >= target["percent"]
+        if met in found:
+            continue
+        scope = f"{row.product_type} {row.category}".strip()
+        if row.recycler_id:
+            scope += f", {names[row.recycler_id]}"
+        if row.region:
+            scope += f", {row.region} ({row.basis.replace('_', ' ')})"
+        found[met] = StatisticLine(
+            row.metric, scope, row.year, rate, Decimal(target["percent"]), met
+        )
+    return [found[met] for met in (True, False) if met in found]
+
+
+def end_of_life_summary(
+    organisations: dict[OrganisationSpec, Organisation], recorded: bool
+) -> EndOfLifeSummary:
+    """Counts what the demo products went through, whichever run recorded it."""
+    makers = [organisations[m.organisation] for m in MANUFACTURERS]
+    recyclers = [organisations[NORDIC_SPEC], organisations[RHEIN_SPEC]]
+    passports = Passport.objects.filter(manufacturer__in=makers)
+    batches = Batch.objects.filter(recycler__in=recyclers).prefetch_related("inputs", "outputs")
+    summary = EndOfLifeSummary(
+        recorded=recorded,
+        placed=passports.exclude(placed_on_market_on=None).count(),
+        collected=CollectionItem.objects.filter(passport__in=passports).count(),
+        recycled=passports.filter(status=PassportStatus.RECYCLED).count(),
+        statistics=Statistic.objects.count(),
+        examples=statistic_examples(),
+    )
+    for batch in batches:
+        if batch.status == BatchStatus.OPEN:
+            summary.open_batches += 1
+        elif any(row.source_output_id for row in batch.inputs.all()):
+            summary.two_step += 1  # counted once, at the refining step that completes the chain
+        elif not any(row.counts_as == CountsAs.INTERMEDIATE for row in batch.outputs.all()):
+            summary.one_step += 1
+    return summary

@@ -262,3 +262,18 @@ class InventoryCell(models.Model):
 
     def __str__(self) -> str:
         return f"{self.stage} {self.element} {self.mass_kg} kg"
+
+
+class FeedCursor(models.Model):
+    """How far aggregation has read the transparency log, the feed of every passport change.
+
+    Registrations and lifecycle events (placed on market, collected, recycled) change the
+    inventory and collection statistics; lifecycle cannot know about aggregation, so the log
+    it writes is read here as a change feed.
+    """
+
+    name = models.CharField(max_length=40, primary_key=True)
+    position = models.BigIntegerField(default=0, help_text="The next log index to read.")
+
+    def __str__(self) -> str:
+        return f"{self.name} at {self.position}"

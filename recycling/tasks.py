@@ -2,10 +2,12 @@
 
 from celery import shared_task
 
-from recycling.services.aggregation import buckets_refresh
-
 
 @shared_task(ignore_result=True, acks_late=True)
 def refresh_aggregates() -> int:
     """Recomputes every dirty bucket from its records; safe to run twice or concurrently."""
+    # Imported here: the services that mark buckets enqueue this task, so a module-level
+    # import would make the two modules import each other.
+    from recycling.services.aggregation import buckets_refresh
+
     return buckets_refresh()

@@ -22,6 +22,7 @@ from recycling.models import (
     Statistic,
 )
 from recycling.services.collection_stats import collection_statistics
+from recycling.services.dirty import feed_read
 from recycling.services.inventory import inventory_cells
 
 ZERO = Decimal(0)
@@ -151,6 +152,9 @@ def bucket_recompute(kind: str, key: str) -> None:
 def buckets_refresh() -> int:
     """Drains dirty buckets one at a time; concurrent workers take different buckets."""
     refreshed = 0
+    with transaction.atomic():
+        while feed_read():
+            pass
     while True:
         with transaction.atomic():
             dirty = (
@@ -221,6 +225,8 @@ def aggregates_rebuild() -> int:
     """Recomputes every bucket from the records; returns how many were rebuilt."""
     buckets = all_buckets()
     with transaction.atomic():
+        while feed_read():
+            pass
         for kind, key in buckets:
             bucket_recompute(kind, key)
         DirtyBucket.objects.filter(

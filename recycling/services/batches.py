@@ -28,7 +28,7 @@ from recycling.models import (
     InputElement,
     OutputElement,
 )
-from recycling.services.dirty import batch_buckets, buckets_mark
+from recycling.services.dirty import batch_buckets, buckets_mark, passport_buckets
 
 SIX_PLACES = Decimal("0.000001")
 
@@ -79,7 +79,9 @@ def batch_input_add(
             InputElement(input=row, element=element, mass_kg=mass)
             for element, mass in sorted(elements.items())
         )
-        buckets_mark(batch_buckets(batch))
+        # The product leaves the collected stock of its home country as it enters treatment.
+        home = passport_buckets(passport) if passport is not None else []
+        buckets_mark(batch_buckets(batch) + home)
     return row
 
 

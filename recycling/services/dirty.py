@@ -4,9 +4,10 @@ from collections.abc import Iterable
 
 from django.utils import timezone
 
+from lifecycle.models import EventType, LogLeaf
 from lifecycle.tasks import enqueue_on_commit
 from passports.models import Passport
-from recycling.models import Batch, DirtyBucket
+from recycling.models import Batch, DirtyBucket, FeedCursor
 from recycling.tasks import refresh_aggregates
 
 
@@ -49,3 +50,33 @@ def batch_buckets(batch: Batch) -> list[tuple[str, str]]:
         ("recovery", bucket_key(batch.product_type)),
         ("inventory", bucket_key(batch.product_type, batch.site_country)),
     ]
+
+
+FEED = "passport-changes"
+FEED_BATCH = 5000
+
+
+def feed_read() -> int:
+    """Marks the buckets of passports that changed since the last read of the log."""
+    FeedCursor.objects.get_or_create(name=FEED)
+    cursor = FeedCursor.objects.select_for_update().get(name=FEED)
+    leaves = list(
+        LogLeaf.objects.filter(index__gte=cursor.position)
+        .order_by("index")
+        .values_list(
+            "index", "event__type", "event__passport__product_type",
+            "event__passport__market_country", "event__passport__manufacturing_country",
+        )[:FEED_BATCH]
+    )  # fmt: skip
+    if not leaves:
+        return 0
+    buckets = set()
+    for _, event_type, product_type, market, made in leaves:
+        # A placement moves a product from its country of manufacture to its market.
+        buckets |= {("inventory", bucket_key(product_type, c)) for c in {market, made} if c}
+        if event_type == EventType.PLACED_ON_MARKET:
+            buckets.add(("collection", bucket_key(product_type)))
+    buckets_mark(buckets)
+    cursor.position = leaves[-1][0] + 1
+    cursor.save(update_fields=["position"])
+    return len(leaves)

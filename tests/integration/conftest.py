@@ -26,9 +26,8 @@ def redis_answers() -> bool:
         return False
 
 
-@pytest.fixture
-def celery_worker_process(transactional_db):
-    """Starts `celery worker` on the test database; stops it after the test."""
+def worker_services_require() -> None:
+    """Skips (or fails under REQUIRE_SERVICES) unless PostgreSQL and Redis are configured."""
     missing = []
     if not uses_postgresql():
         missing.append("PostgreSQL (DATABASE_URL)")
@@ -36,14 +35,17 @@ def celery_worker_process(transactional_db):
         missing.append("Redis (CELERY_BROKER_URL)")
     if missing:
         require_services(*missing)
+
+
+def worker_start() -> subprocess.Popen:
+    """Starts `celery worker` on the test database and the broker this process publishes to."""
     from settings.celery import app
 
-    app.control.purge()
     db = connection.settings_dict
     env = {
         **os.environ,
         "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+        "CELERY_BROKER_URL": app.conf.broker_url,
     }
     worker = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "settings.celery", "worker", "--pool=solo",
@@ -54,10 +56,46 @@ def celery_worker_process(transactional_db):
     while not app.control.ping(timeout=0.5):
         if worker.poll() is not None or time.monotonic() > deadline:
             worker.kill()
+            worker.wait()
             pytest.fail("the Celery worker did not start")
-    yield worker
+    return worker
+
+
+def worker_stop(worker: subprocess.Popen) -> None:
+    """Stops a worker politely, then firmly; a worker that already died is left as it is."""
     worker.terminate()
-    worker.wait(timeout=20)
+    try:
+        worker.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        worker.kill()
+        worker.wait()
+
+
+@pytest.fixture
+def celery_worker_process(transactional_db):
+    """Starts `celery worker` on the test database; stops it after the test."""
+    worker_services_require()
+    from settings.celery import app
+
+    app.control.purge()
+    worker = worker_start()
+    yield worker
+    worker_stop(worker)
+
+
+@pytest.fixture
+def celery_workers(transactional_db):
+    """Starts workers when the test asks (`celery_workers()`); stops them all after the test."""
+    worker_services_require()
+    started: list[subprocess.Popen] = []
+
+    def start() -> subprocess.Popen:
+        started.append(worker_start())
+        return started[-1]
+
+    yield start
+    for worker in started:
+        worker_stop(worker)
 
 
 def wait_for(condition, timeout: float = 30.0, what: str = "the worker") -> None:

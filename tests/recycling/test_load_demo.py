@@ -1,15 +1,18 @@
-"""The load_demo command: every kind of organisation, 300+ valid signed passports, idempotent."""
+"""The load_demo command: every kind of organisation, 300+ valid signed passports, their end of
+life through the real services, idempotent."""
 
 import io
 import random
 import re
 from collections import defaultdict
+from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
 from urllib.parse import urlsplit
 
 import pytest
 from django.core.management import call_command
+from django.db import transaction
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -22,9 +25,21 @@ from passports.models import (
     OrganisationKind,
     OriginShare,
     Passport,
+    PassportStatus,
     ProductType,
 )
 from recycling import demo
+from recycling.models import (
+    Batch,
+    BatchInput,
+    BatchStatus,
+    Collection,
+    CollectionItem,
+    CountsAs,
+    InventoryCell,
+    Statistic,
+)
+from recycling.services.batches import mass_balance_problems
 
 RESOLVER_URL = re.compile(r"https?://\S+/01/\d{14}/21/\S+")
 TOKEN = re.compile(r"\b[0-9a-f]{64}\b")
@@ -36,9 +51,27 @@ def load_demo(*args: str) -> str:
     return out.getvalue()
 
 
+@pytest.fixture(scope="module")
+def loaded(django_db_setup, django_db_blocker) -> Iterator[str]:
+    """One load for the whole module, rolled back at its end: a load takes several seconds.
+
+    Each test still runs in its own savepoint inside this transaction, so tests that write (a
+    second load) leave nothing behind for the next one.
+    """
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield load_demo()
+        transaction.set_rollback(True)
+
+
 @pytest.fixture
-def output(db) -> str:
-    return load_demo()
+def output(loaded, db) -> str:
+    return loaded
+
+
+def token_of(output: str, kind: str) -> str:
+    """The token printed for the first organisation of a kind."""
+    line = next(line for line in output.splitlines() if line.startswith(kind))
+    return TOKEN.search(line).group()
 
 
 def test_creates_passports_of_every_family_and_organisations_of_every_kind(output):
@@ -51,14 +84,17 @@ def test_creates_passports_of_every_family_and_organisations_of_every_kind(outpu
     assert Organisation.objects.filter(kind=OrganisationKind.RECYCLER).count() >= 2
 
 
-def test_each_passport_has_exactly_one_registered_event(output):
+def test_each_passport_has_exactly_one_registered_event_and_an_unbroken_chain(output):
     passports = Passport.objects.count()
     genesis = Event.objects.filter(type=EventType.REGISTERED, seq=0)
 
-    assert Event.objects.count() == passports
+    assert Event.objects.filter(type=EventType.REGISTERED).count() == passports
     assert genesis.values("passport").distinct().count() == passports
-    for passport in Passport.objects.all():
-        assert passport.head_hash == passport.events.get().hash
+    for passport in Passport.objects.prefetch_related("events"):
+        events = sorted(passport.events.all(), key=lambda e: e.seq)
+        assert [e.seq for e in events] == list(range(len(events)))
+        assert all(e.prev == before.hash for before, e in zip(events, events[1:], strict=False))
+        assert passport.head_hash == events[-1].hash
 
 
 def test_compositions_fit_within_product_mass(output):
@@ -97,14 +133,17 @@ def test_identifiers_dates_and_codes_are_valid(output):
 
 
 def test_running_twice_adds_nothing_and_issues_fresh_tokens(output):
-    passports, organisations = Passport.objects.count(), Organisation.objects.count()
+    models = (Passport, Organisation, Event, Collection, CollectionItem, Batch, BatchInput)
+    before = {model: model.objects.count() for model in models}
+    statistics = set(Statistic.objects.values_list("metric", "year", "numerator_kg"))
 
     again = load_demo()
 
-    assert Passport.objects.count() == passports
-    assert Organisation.objects.count() == organisations
-    assert Event.objects.count() == passports
+    assert {model: model.objects.count() for model in models} == before
+    assert set(Statistic.objects.values_list("metric", "year", "numerator_kg")) == statistics
     assert "0 passports registered now" in again
+    assert "End of life (recorded now)" in output
+    assert "recorded by an earlier run" in again
     assert set(TOKEN.findall(again)).isdisjoint(TOKEN.findall(output))
 
 
@@ -140,3 +179,58 @@ def test_the_same_seed_generates_the_same_declarations():
 
     assert first == second
     assert first != demo.declarations(random.Random(8), manufacturer, today)
+
+
+def test_most_products_are_sold_and_a_realistic_share_of_the_older_ones_collected(output):
+    passports = Passport.objects.all()
+    collected = Passport.objects.filter(pk__in=CollectionItem.objects.values("passport"))
+    today = timezone.localdate()
+    old = [p for p in collected if (today - p.manufactured_at).days > 8 * 365]
+
+    assert passports.exclude(placed_on_market_on=None).count() >= 0.9 * passports.count()
+    assert {p.market_country for p in passports.exclude(market_country="")} >= {"DE", "CN"}
+    assert Event.objects.filter(type=EventType.HEALTH_REPORTED).exists()
+    assert 0.2 <= collected.count() / passports.count() <= 0.45
+    assert len(old) > collected.count() / 2
+    assert len({c.region[:2] for c in Collection.objects.all()}) >= 3
+    assert len({c.collected_at.year for c in Collection.objects.all()}) >= 4
+    for passport in collected:
+        assert passport.status in (PassportStatus.WASTE, PassportStatus.RECYCLED)
+        assert passport.placed_on_market_on <= passport.events.get(type="collected").time.date()
+
+
+def test_batches_span_recyclers_routes_and_years_and_balance(output):
+    closed = Batch.objects.filter(status=BatchStatus.CLOSED)
+    chains = BatchInput.objects.filter(source_output__isnull=False, batch__status="closed")
+
+    assert len(set(closed.values_list("process_route", flat=True))) >= 2
+    assert closed.values("recycler").distinct().count() == 2
+    assert {b.closed_at.year for b in closed} >= {2022, 2023, 2024, 2025}
+    assert set(closed.values_list("product_type", flat=True)) == set(ProductType.values)
+    assert chains.exists()
+    for chain in chains.select_related("source_output__batch", "batch"):
+        assert chain.source_output.counts_as == CountsAs.INTERMEDIATE
+        assert chain.source_output.batch.recycler != chain.batch.recycler
+        assert chain.batch.process_route == "hydrometallurgical"
+    for batch in closed:
+        assert mass_balance_problems(batch) == []
+    for passport in Passport.objects.filter(status=PassportStatus.RECYCLED):
+        assert passport.events.order_by("-seq").first().type == EventType.RECYCLED
+
+
+def test_statistics_exist_for_every_metric_and_targets_are_both_met_and_missed(output):
+    metrics = set(Statistic.objects.values_list("metric", flat=True))
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token_of(output, 'regulator')}")
+
+    rows = api.get("/api/v1/statistics/recovery?regime=EU").json()
+
+    assert metrics >= {"recycling_efficiency", "material_recovery", "collection_rate"}
+    verdicts = {(r["metric"], r["target_met"]) for r in rows}
+    assert ("recycling_efficiency", True) in verdicts
+    assert ("recycling_efficiency", False) in verdicts
+    stages = set(InventoryCell.objects.values_list("stage", flat=True))
+    assert stages >= {"in_use", "recovered", "lost"}
+    assert "met)" in output
+    assert "missed)" in output
+    call_command("rebuild_aggregates", "--check", stdout=io.StringIO())

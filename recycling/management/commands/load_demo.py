@@ -1,4 +1,5 @@
-"""python manage.py load_demo [--seed 2027] [--quiet]: demo organisations and passports."""
+"""python manage.py load_demo [--seed 2027] [--quiet]: demo organisations, passports and their
+end of life."""
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
@@ -11,7 +12,9 @@ from recycling import demo
 class Command(BaseCommand):
     help = (
         "Creates organisations of every kind and over 300 signed passports of batteries, PV "
-        "modules and magnets; a second run adds nothing and prints fresh tokens."
+        "modules and magnets, places most on the market, and collects and recycles the older "
+        "ones across recyclers, routes and years, so statistics, inventory and forecasts have "
+        "data. A second run adds nothing and prints fresh tokens."
     )
 
     def add_arguments(self, parser):
@@ -26,6 +29,7 @@ class Command(BaseCommand):
         result = demo.load(seed=seed)
         if not quiet:
             self._counts(result, seed)
+            self._end_of_life(result.end_of_life)
         self._organisations(result)
         if not quiet:
             self._urls(result)
@@ -39,6 +43,28 @@ class Command(BaseCommand):
         )
         for product_type in ProductType.values:
             self.stdout.write(f"  {product_type:<12}{result.passports[product_type]:>5}")
+        self.stdout.write("")
+
+    def _end_of_life(self, summary: demo.EndOfLifeSummary | None) -> None:
+        """What the demo products went through, and a statistic that meets or misses its target."""
+        if summary is None:
+            return
+        when = "recorded now" if summary.recorded else "recorded by an earlier run, left as is"
+        self.stdout.write(
+            f"End of life ({when}): {summary.placed} placed on the market, "
+            f"{summary.collected} collected, {summary.recycled} recycled."
+        )
+        open_note = f", {summary.open_batches} still open" if summary.open_batches else ""
+        self.stdout.write(
+            f"  batches: {summary.one_step} one-step, {summary.two_step} two-step chains "
+            f"(shredder and refiner){open_note}"
+        )
+        self.stdout.write(f"  statistics: {summary.statistics} rows, for example")
+        for line in summary.examples:
+            self.stdout.write(
+                f"    {line.metric} {line.year}, {line.scope}: {line.rate_pct} % "
+                f"(EU target {line.target_pct} %, {'met' if line.met else 'missed'})"
+            )
         self.stdout.write("")
 
     def _organisations(self, result: demo.DemoResult) -> None:
