@@ -26,7 +26,9 @@ class LogInconsistent(Exception):
 
 
 def log_origin() -> str:
-    return settings.LOG_ORIGIN
+    """The log's name: fixed by its first key, since a log that renamed itself is another log."""
+    first = LogKey.objects.order_by("created_at").values_list("name", flat=True).first()
+    return first or settings.LOG_ORIGIN
 
 
 def log_key() -> tuple[LogKey, Ed25519PrivateKey]:

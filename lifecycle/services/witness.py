@@ -1,11 +1,11 @@
 """Witness cosignatures: regulators vouch that a checkpoint extends what they saw before."""
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from lifecycle import note
 from lifecycle.errors import EventRefused
 from lifecycle.models import Checkpoint, Cosignature
+from lifecycle.services.log import log_origin
 from lifecycle.verify import VerificationError, verify_cosignature
 from passports.models import Organisation, SigningKey
 
@@ -14,7 +14,7 @@ COSIGNATURE_ALG = 0x04
 
 def witness_name(organisation: Organisation) -> str:
     """A regulator's key name in signed notes: a schema-less URL under the log's host."""
-    host = settings.LOG_ORIGIN.split("/", 1)[0]
+    host = log_origin().split("/", 1)[0]
     return f"{host}/witness/{organisation.pk}"
 
 

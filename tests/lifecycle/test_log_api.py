@@ -303,3 +303,13 @@ def test_events_are_integrated_and_checkpointed_once_committed(make_actor):
     assert events["results"][0]["log_index"] == 0
     assert events["results"][0]["inclusion"] == "checkpointed"
     assert Checkpoint.objects.get().size == 1
+
+
+def test_the_log_keeps_its_name_when_the_setting_changes(busy_log, settings, manufacturer):
+    settings.LOG_ORIGIN = "elsewhere.example/log"
+    manufacturer.client.post("/api/v1/passports/", declaration(serial="RENAMED"), format="json")
+    log_integrate()
+
+    checkpoint = checkpoint_publish()
+
+    assert checkpoint.body.startswith("127.0.0.1:8000/log\n")
