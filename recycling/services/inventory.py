@@ -9,12 +9,15 @@ the estimate. Passport-declared masses are known (G1); forecasts are less certai
 from collections import defaultdict
 from decimal import Decimal
 
+import numpy as np
 from django.utils import timezone
 
 from passports.models import Passport, PassportStatus
 from passports.substances import is_element
 from recycling.categories import category_of
 from recycling.models import Batch, BatchStatus, CollectionItem, CountsAs, InventoryCell
+from recycling.services.collection_stats import default_lifetime
+from recycling.stock_model import dsm_inflow_driven, lifetime_from_dict
 
 UNFC = {
     "in_use": "E3 F3 G1",
@@ -29,6 +32,7 @@ IN_USE = {
     PassportStatus.REPURPOSED, PassportStatus.REMANUFACTURED,
 }  # fmt: skip
 ZERO = Decimal(0)
+FORECAST_YEARS = 15
 
 
 class Cells:
@@ -46,6 +50,38 @@ class Cells:
 
 def _passport_elements(passport: Passport) -> dict[str, Decimal]:
     return {e.substance: e.mass_kg for e in passport.composition.all() if is_element(e.substance)}
+
+
+def _expected_end_of_life(cells: Cells, in_use: Cells, product_type: str) -> None:
+    """What of today's stock in use will reach end of life in each of the coming years.
+
+    Each placement year's cohort is run through the stock model with the product type's
+    reference lifetime; the outflow from this year on is the expected end of life.
+    """
+    this_year = timezone.now().year
+    lifetime = lifetime_from_dict(default_lifetime(product_type))
+    series: dict[tuple, dict[int, tuple[Decimal, Decimal]]] = defaultdict(dict)
+    for (category, year, _, element), mass in in_use.mass.items():
+        product = in_use.product[(category, year, "in_use", element)]
+        series[(category, element)][year] = (mass, product)
+    for (category, element), by_year in series.items():
+        first = min(by_year)
+        years = list(range(first, this_year + FORECAST_YEARS + 1))
+        element_inflow = np.array([float(by_year.get(y, (ZERO, ZERO))[0]) for y in years])
+        product_inflow = np.array([float(by_year.get(y, (ZERO, ZERO))[1]) for y in years])
+        # Only what is still in use counts: the cohorts' past outflow is history, not stock.
+        element_out = dsm_inflow_driven(element_inflow, lifetime).outflow
+        product_out = dsm_inflow_driven(product_inflow, lifetime).outflow
+        for index, year in enumerate(years):
+            if year < this_year or not element_out[index]:
+                continue
+            cells.add(
+                category,
+                year,
+                "expected_eol",
+                {element: Decimal(str(round(float(element_out[index]), 6)))},
+                Decimal(str(round(float(product_out[index]), 6))),
+            )
 
 
 def inventory_cells(product_type: str, region: str) -> list[InventoryCell]:
@@ -66,6 +102,7 @@ def inventory_cells(product_type: str, region: str) -> list[InventoryCell]:
         .filter(status__in=IN_USE | {PassportStatus.WASTE})
         .prefetch_related("composition")
     )
+    in_use = Cells()
     for passport in passports:
         if (passport.market_country or passport.manufacturing_country) != region:
             continue
@@ -74,6 +111,7 @@ def inventory_cells(product_type: str, region: str) -> list[InventoryCell]:
         if passport.status in IN_USE:
             placed = passport.placed_on_market_on or passport.manufactured_at
             cells.add(category, placed.year, "in_use", elements, passport.mass_kg)
+            in_use.add(category, placed.year, "in_use", elements, passport.mass_kg)
         elif passport.pk not in treated:
             year = collected_year.get(passport.pk, timezone.now().year)
             cells.add(category, year, "collected", elements, passport.mass_kg)
@@ -98,6 +136,7 @@ def inventory_cells(product_type: str, region: str) -> list[InventoryCell]:
                 cells.add(batch.chemistry_category, year, "recovered", elements, row.mass_kg)
         lost = {e: max(inputs[e] - out_total.get(e, ZERO), ZERO) for e in inputs}
         cells.add(batch.chemistry_category, year, "lost", lost, input_mass)
+    _expected_end_of_life(cells, in_use, product_type)
     now = timezone.now()
     return [
         InventoryCell(

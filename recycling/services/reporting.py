@@ -3,6 +3,8 @@
 from collections import defaultdict
 from decimal import ROUND_HALF_EVEN, Decimal
 
+from django.utils import timezone
+
 from passports.models import CompositionEntry, Organisation, OrganisationKind
 from recycling.digests import records_digest
 from recycling.models import Statistic
@@ -107,6 +109,9 @@ def _content_rows(query: dict, organisation) -> list[dict]:
     if query.get("element"):
         entries = entries.filter(substance=query["element"])
     rows = content_rows(entries)
+    now = timezone.now()  # computed from the passports as they are read
+    for row in rows:
+        row["computed_at"] = now
     if query.get("metric"):
         rows = [r for r in rows if r["metric"] == query["metric"]]
     return rows

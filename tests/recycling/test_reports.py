@@ -4,6 +4,7 @@ import base64
 import csv
 import io
 import json
+from decimal import Decimal
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -12,6 +13,8 @@ from django.core.management import call_command
 from lifecycle.canonical import canonical_bytes
 from lifecycle.services.log import checkpoint_publish, log_integrate
 from lifecycle.verify import parse_vkey
+from recycling.services.aggregation import buckets_refresh
+from tests.factories import declaration
 
 
 def verify_detached(signature_b64: str, vkey: str, data: bytes) -> None:
@@ -118,3 +121,19 @@ def test_unep_indicators_come_with_their_inputs(checkpointed_chain, regulator, m
         "100.00"
     )
     assert any(r["scope"]["element"] == "Co" for r in by_metric["recycled_content"])
+
+
+def test_inventory_forecasts_the_end_of_life_of_products_in_use(manufacturer, regulator):
+    manufacturer.client.post("/api/v1/passports/", declaration(serial="IN-USE"), format="json")
+    log_integrate()
+    buckets_refresh()
+
+    body = regulator.client.get("/api/v1/inventory?region=DE&element=Co").json()
+    expected = [c for c in body["cells"] if c["stage"] == "expected_eol"]
+
+    assert {c["unfc"] for c in expected} == {"E2 F2 G3"}
+    in_use = [c for c in body["cells"] if c["stage"] == "in_use"]
+    assert [Decimal(c["mass_kg"]) for c in in_use] == [Decimal("5.7")]
+    # Normal(15, 4) years and a 15-year horizon: about half the cobalt is expected back.
+    assert sum(Decimal(c["mass_kg"]) for c in expected) == pytest.approx(Decimal("2.85"), abs=0.1)
+    assert {t["unfc"] for t in body["totals"]} == {"E3 F3 G1", "E2 F2 G3"}
