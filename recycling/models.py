@@ -229,7 +229,9 @@ class Statistic(models.Model):
     region = models.CharField(max_length=6, blank=True)
     numerator_kg = models.DecimalField(max_digits=20, decimal_places=6)
     denominator_kg = models.DecimalField(max_digits=20, decimal_places=6)
-    basis = models.CharField(max_length=16, blank=True, help_text="assay, composition or mixed")
+    basis = models.CharField(
+        max_length=40, blank=True, help_text="assay, composition, mixed, or the denominator used"
+    )
     detail = models.JSONField(default=dict, blank=True)
     digest = models.CharField(max_length=64)
     computed_at = models.DateTimeField()

@@ -6,7 +6,7 @@ import pytest
 
 from passports.models import Passport
 from recycling.models import DirtyBucket, Statistic
-from recycling.services.aggregation import aggregates_differences
+from recycling.services.aggregation import aggregates_differences, buckets_refresh
 from tests.factories import declaration
 from tests.recycling.conftest import WHEN, errors, open_batch, post
 
@@ -191,3 +191,39 @@ def test_manufacturers_cannot_record_collections(manufacturer, db):
     body = {"region": "DE-BY", "collected_at": WHEN, "items": [{"passport": "x"}]}
 
     assert manufacturer.client.post("/api/v1/collections/", body, format="json").status_code == 403
+
+
+def test_collection_rate_against_what_was_placed_on_the_market(manufacturer, collector, regulator):
+    ids = []
+    for year, serial in [(2023, "P-1"), (2024, "P-2"), (2025, "P-3")]:
+        created = manufacturer.client.post(
+            "/api/v1/passports/",
+            declaration(serial=serial, manufactured_at=f"{year - 1}-06-01"),
+            format="json",
+        ).json()
+        manufacturer.client.post(
+            f"/api/v1/passports/{created['id']}/events/",
+            {"type": "placed_on_market", "occurred_at": f"{year}-02-01T00:00:00Z",
+             "payload": {"country": "DE"}},
+            format="json",
+        )  # fmt: skip
+        ids.append(created["id"])
+    collector.client.post(
+        "/api/v1/collections/",
+        {"region": "DE-BE", "collected_at": WHEN,
+         "items": [{"passport": ids[0], "mass_kg": "440"}]},
+        format="json",
+    )  # fmt: skip
+    buckets_refresh()
+
+    rows = regulator.client.get("/api/v1/statistics/recovery?metric=collection_rate").json()
+    by_basis = {row["basis"]: row for row in rows}
+
+    # 440 kg collected in 2026 against (450 + 450 + 450) / 3 kg placed in 2023-2025.
+    average = by_basis["placed_on_market_3y_average"]
+    assert (average["numerator_kg"], average["denominator_kg"]) == ("440", "450")
+    assert average["scope"] == {"product_type": "battery", "category": "ev", "region": "DE"}
+    assert average["rate_pct"] == "97.78"
+    available = by_basis["available_for_collection"]
+    assert Decimal(available["denominator_kg"]) > 0
+    assert available["detail"]["lifetime"]["type"] == "Normal"
