@@ -11,6 +11,7 @@ from passports.identifiers import digital_link
 from passports.models import Passport, SigningKey
 from passports.qr import qr_png, qr_svg
 from passports.services.keys import Signer, key_encryption_key, public_jwk
+from settings.celery import app as celery_app
 
 logger = logging.getLogger(__name__)
 
@@ -33,9 +34,7 @@ def _database() -> str:
 def _broker() -> str:
     if not settings.CELERY_BROKER_URL:
         return "eager"
-    from settings.celery import app
-
-    with app.connection_for_write() as conn:
+    with celery_app.connection_for_write() as conn:
         conn.ensure_connection(max_retries=1, timeout=2)
     return "ok"
 
