@@ -5,11 +5,8 @@ a root reads O(log n) rows; the tree is never rebuilt to answer a request.
 """
 
 import datetime as dt
-import os
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Max
@@ -18,7 +15,7 @@ from django.utils import timezone
 from lifecycle import merkle, note
 from lifecycle.models import Checkpoint, Event, LogKey, LogLeaf, LogNode
 from lifecycle.verify import VerificationError, leaf_data, leaf_hash, verify_consistency
-from passports.services.keys import key_encryption_key
+from passports.services.keys import private_key_seal, private_key_unseal, raw_public_key
 
 
 class LogInconsistent(Exception):
@@ -31,29 +28,35 @@ def log_origin() -> str:
     return first or settings.LOG_ORIGIN
 
 
-def log_key() -> tuple[LogKey, Ed25519PrivateKey]:
-    """The log's signing key, created on first use and sealed under the KEK like org keys."""
+def log_key_record() -> LogKey:
+    """The log's key row, created (sealed under the KEK like organisations' keys) on first use."""
     name = log_origin()
     key = LogKey.objects.filter(pk=name).first()
     if key is None:
         private = Ed25519PrivateKey.generate()
-        nonce = os.urandom(12)
-        sealed = AESGCM(key_encryption_key()).encrypt(
-            nonce, private.private_bytes_raw(), name.encode("utf-8")
-        )
-        public = private.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+        nonce, sealed = private_key_seal(private, bound_to=name)
         key, _ = LogKey.objects.get_or_create(
             pk=name,
-            defaults={"public_key": public, "encrypted_private_key": sealed, "nonce": nonce},
+            defaults={
+                "public_key": raw_public_key(private),
+                "encrypted_private_key": sealed,
+                "nonce": nonce,
+            },
         )
-    raw = AESGCM(key_encryption_key()).decrypt(
-        bytes(key.nonce), bytes(key.encrypted_private_key), key.name.encode("utf-8")
+    return key
+
+
+def log_key() -> tuple[LogKey, Ed25519PrivateKey]:
+    """The log's key row and its unsealed private key, for signing."""
+    key = log_key_record()
+    private = private_key_unseal(
+        bytes(key.nonce), bytes(key.encrypted_private_key), bound_to=key.name
     )
-    return key, Ed25519PrivateKey.from_private_bytes(raw)
+    return key, private
 
 
 def log_vkey() -> str:
-    key, _ = log_key()
+    key = log_key_record()
     return note.vkey(key.name, bytes(key.public_key))
 
 
@@ -77,8 +80,7 @@ def fetch_nodes(wanted) -> dict[tuple[int, int], bytes]:
 
 def _lock_log() -> None:
     """Serialises writers of the log (integration and signing) on the log key's row."""
-    log_key()
-    LogKey.objects.select_for_update().filter(pk=log_origin()).first()
+    LogKey.objects.select_for_update().filter(pk=log_key_record().pk).first()
 
 
 def log_integrate(*, limit: int = 2000) -> int:

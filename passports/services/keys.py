@@ -59,15 +59,31 @@ def key_encryption_key() -> bytes:
     return kek
 
 
+def private_key_seal(private: Ed25519PrivateKey, *, bound_to: str) -> tuple[bytes, bytes]:
+    """(nonce, ciphertext) of a private key under the KEK; bound_to is the associated data."""
+    nonce = os.urandom(12)
+    sealed = AESGCM(key_encryption_key()).encrypt(
+        nonce, private.private_bytes_raw(), bound_to.encode("utf-8")
+    )
+    return nonce, sealed
+
+
+def private_key_unseal(nonce: bytes, sealed: bytes, *, bound_to: str) -> Ed25519PrivateKey:
+    """The private key back; fails if the ciphertext was moved to another key's record."""
+    raw = AESGCM(key_encryption_key()).decrypt(nonce, sealed, bound_to.encode("utf-8"))
+    return Ed25519PrivateKey.from_private_bytes(raw)
+
+
+def raw_public_key(private: Ed25519PrivateKey) -> bytes:
+    return private.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+
+
 def signing_key_create(*, organisation: Organisation) -> SigningKey:
     """Creates a new active key for an organisation (call inside a transaction)."""
     private = Ed25519PrivateKey.generate()
-    public = private.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+    public = raw_public_key(private)
     kid = jwk_thumbprint(public)
-    nonce = os.urandom(12)
-    sealed = AESGCM(key_encryption_key()).encrypt(
-        nonce, private.private_bytes_raw(), kid.encode("ascii")
-    )
+    nonce, sealed = private_key_seal(private, bound_to=kid)
     return SigningKey.objects.create(
         kid=kid,
         organisation=organisation,
@@ -93,10 +109,9 @@ class Signer:
 
     def __init__(self, key: SigningKey):
         self.kid = key.kid
-        raw = AESGCM(key_encryption_key()).decrypt(
-            bytes(key.nonce), bytes(key.encrypted_private_key), key.kid.encode("ascii")
+        self._private = private_key_unseal(
+            bytes(key.nonce), bytes(key.encrypted_private_key), bound_to=key.kid
         )
-        self._private = Ed25519PrivateKey.from_private_bytes(raw)
 
     def sign(self, message: bytes) -> bytes:
         return self._private.sign(message)
