@@ -96,8 +96,8 @@ def passport_full(passport: Passport) -> dict:
 
 
 def _successor_id(passport: Passport) -> str | None:
-    successor = Passport.objects.filter(predecessor=passport).values_list("pk", flat=True).first()
-    return str(successor) if successor else None
+    successor = getattr(passport, "successor", None)  # joined by with_related()
+    return str(successor.pk) if successor else None
 
 
 def passport_for_reader(passport: Passport, *, user: User | None, tier: str, via: str) -> dict:
@@ -110,4 +110,6 @@ def passport_for_reader(passport: Passport, *, user: User | None, tier: str, via
 
 
 def with_related(queryset):
-    return queryset.select_related("manufacturer").prefetch_related("composition", "origin")
+    return queryset.select_related("manufacturer", "successor").prefetch_related(
+        "composition", "origin"
+    )

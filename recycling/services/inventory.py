@@ -10,6 +10,7 @@ from collections import defaultdict
 from decimal import Decimal
 
 import numpy as np
+from django.db.models import Q
 from django.utils import timezone
 
 from passports.models import Passport, PassportStatus
@@ -97,15 +98,15 @@ def inventory_cells(product_type: str, region: str) -> list[InventoryCell]:
             "passport_id", "collection__collected_at__year"
         )
     )
+    # A product counts where it was placed on the market, else where it was made.
+    located = Q(market_country=region) | Q(market_country="", manufacturing_country=region)
     passports = (
-        Passport.objects.filter(product_type=product_type)
+        Passport.objects.filter(located, product_type=product_type)
         .filter(status__in=IN_USE | {PassportStatus.WASTE})
         .prefetch_related("composition")
     )
     in_use = Cells()
     for passport in passports:
-        if (passport.market_country or passport.manufacturing_country) != region:
-            continue
         category = category_of(product_type, passport.attributes)
         elements = _passport_elements(passport)
         if passport.status in IN_USE:
