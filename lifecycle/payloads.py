@@ -14,6 +14,16 @@ PROCESS_ROUTES = ["mechanical", "pyrometallurgical", "hydrometallurgical", "dire
 DISPOSAL_METHODS = ["landfill", "incineration", "other"]
 
 
+def check_region(value: str) -> str:
+    """An ISO 3166-2 subdivision code whose country part is a real country."""
+    match = REGION_PATTERN.match(value)
+    if not match or match.group(1) not in country_codes():
+        raise serializers.ValidationError(
+            f"{value!r} is not an ISO 3166-2 subdivision code such as 'DE-BY'."
+        )
+    return value
+
+
 def percent(**kwargs) -> serializers.DecimalField:
     return quantity(max_value=100, required=False, **kwargs)
 
@@ -116,12 +126,7 @@ class Collected(StrictSerializer):
     mass_kg = quantity(required=False, help_text="Weighed mass at collection.")
 
     def validate_region(self, value: str) -> str:
-        match = REGION_PATTERN.match(value)
-        if not match or match.group(1) not in country_codes():
-            raise serializers.ValidationError(
-                f"{value!r} is not an ISO 3166-2 subdivision code such as 'DE-BY'."
-            )
-        return value
+        return check_region(value)
 
 
 class Recycled(StrictSerializer):

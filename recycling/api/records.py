@@ -15,14 +15,13 @@ from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 
 from lifecycle.errors import EventRefused
-from lifecycle.payloads import REGION_PATTERN
+from lifecycle.payloads import check_region
 from passports.api.access import organisation_of
 from passports.api.errors import error_response
 from passports.api.schemas import ErrorResponse
 from passports.declaration import StrictSerializer, country, quantity
 from passports.identifiers import IdentifierError, check_serial, normalise_gtin
 from passports.models import OrganisationKind, Passport, ProductType
-from passports.reference import country_codes
 from passports.substances import is_element
 from recycling.categories import category_choices
 from recycling.models import (
@@ -67,13 +66,6 @@ class TreatsWaste(KindIs):
 
 def region_field(**kwargs) -> serializers.CharField:
     return serializers.CharField(max_length=6, help_text="ISO 3166-2, e.g. DE-BY", **kwargs)
-
-
-def check_region(value: str) -> str:
-    match = REGION_PATTERN.match(value)
-    if not match or match.group(1) not in country_codes():
-        raise serializers.ValidationError(f"{value!r} is not an ISO 3166-2 code such as 'DE-BY'.")
-    return value
 
 
 def passport_by_reference(value: str) -> Passport | None:
