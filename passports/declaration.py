@@ -44,6 +44,11 @@ def share(**kwargs) -> serializers.DecimalField:
     )
 
 
+def decimal_text(value: Decimal) -> str:
+    """A quantity as plain decimal text without trailing zeros ("450", "0.06")."""
+    return format(value.normalize(), "f")
+
+
 def normalised(value: Decimal) -> Decimal:
     """Drops trailing zeros so the same quantity always has the same canonical text."""
     value = value.normalize()

@@ -1,17 +1,11 @@
 """The passport as readers see it: built from stored rows, then filtered by access tier."""
 
-from decimal import Decimal
-
 from django.urls import reverse
 
-from passports.declaration import normalised
+from passports.declaration import decimal_text as text
 from passports.identifiers import digital_link
 from passports.models import AccessRecord, Passport, User
 from passports.tiers import filter_representation, is_restricted
-
-
-def text(value: Decimal) -> str:
-    return format(normalised(value), "f")
 
 
 def passport_full(passport: Passport) -> dict:

@@ -19,7 +19,7 @@ from lifecycle.payloads import check_region
 from passports.api.access import organisation_of
 from passports.api.errors import error_response
 from passports.api.schemas import ErrorResponse
-from passports.declaration import StrictSerializer, country, quantity
+from passports.declaration import StrictSerializer, country, decimal_text, quantity
 from passports.identifiers import IdentifierError, check_serial, normalise_gtin
 from passports.models import OrganisationKind, Passport, ProductType
 from passports.substances import is_element
@@ -139,7 +139,7 @@ class CollectionRead(serializers.ModelSerializer):
         return [
             {
                 "passport": str(item.passport_id),
-                "mass_kg": None if item.mass_kg is None else format(item.mass_kg.normalize(), "f"),
+                "mass_kg": None if item.mass_kg is None else decimal_text(item.mass_kg),
                 "event": str(item.event_id),
             }
             for item in collection.items.all()
@@ -260,10 +260,6 @@ class OutputIn(StrictSerializer):
 
     def validate_elements(self, value: dict) -> dict:
         return check_elements(value)
-
-
-def decimal_text(value: Decimal) -> str:
-    return format(value.normalize(), "f")
 
 
 class BatchRead(serializers.ModelSerializer):

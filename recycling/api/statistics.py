@@ -13,7 +13,7 @@ from passports.api.access import organisation_of
 from passports.api.schemas import ErrorResponse
 from passports.models import ProductType
 from recycling.models import InventoryCell
-from recycling.services.reporting import decimal_text, statistics_rows
+from recycling.services.reporting import rounded_text, statistics_rows
 
 METRICS = ["recycling_efficiency", "material_recovery", "collection_rate", "recycled_content",
            "rc", "osr", "eol_rr"]  # fmt: skip
@@ -108,9 +108,9 @@ def inventory(request):
                 "year": cell.year,
                 "stage": cell.stage,
                 "element": cell.element,
-                "mass_kg": decimal_text(cell.mass_kg),
+                "mass_kg": rounded_text(cell.mass_kg),
                 "unfc": cell.unfc,
-                "grade_kg_per_t": decimal_text(cell.mass_kg * 1000 / cell.product_mass_kg)
+                "grade_kg_per_t": rounded_text(cell.mass_kg * 1000 / cell.product_mass_kg)
                 if cell.product_mass_kg
                 else None,
                 "computed_at": cell.computed_at,
@@ -127,8 +127,8 @@ def inventory(request):
                     "stage": stage,
                     "element": element,
                     "unfc": unfc,
-                    "mass_kg": decimal_text(mass),
-                    "grade_kg_per_t": decimal_text(mass * 1000 / product) if product else None,
+                    "mass_kg": rounded_text(mass),
+                    "grade_kg_per_t": rounded_text(mass * 1000 / product) if product else None,
                 }
                 for (stage, element, unfc), (mass, product) in sorted(totals.items())
             ],  # fmt: skip

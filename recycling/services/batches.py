@@ -15,6 +15,7 @@ from django.utils import timezone
 from lifecycle.errors import EventRefused
 from lifecycle.models import EventType
 from lifecycle.services.events import event_record
+from passports.declaration import decimal_text as _kg
 from passports.models import Organisation, Passport, PassportStatus
 from passports.substances import is_element
 from recycling.categories import category_of
@@ -31,10 +32,6 @@ from recycling.models import (
 from recycling.services.dirty import batch_buckets, buckets_mark, passport_buckets
 
 SIX_PLACES = Decimal("0.000001")
-
-
-def _kg(value: Decimal) -> str:
-    return format(value.normalize(), "f")
 
 
 def refuse(status: int, field: str, message: str) -> EventRefused:

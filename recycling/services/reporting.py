@@ -5,6 +5,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 
 from django.utils import timezone
 
+from passports.declaration import decimal_text
 from passports.models import CompositionEntry, Organisation, OrganisationKind
 from recycling.digests import records_digest
 from recycling.models import Statistic
@@ -13,8 +14,9 @@ from recycling.services.forecast import urban_mine_forecast
 from recycling.targets import applicable_target
 
 
-def decimal_text(value: Decimal) -> str:
-    return format(value.quantize(Decimal("0.000001")).normalize(), "f")
+def rounded_text(value: Decimal) -> str:
+    """Computed quantities, rounded to the milligram the records are kept in."""
+    return decimal_text(value.quantize(Decimal("0.000001")))
 
 
 def _rate(numerator: Decimal, denominator: Decimal) -> Decimal | None:
@@ -42,8 +44,8 @@ def render(row: dict, regime: str) -> dict:
         "metric": row["metric"],
         "scope": scope,
         "period": {"year": row["year"]},
-        "numerator_kg": decimal_text(row["numerator_kg"]),
-        "denominator_kg": decimal_text(row["denominator_kg"]),
+        "numerator_kg": rounded_text(row["numerator_kg"]),
+        "denominator_kg": rounded_text(row["denominator_kg"]),
         "unit": "kg",
         "rate_pct": None if rate is None else format(rate, "f"),
         "basis": row.get("basis", ""),
