@@ -7,9 +7,10 @@ to the tier of whoever asks.
 
 import uuid
 
+from django.conf import settings
 from django.http import Http404, HttpResponse, JsonResponse
-from django.shortcuts import render
 from django.urls import reverse
+from django.utils.module_loading import import_string
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 from knox.auth import TokenAuthentication
@@ -78,7 +79,9 @@ def _answer(request, passport: Passport) -> HttpResponse:
     data = passport_for_reader(passport, user=user, tier=tier, via="resolver")
     if _wants(request, "application/json"):
         return JsonResponse(data)
-    return render(request, "passports/resolved.html", {"passport": data})
+    # The page for people lives with the rest of the interface, which may read the lifecycle.
+    page = import_string(settings.PASSPORT_PAGE_VIEW)
+    return page(request, passport=passport, data=data, user=user, tier=tier)
 
 
 def linkset(request, passport: Passport) -> dict:

@@ -17,6 +17,7 @@ from functools import cache
 from biip.checksums import gs1_standard_check_digit
 from django.db import transaction
 from django.utils import timezone
+from django.utils.text import slugify
 
 from lifecycle.models import EventType
 from lifecycle.payloads import payload_schema
@@ -25,7 +26,11 @@ from lifecycle.services.registration import passports_register
 from passports import gbt34014, reference
 from passports.declaration import PassportDeclaration
 from passports.models import Organisation, OrganisationKind, Passport, PassportStatus, ProductType
-from passports.services.organisations import organisation_bootstrap, service_account_token_create
+from passports.services.organisations import (
+    organisation_bootstrap,
+    person_create,
+    service_account_token_create,
+)
 from passports.substances import is_element
 from recycling.categories import category_of
 from recycling.models import (
@@ -277,13 +282,25 @@ ORGANISATIONS: tuple[OrganisationSpec, ...] = (
 )
 
 
+# Every demo organisation has one person who signs in to the web interface with this password.
+# It is printed by `load_demo` and only ever set on demo accounts.
+DEMO_PASSWORD = "passport-demo"
+
+
 @dataclass
 class DemoOrganisation:
-    """A demo organisation with a freshly issued service-account token."""
+    """A demo organisation with a freshly issued service-account token and the username of the
+    person who signs in to the web interface for it."""
 
     organisation: Organisation
     token: str
     created: bool
+    username: str = ""
+
+
+def demo_username(spec: OrganisationSpec) -> str:
+    """The sign-in name of the demo organisation's person: the first word of its name."""
+    return slugify(spec.name.split()[0])
 
 
 @dataclass(frozen=True)
@@ -680,18 +697,20 @@ def declarations(rng: random.Random, manufacturer: Manufacturer, today: date) ->
 
 def organisation_ensure(spec: OrganisationSpec) -> DemoOrganisation:
     """Finds the demo organisation by name and kind, or creates it; always issues a new token."""
+    username = demo_username(spec)
     existing = Organisation.objects.filter(name=spec.name, kind=spec.kind).first()
     if existing is not None:
-        return DemoOrganisation(
-            existing, service_account_token_create(organisation=existing), False
-        )
+        person_create(organisation=existing, username=username, password=DEMO_PASSWORD)
+        token = service_account_token_create(organisation=existing)
+        return DemoOrganisation(existing, token, False, username)
     organisation, token = organisation_bootstrap(
         name=spec.name,
         kind=spec.kind,
         country=spec.country,
         gs1_company_prefix=spec.gs1_company_prefix,
     )
-    return DemoOrganisation(organisation, token, True)
+    person_create(organisation=organisation, username=username, password=DEMO_PASSWORD)
+    return DemoOrganisation(organisation, token, True, username)
 
 
 def register(organisation: Organisation, drafts: list[dict]) -> int:

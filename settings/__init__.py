@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "passports",
     "lifecycle",
     "recycling",
+    "web",
 ]
 
 MIDDLEWARE = [
@@ -53,6 +54,7 @@ MIDDLEWARE = [
     "passports.middleware.RejectNulCharactersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -66,6 +68,9 @@ WSGI_APPLICATION = "settings.wsgi.application"
 AUTH_USER_MODEL = "passports.User"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
+# The resolver answers browsers with this view; it receives the passport already filtered to
+# the reader's tier.
+PASSPORT_PAGE_VIEW = "web.passport_page.passport_page"
 
 TEMPLATES = [
     {
@@ -78,6 +83,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.csp",
+                "web.context.navigation",
             ],
         },
     },
@@ -102,6 +108,9 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "en"
+# The interface follows the browser's language, and the switch in the page header overrides it.
+LANGUAGES = [("en", "English"), ("zh-hans", "简体中文")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

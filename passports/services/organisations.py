@@ -30,3 +30,16 @@ def service_account_token_create(*, organisation: Organisation) -> str:
     )
     _, token = AuthToken.objects.create(user=user, expiry=None)
     return token
+
+
+def person_create(*, organisation: Organisation, username: str, password: str) -> User:
+    """Creates a person who signs in to the web interface on behalf of the organisation, or
+    resets the password of the one with this username in the same organisation."""
+    user, created = User.objects.get_or_create(
+        username=username, defaults={"organisation": organisation}
+    )
+    if not created and user.organisation_id != organisation.id:
+        raise ValueError(f"{username!r} already belongs to another organisation.")
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    return user

@@ -68,12 +68,16 @@ class Command(BaseCommand):
         self.stdout.write("")
 
     def _organisations(self, result: demo.DemoResult) -> None:
-        """One line per organisation with the token just issued to it."""
+        """One line per organisation with its web sign-in and the API token just issued to it."""
         width = max(len(o.organisation.name) for o in result.organisations) + 2
-        self.stdout.write(f"{'kind':<14}{'name':<{width}}token")
+        self.stdout.write(f"Web sign-in: the username below, password {demo.DEMO_PASSWORD!r}.")
+        self.stdout.write(f"{'kind':<14}{'name':<{width}}{'username':<13}API token")
         for entry in result.organisations:
             organisation = entry.organisation
-            self.stdout.write(f"{organisation.kind:<14}{organisation.name:<{width}}{entry.token}")
+            self.stdout.write(
+                f"{organisation.kind:<14}{organisation.name:<{width}}{entry.username:<13}"
+                f"{entry.token}"
+            )
 
     def _urls(self, result: demo.DemoResult) -> None:
         """Places to try the data: the API, one resolver link per family, keys and health."""

@@ -1,0 +1,32 @@
+"""The page frame every area shares: sign-in, the header by role, and the Content Security
+Policy holding with the vendored scripts."""
+
+from tests.browser.conftest import PASSWORD
+
+
+def test_signing_in_by_form_lands_a_manufacturer_in_the_console(
+    new_page, manufacturer, person, screenshot
+):
+    user = person(manufacturer, "maker")
+    page = new_page()
+    page.goto("/accounts/login/")
+    screenshot(page, "login")
+    page.get_by_label("Username").fill("maker")
+    page.get_by_label("Password").fill("wrong password")
+    page.get_by_role("button", name="Sign in").click()
+    assert page.get_by_role("alert").is_visible()
+
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/console/**")
+    assert page.get_by_text(user.organisation.name).first.is_visible()
+    assert page.get_by_role("link", name="Register").is_visible()
+    assert page.console_errors == []
+
+
+def test_anonymous_landing_offers_sign_in(new_page, db):
+    page = new_page(phone=True)
+    response = page.goto("/")
+    assert "script-src 'self'" in response.headers["content-security-policy"]
+    assert page.get_by_role("link", name="Sign in").first.is_visible()
+    assert page.console_errors == []
