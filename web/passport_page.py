@@ -2,7 +2,10 @@
 
 from django.shortcuts import render
 
+from web.passport.context import page_context
+
 
 def passport_page(request, *, passport, data: dict, user, tier: str):
     """Renders the passport as the resolver filtered it for this reader."""
-    return render(request, "web/passport.html", {"passport": data, "tier": tier})
+    context = page_context(request, passport=passport, data=data, user=user, tier=tier)
+    return render(request, "web/passport.html", context)

@@ -1,0 +1,179 @@
+"""Words for the machine names a passport holds (field names, event types, tiers), translated.
+
+A name with no entry here is shown humanised ("host_product" -> "Host product") rather than
+hidden, so a field added to a schema still reaches the reader.
+"""
+
+from django.utils.translation import gettext_lazy as _
+
+TIERS = {
+    "public": _("Public information"),
+    "legitimate_interest": _("Legitimate-interest information"),
+    "authority": _("Authority information (everything)"),
+    "owner": _("Manufacturer's own passport (everything)"),
+}
+
+PRODUCT_TYPES = {
+    "battery": _("Battery"),
+    "pv_module": _("PV module"),
+    "magnet": _("Permanent magnet"),
+}
+
+STATUSES = {
+    "original": _("In its original use"),
+    "reused": _("Reused"),
+    "repurposed": _("Repurposed"),
+    "remanufactured": _("Remanufactured"),
+    "waste": _("Collected as waste"),
+    "recycled": _("Recycled"),
+    "disposed": _("Disposed of"),
+}
+
+EVENT_TYPES = {
+    "registered": _("Registered"),
+    "placed_on_market": _("Placed on the market"),
+    "put_into_service": _("Put into service"),
+    "health_reported": _("Health reported"),
+    "repaired": _("Repaired"),
+    "ownership_transferred": _("Ownership transferred"),
+    "reused": _("Reused"),
+    "repurposed": _("Repurposed"),
+    "remanufactured": _("Remanufactured"),
+    "collected": _("Collected"),
+    "recycled": _("Recycled"),
+    "disposed": _("Disposed of"),
+}
+
+ATTRIBUTES = {
+    "category": _("Category"),
+    "chemistry": _("Chemistry"),
+    "rated_capacity_kwh": _("Rated capacity (kWh)"),
+    "rated_capacity_ah": _("Rated capacity (Ah)"),
+    "nominal_voltage_v": _("Nominal voltage (V)"),
+    "expected_lifetime_years": _("Expected lifetime (years)"),
+    "expected_lifetime_cycles": _("Expected lifetime (cycles)"),
+    "warranty_years": _("Warranty (years)"),
+    "hazardous_substances": _("Hazardous substances"),
+    "extinguishing_agent": _("Extinguishing agent"),
+    "technology": _("Technology"),
+    "rated_power_w": _("Rated power (W)"),
+    "area_m2": _("Area (m²)"),
+    "efficiency_pct": _("Efficiency (%)"),
+    "cell_count": _("Cells"),
+    "magnet_type": _("Magnet type"),
+    "grade": _("Grade"),
+    "application": _("Application"),
+    "coating": _("Coating"),
+    "max_operating_temperature_c": _("Maximum operating temperature (°C)"),
+    "host_product": _("Host product"),
+    "removal_information": _("Removal information"),
+}
+
+# Coded attribute values readers would not know ("lmt"), in words.
+ATTRIBUTE_VALUES = {
+    "category": {
+        "portable": _("Portable battery"),
+        "lmt": _("Light means of transport (LMT) battery"),
+        "ev": _("Electric vehicle (EV) battery"),
+        "industrial": _("Industrial battery"),
+        "stationary": _("Stationary energy storage battery"),
+    },
+    "application": {
+        "ev_motor": _("Electric vehicle motor"),
+        "wind_generator": _("Wind turbine generator"),
+        "industrial_motor": _("Industrial motor"),
+        "consumer_electronics": _("Consumer electronics"),
+        "mri": _("MRI scanner"),
+        "other": _("Other"),
+    },
+}
+
+# Attributes shown under dismantling and safety rather than among the product facts.
+SAFETY_ATTRIBUTES = ("hazardous_substances", "extinguishing_agent", "removal_information")
+
+DOCUMENT_KINDS = {
+    "dismantling": _("Dismantling information"),
+    "safety": _("Safety information"),
+    "declaration_of_conformity": _("EU declaration of conformity"),
+    "test_report": _("Test report"),
+    "carbon_footprint_study": _("Carbon footprint study"),
+    "user_information": _("User information"),
+    "other": _("Other document"),
+}
+
+CARBON_UNITS = {
+    "kg_co2e_per_kwh": _("kg CO₂e per kWh"),
+    "kg_co2e_per_kwp": _("kg CO₂e per kWp"),
+    "kg_co2e_per_kg": _("kg CO₂e per kg"),
+}
+
+CARBON_STAGES = {
+    "raw_material_acquisition": _("Raw material acquisition"),
+    "main_production": _("Main production"),
+    "distribution": _("Distribution"),
+    "end_of_life_and_recycling": _("End of life and recycling"),
+}
+
+HEALTH_FIELDS = {
+    "state_of_health_pct": _("State of health (%)"),
+    "state_of_certified_energy_pct": _("State of certified energy (%)"),
+    "full_cycles": _("Full cycles"),
+    "capacity_fade_pct": _("Capacity fade (%)"),
+    "remaining_capacity_ah": _("Remaining capacity (Ah)"),
+    "remaining_power_capability_w": _("Remaining power capability (W)"),
+    "internal_resistance_increase_pct": _("Internal resistance increase (%)"),
+    "energy_throughput_kwh": _("Energy throughput (kWh)"),
+    "capacity_throughput_ah": _("Capacity throughput (Ah)"),
+    "deep_discharge_events": _("Deep discharge events"),
+    "overcharge_events": _("Overcharge events"),
+    "accidents": _("Accidents"),
+    "pmax_w": _("Maximum power (W)"),
+    "degradation_pct": _("Degradation (%)"),
+    "remanence_loss_pct": _("Remanence loss (%)"),
+    "demagnetised": _("Demagnetised"),
+}
+
+# What other events carry, besides health readings.
+PAYLOAD_FIELDS = HEALTH_FIELDS | {
+    "product_type": _("Product type"),
+    "gtin": "GTIN",
+    "serial": _("Serial number"),
+    "gbt_code": _("GB/T 34014 code"),
+    "declaration_sha256": _("SHA-256 of the declaration"),
+    "to": _("New holder"),
+    "country": _("Country"),
+    "date": _("Date"),
+    "application": _("Application"),
+    "parts": _("Parts replaced"),
+    "description": _("Description"),
+    "notes": _("Notes"),
+    "successor": _("Successor product"),
+    "region": _("Region"),
+    "collector": _("Collector"),
+    "mass_kg": _("Mass (kg)"),
+    "batch": _("Treatment batch"),
+    "process_route": _("Process route"),
+    "method": _("Method"),
+    "site": _("Site"),
+}
+
+# Parts of a passport a tier may withhold, named as a reader would.
+WITHHELD = {
+    "batch": _("Production batch"),
+    "composition": _("Detailed composition (mass of each substance)"),
+    "status": _("Status"),
+    "holder": _("Current holder"),
+    "health": _("State of health"),
+    "placed_on_market": _("Placing on the market"),
+    "origin.supplier": _("Suppliers of raw materials"),
+    "origin.facility": _("Supplier facilities"),
+}
+
+
+def humanise(name: str) -> str:
+    """A readable fallback for a machine name: "host_product" -> "Host product"."""
+    return name.replace("_", " ").capitalize()
+
+
+def label(table: dict, name: str) -> str:
+    return str(table[name]) if name in table else humanise(name)
