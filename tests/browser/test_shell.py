@@ -1,6 +1,7 @@
 """The page frame every area shares: sign-in, the header by role, and the Content Security
 Policy holding with the vendored scripts."""
 
+from tests.browser.accessibility import accessibility_problems
 from tests.browser.conftest import PASSWORD
 
 
@@ -30,3 +31,10 @@ def test_anonymous_landing_offers_sign_in(new_page, db):
     assert "script-src 'self'" in response.headers["content-security-policy"]
     assert page.get_by_role("link", name="Sign in").first.is_visible()
     assert page.console_errors == []
+
+
+def test_sign_in_and_landing_pass_the_accessibility_audit(new_page, db):
+    page = new_page(phone=True)
+    for path in ("/", "/accounts/login/"):
+        page.goto(path)
+        assert accessibility_problems(page) == [], path

@@ -1,13 +1,17 @@
+"""The manufacturer console: its own passports, registration, CSV import, health, labels."""
+
 from django.urls import path
 
-from django.views.generic import TemplateView
+from web.console.views import health, imports, labels, passports, register
 
-home = TemplateView.as_view(template_name="web/home.html")
-
-# Placeholder routes so the navigation resolves; the console replaces them.
 urlpatterns = [
-    path("passports/", home, name="console-passports"),
-    path("register/", home, name="console-register"),
-    path("import/", home, name="console-import"),
-    path("labels/", home, name="console-labels"),
+    path("passports/", passports.passport_list, name="console-passports"),
+    path("passports/<uuid:pk>/", passports.passport_detail, name="console-passport"),
+    path("passports/<uuid:pk>/health/", health.health_report, name="console-health"),
+    path("register/", register.register, name="console-register"),
+    path("import/", imports.import_upload, name="console-import"),
+    path("import/template.csv", imports.import_template, name="console-import-template"),
+    path("import/valid-rows/", imports.import_valid_rows, name="console-import-valid"),
+    path("labels/", labels.labels, name="console-labels"),
+    path("labels/sheet.svg", labels.label_sheet_svg, name="console-label-sheet"),
 ]

@@ -1,0 +1,233 @@
+"""The CSV import format: one passport per row, nested lists written compactly in one cell.
+
+Columns are the declaration's fields. Attributes of all three product types have a column each;
+a row fills those of its own type. Lists that a spreadsheet cannot nest use one cell:
+
+- composition: `substance:mass_kg[:post-consumer share[:pre-consumer share]]` entries separated
+  by `;`, e.g. `Li:6.9:0.06;Co:5.7:0.16;Ni:45.6`
+- origin: `substance:country:share[:supplier]` entries separated by `;`, e.g. `Co:CD:0.7:Mine Co`
+- hazardous_substances: names separated by `;`
+
+This module knows the format only; validation is `PassportDeclaration`'s, as in the API.
+"""
+
+import csv
+import io
+import re
+from dataclasses import dataclass
+
+from biip.checksums import gs1_standard_check_digit
+from django.utils.translation import gettext as _
+
+from passports.declaration import ATTRIBUTE_SCHEMAS
+
+COMMON_COLUMNS = [
+    "product_type", "gtin", "serial", "gbt_code", "model", "batch", "manufactured_at",
+    "manufacturing_country", "manufacturing_facility", "mass_kg",
+]  # fmt: skip
+ATTRIBUTE_COLUMNS = list(
+    dict.fromkeys(name for schema in ATTRIBUTE_SCHEMAS.values() for name in schema().fields)
+)
+CARBON_COLUMNS = [
+    "carbon_footprint_kg_co2e_per_kwh", "carbon_footprint_kg_co2e_per_kwp",
+    "carbon_footprint_kg_co2e_per_kg", "carbon_footprint_total_kg_co2e",
+]  # fmt: skip
+LIST_COLUMNS = ["composition", "origin"]
+COLUMNS = COMMON_COLUMNS + ATTRIBUTE_COLUMNS + CARBON_COLUMNS + LIST_COLUMNS
+LIST_ATTRIBUTES = {"hazardous_substances"}
+DELIMITERS = [",", ";", "\t"]
+MAX_FILE_BYTES = 8 * 1024 * 1024
+ROW_PATH = re.compile(r"^(composition|origin)\[")
+
+
+class CsvProblem(ValueError):
+    """The file as a whole cannot be read: wrong encoding, unknown columns, too many rows."""
+
+
+@dataclass
+class CellError:
+    """A problem with one row, named by the declaration field path it concerns."""
+
+    field: str
+    message: str
+
+
+def column_of(path: str) -> str:
+    """The CSV column a declaration field path comes from."""
+    if path.startswith("manufacturing_place."):
+        return "manufacturing_" + path.removeprefix("manufacturing_place.").split(".")[0]
+    if path.startswith("attributes."):
+        return re.split(r"[.\[]", path.removeprefix("attributes."))[0]
+    if path.startswith("carbon_footprint."):
+        return "carbon_footprint_" + path.removeprefix("carbon_footprint.").split(".")[0]
+    return re.split(r"[.\[]", path)[0]
+
+
+def read_rows(data: bytes, max_rows: int) -> list[tuple[int, dict[str, str]]]:
+    """The non-blank rows with their spreadsheet row numbers (the header is row 1)."""
+    if len(data) > MAX_FILE_BYTES:
+        raise CsvProblem(_("The file is larger than 8 MB."))
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise CsvProblem(_("The file is not UTF-8 text. Save it as “CSV UTF-8”.")) from exc
+    first_line = text.split("\n", 1)[0]
+    delimiter = max(DELIMITERS, key=first_line.count)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        header = [name.strip() for name in next(reader)]
+    except StopIteration as exc:
+        raise CsvProblem(_("The file is empty.")) from exc
+    except csv.Error as exc:
+        raise CsvProblem(_("The file is not valid CSV: %(error)s") % {"error": exc}) from exc
+    unknown = [name for name in header if name and name not in COLUMNS]
+    if unknown:
+        raise CsvProblem(
+            _("Unknown columns: %(columns)s. Use the columns of the template.")
+            % {"columns": ", ".join(unknown)}
+        )
+    repeated = sorted({name for name in header if name and header.count(name) > 1})
+    if repeated:
+        raise CsvProblem(_("Repeated columns: %(columns)s.") % {"columns": ", ".join(repeated)})
+    if "product_type" not in header:
+        raise CsvProblem(_("The header has no product_type column."))
+    rows = []
+    try:
+        for number, cells in enumerate(reader, start=2):
+            if not any(cell.strip() for cell in cells):
+                continue
+            if len(cells) > len(header) and any(c.strip() for c in cells[len(header) :]):
+                raise CsvProblem(
+                    _("Row %(row)s has more cells than the header has columns.") % {"row": number}
+                )
+            values = {name: cell.strip() for name, cell in zip(header, cells, strict=False)}
+            rows.append((number, {name: value for name, value in values.items() if name and value}))
+            if len(rows) > max_rows:
+                raise CsvProblem(
+                    _("The file has more than %(limit)s passports; split it.") % {"limit": max_rows}
+                )
+    except csv.Error as exc:
+        raise CsvProblem(_("The file is not valid CSV: %(error)s") % {"error": exc}) from exc
+    if not rows:
+        raise CsvProblem(_("The file has a header but no passports."))
+    return rows
+
+
+def row_declaration(cells: dict[str, str]) -> tuple[dict, list[CellError]]:
+    """The declaration a row describes (blank cells left out) and the cells it could not read."""
+    errors: list[CellError] = []
+    declaration: dict = {
+        name: cells[name]
+        for name in ("product_type", "gtin", "serial", "gbt_code", "model", "batch")
+        if name in cells
+    }
+    for name in ("manufactured_at", "mass_kg"):
+        if name in cells:
+            declaration[name] = cells[name]
+    declaration["manufacturing_place"] = {
+        key: cells[f"manufacturing_{key}"]
+        for key in ("country", "facility")
+        if f"manufacturing_{key}" in cells
+    }
+    product_type = cells.get("product_type", "")
+    schema = ATTRIBUTE_SCHEMAS.get(product_type)
+    allowed = set(schema().fields) if schema else set(ATTRIBUTE_COLUMNS)
+    attributes = {}
+    for name in ATTRIBUTE_COLUMNS:
+        if name not in cells:
+            continue
+        if name not in allowed:
+            errors.append(
+                CellError(
+                    f"attributes.{name}",
+                    _("This column is not used for product type %(type)s; leave it empty.")
+                    % {"type": product_type},
+                )
+            )
+        elif name in LIST_ATTRIBUTES:
+            attributes[name] = [part.strip() for part in cells[name].split(";") if part.strip()]
+        else:
+            attributes[name] = cells[name]
+    declaration["attributes"] = attributes
+    carbon = {
+        column.removeprefix("carbon_footprint_"): cells[column]
+        for column in CARBON_COLUMNS
+        if column in cells
+    }
+    if carbon:
+        declaration["carbon_footprint"] = carbon
+    declaration["composition"] = _entries(
+        cells.get("composition", ""),
+        "composition",
+        ["substance", "mass_kg", "recycled_share_post_consumer", "recycled_share_pre_consumer"],
+        errors,
+    )
+    if "origin" in cells:
+        declaration["origin"] = _entries(
+            cells["origin"], "origin", ["substance", "country", "share", "supplier"], errors
+        )
+    return declaration, errors
+
+
+def _entries(cell: str, column: str, keys: list[str], errors: list[CellError]) -> list[dict]:
+    items = []
+    for index, entry in enumerate(part for part in cell.split(";") if part.strip()):
+        parts = [part.strip() for part in entry.split(":")]
+        if column == "origin" and len(parts) > len(keys):
+            # A supplier's name may itself contain a colon.
+            parts = [*parts[: len(keys) - 1], ":".join(parts[len(keys) - 1 :])]
+        if len(parts) < 2 or len(parts) > len(keys):
+            errors.append(
+                CellError(
+                    f"{column}[{index}]",
+                    _("“%(entry)s” does not read as %(format)s.")
+                    % {"entry": entry.strip(), "format": ":".join(keys)},
+                )
+            )
+            continue
+        items.append({key: value for key, value in zip(keys, parts, strict=False) if value})
+    return items
+
+
+def example_gtin(prefix: str, item: int) -> str:
+    """A GTIN-14 under the company prefix with a correct check digit, for the template."""
+    prefix = prefix or "9506000"
+    body = "0" + prefix + str(item).zfill(12 - len(prefix))
+    return body + str(gs1_standard_check_digit(body))
+
+
+def template_csv(gs1_company_prefix: str) -> str:
+    """The header and one example row per product type, ready to open in a spreadsheet."""
+    examples = [
+        {
+            "product_type": "battery", "gtin": example_gtin(gs1_company_prefix, 1),
+            "serial": "BAT-000001", "model": "P75", "batch": "B-2026-01",
+            "manufactured_at": "2026-03-14", "manufacturing_country": "DE",
+            "manufacturing_facility": "Plant 1", "mass_kg": "450", "category": "ev",
+            "chemistry": "NMC811", "rated_capacity_kwh": "75", "nominal_voltage_v": "400",
+            "expected_lifetime_years": "12", "carbon_footprint_kg_co2e_per_kwh": "61.2",
+            "composition": "Li:6.9:0.06;Co:5.7:0.16;Ni:45.6;graphite:64",
+            "origin": "Co:CD:0.7:Mine Co;Co:AU:0.3",
+        },
+        {
+            "product_type": "pv_module", "gtin": example_gtin(gs1_company_prefix, 2),
+            "serial": "PV-000001", "model": "Mono 420", "manufactured_at": "2025-09-01",
+            "manufacturing_country": "CN", "mass_kg": "21.5", "technology": "c-Si-mono",
+            "rated_power_w": "420", "area_m2": "1.95",
+            "composition": "glass:17.5;Al:2.62;Si:0.77;Ag:0.007;Cu:0.016",
+            "origin": "Si:CN:1",
+        },
+        {
+            "product_type": "magnet", "gtin": example_gtin(gs1_company_prefix, 3),
+            "serial": "MAG-000001", "model": "Rotor set R1", "manufactured_at": "2024-05-20",
+            "manufacturing_country": "JP", "mass_kg": "1.2", "magnet_type": "NdFeB",
+            "grade": "N42SH", "application": "ev_motor",
+            "composition": "Nd:0.264;Pr:0.072;Dy:0.036;Fe:0.786;B:0.012",
+            "origin": "Nd:CN:0.9;Nd:AU:0.1",
+        },
+    ]  # fmt: skip
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\r\n")
+    writer.writeheader()
+    writer.writerows(examples)
+    return buffer.getvalue()

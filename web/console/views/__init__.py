@@ -1,0 +1,1 @@
+"""The manufacturer console's pages, one module per task."""
