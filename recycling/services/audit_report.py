@@ -29,6 +29,7 @@ def audit_report(*, year: int, regime: str, reader: Organisation) -> dict:
     rows = statistics_rows({"year": year, "regime": regime}, reader)
     for row in rows:
         row["computed_at"] = row["computed_at"].isoformat() if row["computed_at"] else None
+        row["detail"] = _floats_as_text(row["detail"])
     return {
         "report": "recovery-statistics/v1",
         "year": year,
@@ -37,6 +38,17 @@ def audit_report(*, year: int, regime: str, reader: Organisation) -> dict:
         "statistics": rows,
         "checkpoint": checkpoint_note(checkpoint) if checkpoint else None,
     }
+
+
+def _floats_as_text(value):
+    """Signed data holds no floats: a lifetime's parameters in a detail become decimal strings."""
+    if isinstance(value, float):
+        return str(value)
+    if isinstance(value, dict):
+        return {key: _floats_as_text(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_floats_as_text(item) for item in value]
+    return value
 
 
 def report_sign(data: bytes) -> dict:
