@@ -1,0 +1,1 @@
+"""The regulator dashboard: recovery against targets, drill-down, inventory, forecast, the log."""

@@ -1,13 +1,19 @@
+"""The regulator dashboard's pages."""
+
 from django.urls import path
 
-from django.views.generic import TemplateView
+from web.dashboard import forecast, inventory, log, passports, recovery, report, statistic
 
-home = TemplateView.as_view(template_name="web/home.html")
-
-# Placeholder routes so the navigation resolves; the dashboard replaces them.
 urlpatterns = [
-    path("", home, name="dashboard"),
-    path("inventory/", home, name="dashboard-inventory"),
-    path("forecast/", home, name="dashboard-forecast"),
-    path("log/", home, name="dashboard-log"),
+    path("", recovery.recovery, name="dashboard"),
+    path("statistics/content/", statistic.content, name="dashboard-content"),
+    path("statistics/<str:digest>/", statistic.statistic, name="dashboard-statistic"),
+    path("batches/<uuid:pk>/", statistic.batch, name="dashboard-batch"),
+    path("passports/<uuid:pk>/", passports.passport, name="dashboard-passport"),
+    path("passports/<uuid:pk>/bundle/", passports.bundle, name="dashboard-bundle"),
+    path("report/", report.report, name="dashboard-report"),
+    path("inventory/", inventory.inventory, name="dashboard-inventory"),
+    path("forecast/", forecast.forecast, name="dashboard-forecast"),
+    path("log/", log.log, name="dashboard-log"),
+    path("log/cosign/", log.cosign, name="dashboard-cosign"),
 ]
