@@ -1,11 +1,21 @@
+"""The intake area: scanning products, their end-of-life actions, and treatment batches."""
+
 from django.urls import path
 
-from django.views.generic import TemplateView
+from web.intake import batches, passport, scan
 
-home = TemplateView.as_view(template_name="web/home.html")
-
-# Placeholder routes so the navigation resolves; intake replaces them.
 urlpatterns = [
-    path("scan/", home, name="intake-scan"),
-    path("batches/", home, name="intake-batches"),
+    path("scan/", scan.scan, name="intake-scan"),
+    path("passports/<uuid:pk>/", passport.passport_detail, name="intake-passport"),
+    path("passports/<uuid:pk>/collect/", passport.collection_add, name="intake-collect"),
+    path(
+        "passports/<uuid:pk>/batch-input/",
+        passport.batch_input_create,
+        name="intake-batch-input",
+    ),
+    path("batches/", batches.batch_list, name="intake-batches"),
+    path("batches/new/", batches.batch_new, name="intake-batch-new"),
+    path("batches/<uuid:pk>/", batches.batch_detail, name="intake-batch"),
+    path("batches/<uuid:pk>/outputs/", batches.batch_output_create, name="intake-batch-output"),
+    path("batches/<uuid:pk>/close/", batches.batch_close_view, name="intake-batch-close"),
 ]
