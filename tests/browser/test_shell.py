@@ -38,3 +38,19 @@ def test_sign_in_and_landing_pass_the_accessibility_audit(new_page, db):
     for path in ("/", "/accounts/login/"):
         page.goto(path)
         assert accessibility_problems(page) == [], path
+
+
+def test_chinese_interface_follows_the_browser_and_the_switch_returns_to_english(
+    new_page, manufacturer, person, screenshot
+):
+    page = new_page(user=person(manufacturer), locale="zh-CN")
+    page.goto("/console/passports/")
+    assert page.locator("html").get_attribute("lang") == "zh-hans"
+    assert page.get_by_role("link", name="注册").is_visible()
+    assert page.get_by_role("button", name="退出登录").is_visible()
+    screenshot(page, "console-zh")
+
+    page.get_by_label("语言").select_option("en")
+    page.wait_for_function("document.documentElement.lang === 'en'")
+    assert page.get_by_role("link", name="Register").is_visible()
+    assert page.console_errors == []
