@@ -33,7 +33,8 @@ def pytest_collection_modifyitems(items):
 
 def chromium_path() -> str | None:
     """Debian's Chromium, or the one CHROMIUM names; never a browser Playwright downloads."""
-    return os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+    named = os.environ.get("CHROMIUM")
+    return named or shutil.which("chromium") or shutil.which("chromium-browser")
 
 
 def launch_chromium(playwright, *extra_args: str):

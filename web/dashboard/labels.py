@@ -2,6 +2,11 @@
 
 from django.utils.translation import gettext_lazy as _
 
+from web.labels import COUNTS_AS as COUNTS_AS_LABELS  # noqa: F401 (re-exported)
+from web.labels import EVENT_TYPES as EVENT_LABELS  # noqa: F401
+from web.labels import PROCESS_ROUTES as ROUTE_LABELS  # noqa: F401
+from web.labels import PRODUCT_TYPES as PRODUCT_TYPE_LABELS  # noqa: F401
+
 METRIC_LABELS = {
     "recycling_efficiency": _("Recycling efficiency"),
     "material_recovery": _("Material recovery"),
@@ -12,11 +17,6 @@ METRIC_LABELS = {
     "eol_rr": _("End-of-life recycling rate (UNEP EOL-RR)"),
 }
 
-PRODUCT_TYPE_LABELS = {
-    "battery": _("Battery"),
-    "pv_module": _("PV module"),
-    "magnet": _("Permanent magnet"),
-}
 
 STAGE_LABELS = {
     "in_use": _("In use"),
@@ -27,20 +27,6 @@ STAGE_LABELS = {
     "lost": _("Lost"),
 }
 
-COUNTS_AS_LABELS = {
-    "recycling": _("Recycling"),
-    "energy_recovery": _("Energy recovery"),
-    "backfilling": _("Backfilling"),
-    "disposal": _("Disposal"),
-    "intermediate": _("Intermediate"),
-}
-
-ROUTE_LABELS = {
-    "mechanical": _("Mechanical"),
-    "pyrometallurgical": _("Pyrometallurgical"),
-    "hydrometallurgical": _("Hydrometallurgical"),
-    "direct_recycling": _("Direct recycling"),
-}
 
 BASIS_LABELS = {
     "assay": _("assay"),
@@ -50,21 +36,6 @@ BASIS_LABELS = {
     "available_for_collection": _("available for collection (stock model outflow)"),
     "passport_declaration": _("passport declarations"),
     "stock_model_outflow": _("stock model outflow"),
-}
-
-EVENT_LABELS = {
-    "registered": _("Registered"),
-    "placed_on_market": _("Placed on the market"),
-    "put_into_service": _("Put into service"),
-    "health_reported": _("Health reported"),
-    "repaired": _("Repaired"),
-    "ownership_transferred": _("Ownership transferred"),
-    "reused": _("Reused"),
-    "repurposed": _("Repurposed"),
-    "remanufactured": _("Remanufactured"),
-    "collected": _("Collected"),
-    "recycled": _("Recycled"),
-    "disposed": _("Disposed"),
 }
 
 

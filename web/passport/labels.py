@@ -6,6 +6,8 @@ hidden, so a field added to a schema still reaches the reader.
 
 from django.utils.translation import gettext_lazy as _
 
+from web.labels import EVENT_TYPES, PRODUCT_TYPES, STATUSES  # noqa: F401 (re-exported)
+
 TIERS = {
     "public": _("Public information"),
     "legitimate_interest": _("Legitimate-interest information"),
@@ -13,36 +15,6 @@ TIERS = {
     "owner": _("Manufacturer's own passport (everything)"),
 }
 
-PRODUCT_TYPES = {
-    "battery": _("Battery"),
-    "pv_module": _("PV module"),
-    "magnet": _("Permanent magnet"),
-}
-
-STATUSES = {
-    "original": _("In its original use"),
-    "reused": _("Reused"),
-    "repurposed": _("Repurposed"),
-    "remanufactured": _("Remanufactured"),
-    "waste": _("Collected as waste"),
-    "recycled": _("Recycled"),
-    "disposed": _("Disposed of"),
-}
-
-EVENT_TYPES = {
-    "registered": _("Registered"),
-    "placed_on_market": _("Placed on the market"),
-    "put_into_service": _("Put into service"),
-    "health_reported": _("Health reported"),
-    "repaired": _("Repaired"),
-    "ownership_transferred": _("Ownership transferred"),
-    "reused": _("Reused"),
-    "repurposed": _("Repurposed"),
-    "remanufactured": _("Remanufactured"),
-    "collected": _("Collected"),
-    "recycled": _("Recycled"),
-    "disposed": _("Disposed of"),
-}
 
 ATTRIBUTES = {
     "category": _("Category"),
