@@ -5,7 +5,6 @@ records are append-only (on PostgreSQL a trigger enforces it).
 """
 
 import datetime as dt
-from collections import defaultdict
 from decimal import Decimal
 
 from django.conf import settings
@@ -29,9 +28,8 @@ from recycling.models import (
     InputElement,
     OutputElement,
 )
+from recycling.services.balance import SIX_PLACES, batch_balance
 from recycling.services.dirty import batch_buckets, buckets_mark, passport_buckets
-
-SIX_PLACES = Decimal("0.000001")
 
 
 def refuse(status: int, field: str, message: str) -> EventRefused:
@@ -160,39 +158,29 @@ def batch_output_add(
 
 def mass_balance_problems(batch: Batch) -> list[dict[str, str]]:
     """What prevents closing: missing records, or more out than in (beyond the tolerance)."""
-    inputs = list(batch.inputs.prefetch_related("elements"))
-    outputs = list(batch.outputs.prefetch_related("elements"))
+    balance = batch_balance(batch)
     problems = []
-    if not inputs:
+    if not balance.has_inputs:
         problems.append({"field": "inputs", "message": "A batch needs at least one input."})
-    if not outputs:
+    if not balance.has_outputs:
         problems.append({"field": "outputs", "message": "A batch needs at least one output."})
-    tolerance = settings.MASS_BALANCE_TOLERANCE
-    mass_in = sum((i.mass_kg for i in inputs), Decimal(0))
-    mass_out = sum((o.origin_mass_kg for o in outputs), Decimal(0)) + batch.declared_loss_kg
-    if inputs and mass_out > mass_in * (1 + tolerance):
+    if not balance.mass_within:
+        tolerance = settings.MASS_BALANCE_TOLERANCE
         problems.append(
             {
                 "field": "outputs",
-                "message": f"Outputs from the input ({_kg(mass_out)} kg, with declared losses) "
-                f"exceed the inputs ({_kg(mass_in)} kg) by more than {tolerance:%}.",
+                "message": f"Outputs from the input ({_kg(balance.accounted)} kg, with declared "
+                f"losses) exceed the inputs ({_kg(balance.mass_in)} kg) by more than "
+                f"{tolerance:%}.",
             }
         )
-    element_in: dict[str, Decimal] = defaultdict(Decimal)
-    element_out: dict[str, Decimal] = defaultdict(Decimal)
-    for row in inputs:
-        for element in row.elements.all():
-            element_in[element.element] += element.mass_kg
-    for row in outputs:
-        for element in row.elements.all():
-            element_out[element.element] += element.mass_kg
-    for element in sorted(element_out):
-        if element_out[element] > element_in[element] * (1 + tolerance) + SIX_PLACES:
+    for row in balance.elements:
+        if row.mass_out and not row.within:
             problems.append(
                 {
-                    "field": f"outputs.elements.{element}",
-                    "message": f"{element}: {_kg(element_out[element])} kg out but only "
-                    f"{_kg(element_in[element])} kg in.",
+                    "field": f"outputs.elements.{row.element}",
+                    "message": f"{row.element}: {_kg(row.mass_out)} kg out but only "
+                    f"{_kg(row.mass_in)} kg in.",
                 }
             )
     return problems

@@ -17,9 +17,9 @@ from django.utils import timezone
 from passports.models import AccessRecord, Passport
 from passports.services.organisations import person_create
 from recycling.models import Batch, BatchInput, BatchOutput, Collection
+from recycling.services.balance import batch_balance
 from recycling.services.batches import mass_balance_problems
 from tests.factories import BATTERY, declaration
-from web.intake.balance import batch_balance
 
 GTIN = BATTERY["gtin"]
 

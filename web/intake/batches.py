@@ -16,9 +16,9 @@ from passports.api.errors import flatten_errors
 from passports.declaration import decimal_text
 from recycling.api.records import BatchIn, OutputIn
 from recycling.models import Batch, BatchStatus
+from recycling.services.balance import batch_balance
 from recycling.services.batches import batch_close, batch_open, batch_output_add
 from web.intake import labels
-from web.intake.balance import batch_balance
 from web.intake.forms import BatchOpenForm, OutputForm, errors_apply
 from web.intake.roles import recycler_required
 

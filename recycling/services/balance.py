@@ -1,9 +1,9 @@
-"""A batch's mass balance for display, by the rule `mass_balance_problems` enforces on closing.
+"""A batch's mass balance: the one rule closing enforces and the pages show.
 
 Per element: what went in, what the outputs recovered, what remains (in − out), and whether the
 outputs stay within the tolerance. For the whole batch: input mass against the outputs' mass from
-the input plus declared losses. The page renders this without JavaScript; batch.js recomputes
-the same numbers while an output is being typed.
+the input plus declared losses. The intake page renders this without JavaScript; its batch.js
+recomputes the same numbers while an output is being typed.
 """
 
 from collections import defaultdict
@@ -14,7 +14,8 @@ from django.conf import settings
 
 from passports.declaration import decimal_text
 from recycling.models import Batch
-from recycling.services.batches import SIX_PLACES
+
+SIX_PLACES = Decimal("0.000001")  # the finest mass the records hold
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,7 @@ class Balance:
     declared_loss: Decimal
     elements: list[ElementBalance]
     has_inputs: bool
+    has_outputs: bool
 
     @property
     def accounted(self) -> Decimal:
@@ -112,4 +114,5 @@ def batch_balance(batch: Batch) -> Balance:
             for element in sorted(set(element_in) | set(element_out))
         ],
         has_inputs=bool(inputs),
+        has_outputs=bool(outputs),
     )
