@@ -320,3 +320,30 @@ def test_ownership_transfer_names_the_new_holder(manufacturer, recycler, regulat
     assert "Ownership transferred" in html
     assert "<dt>New holder</dt><dd>Recycle AG</dd>" in html
     assert "<dt>Current holder</dt><dd>Recycle AG</dd>" in html
+
+
+def test_signed_in_people_get_their_areas_next_step(manufacturer, recycler, regulator):
+    from django.test import Client
+
+    from passports.services.organisations import person_create
+    from tests.factories import declaration
+
+    created = manufacturer.client.post("/api/v1/passports/", declaration(), format="json")
+    passport_id = created.json()["id"]
+    expected = [
+        (manufacturer, f"/console/passports/{passport_id}/"),
+        (recycler, f"/intake/passports/{passport_id}/"),
+        (regulator, f"/dashboard/passports/{passport_id}/"),
+    ]
+    for actor, link in expected:
+        client = Client()
+        client.force_login(
+            person_create(
+                organisation=actor.organisation,
+                username=actor.organisation.kind,
+                password="a-long-password",
+            )
+        )
+        page = client.get(f"/p/{passport_id}").content.decode()
+        assert f'href="{link}"' in page, actor.organisation.kind
+    assert "Your actions" not in Client().get(f"/p/{passport_id}").content.decode()
