@@ -24,7 +24,8 @@
     }
   }
   for (const el of document.querySelectorAll("button, a[href], input[type=submit]")) {
-    if (!visible(el)) continue;
+    // aria-hidden marks a duplicate of a visible action (a default button for the Enter key).
+    if (!visible(el) || el.closest("[aria-hidden=true]")) continue;
     if (el.tagName === "INPUT" ? !(el.value || "").trim() : !named(el)) {
       problems.push("action without a name: " + describe(el));
     }
