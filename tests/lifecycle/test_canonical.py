@@ -73,3 +73,17 @@ def test_times_are_utc_with_z():
 def test_naive_times_are_refused():
     with pytest.raises(NotCanonicalisable):
         rfc3339(dt.datetime(2027, 2, 18))
+
+
+@given(VALUES)
+def test_fast_encoder_gives_the_rfc8785_package_bytes(value):
+    import rfc8785
+
+    assert canonical_bytes(value) == rfc8785.dumps(prepare(value))
+
+
+def test_non_ascii_keys_sort_by_utf16_code_units():
+    # U+FF61 sorts after U+1F600 by code point but before it by UTF-16 code unit.
+    value = {"\U0001f600": 1, "\uff61": 2}
+
+    assert canonical_bytes(value) == '{"\U0001f600":1,"\uff61":2}'.encode()
