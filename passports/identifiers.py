@@ -13,6 +13,9 @@ from django.conf import settings
 SERIAL_PATTERN = re.compile(r"^[!\"%&'()*+,\-./0-9:;<=>?A-Z_a-z]{1,20}$")
 
 
+PLAIN_SERIAL = re.compile(r"^[A-Za-z0-9._-]{1,20}$")
+
+
 class IdentifierError(ValueError):
     """An identifier that cannot be a valid GTIN, serial or Digital Link."""
 
@@ -41,9 +44,14 @@ def digital_link(*, gtin: str | None, serial: str | None, passport_id: uuid.UUID
     base = settings.RESOLVER_BASE_URL
     if not gtin:
         return f"{base}/p/{passport_id}"
-    message = GS1Message.parse(f"01{gtin}21{serial}")
     parts = urlsplit(base)
     prefix = parts.path.strip("/") or None
+    if len(gtin) == 14 and gtin.isdigit() and PLAIN_SERIAL.match(serial):
+        # Nothing to encode (RFC 3986 unreserved characters only): the URI biip would build,
+        # without parsing the element string, which costs most of a bulk registration's answer.
+        path = f"/{prefix}" if prefix else ""
+        return f"{parts.scheme}://{parts.netloc}{path}/01/{gtin}/21/{serial}"
+    message = GS1Message.parse(f"01{gtin}21{serial}")
     # biip writes https URIs; keep the scheme the resolver is actually served under.
     built = message.as_gs1_digital_link_uri().as_uri(domain=parts.netloc, prefix=prefix)
     return f"{parts.scheme}://{built.split('://', 1)[1]}"

@@ -3,15 +3,16 @@
 import uuid
 from dataclasses import dataclass
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 
 from lifecycle.canonical import canonical_bytes, prepare, sha256_hex
 from lifecycle.models import Event, EventType
 from lifecycle.services.chain import event_sign
 from lifecycle.tasks import enqueue_on_commit, integrate_log
+from passports.bulk import rows_insert
 from passports.models import CompositionEntry, Organisation, OriginShare, Passport
-from passports.services.keys import signer_for
+from passports.services.keys import Signer, signer_for
 
 
 @dataclass
@@ -35,68 +36,100 @@ def passports_register(*, organisation: Organisation, declarations: list[dict]) 
     signer = signer_for(organisation=organisation)
     passports, entries, origins, events = [], [], [], []
     for declaration in declarations:
-        passport_id = uuid.uuid4()
-        declaration_bytes = canonical_bytes(declaration)
-        genesis = event_sign(
-            passport_id=passport_id,
-            seq=0,
-            prev=None,
-            event_type=EventType.REGISTERED,
-            actor=organisation,
+        rows = registration_rows(
+            organisation=organisation,
             signer=signer,
-            payload={
-                "product_type": declaration["product_type"],
-                "gtin": declaration["gtin"],
-                "serial": declaration["serial"],
-                "gbt_code": declaration["gbt_code"],
-                "declaration_sha256": sha256_hex(declaration_bytes),
-            },
+            declaration=declaration,
+            predecessor_id=predecessors.get(declaration["predecessor"]),
         )
-        place = declaration["manufacturing_place"]
-        passports.append(
-            Passport(
-                id=passport_id,
-                manufacturer=organisation,
-                holder=organisation,
-                product_type=declaration["product_type"],
-                gtin=declaration["gtin"],
-                serial=declaration["serial"],
-                gbt_code=declaration["gbt_code"],
-                model=declaration["model"],
-                batch=declaration["batch"],
-                manufactured_at=declaration["manufactured_at"],
-                manufacturing_country=place["country"],
-                manufacturing_facility=place["facility"],
-                mass_kg=declaration["mass_kg"],
-                attributes=prepare(declaration["attributes"]),
-                carbon_footprint=prepare(declaration["carbon_footprint"]),
-                documents=declaration["documents"],
-                predecessor_id=predecessors.get(declaration["predecessor"]),
-                declaration=declaration_bytes,
-                head_hash=genesis.hash,
-            )
-        )
-        entries.extend(
-            CompositionEntry(passport_id=passport_id, position=i, **item)
-            for i, item in enumerate(declaration["composition"])
-        )
-        origins.extend(
-            OriginShare(passport_id=passport_id, position=i, **item)
-            for i, item in enumerate(declaration["origin"])
-        )
-        events.append(genesis)
+        passports.append(rows.passport)
+        entries.extend(rows.composition)
+        origins.extend(rows.origin)
+        events.append(rows.genesis)
     try:
         with transaction.atomic():
-            Passport.objects.bulk_create(passports)
-            CompositionEntry.objects.bulk_create(entries)
-            OriginShare.objects.bulk_create(origins)
-            Event.objects.bulk_create(events)
+            rows_insert(Passport, passports)
+            rows_insert(CompositionEntry, entries)
+            rows_insert(OriginShare, origins)
+            rows_insert(Event, events)
     except IntegrityError as exc:
         # Another request registered the same identifiers between our check and our insert.
         _check_identifiers_free(declarations)
         raise RegistrationConflict([(0, "gtin", "The identifiers were just registered.")]) from exc
     enqueue_on_commit(integrate_log)
     return passports
+
+
+@dataclass
+class RegistrationRows:
+    """The unsaved rows one registration writes."""
+
+    passport: Passport
+    composition: list[CompositionEntry]
+    origin: list[OriginShare]
+    genesis: Event
+
+
+def registration_rows(
+    *,
+    organisation: Organisation,
+    signer: Signer,
+    declaration: dict,
+    predecessor_id: uuid.UUID | None = None,
+    passport_id: uuid.UUID | None = None,
+) -> RegistrationRows:
+    """Builds (without saving) a passport from a validated declaration and signs its genesis."""
+    passport_id = passport_id or uuid.uuid4()
+    declaration_bytes = canonical_bytes(declaration)
+    genesis = event_sign(
+        passport_id=passport_id,
+        seq=0,
+        prev=None,
+        event_type=EventType.REGISTERED,
+        actor=organisation,
+        signer=signer,
+        payload={
+            "product_type": declaration["product_type"],
+            "gtin": declaration["gtin"],
+            "serial": declaration["serial"],
+            "gbt_code": declaration["gbt_code"],
+            "declaration_sha256": sha256_hex(declaration_bytes),
+        },
+    )
+    place = declaration["manufacturing_place"]
+    passport = Passport(
+        id=passport_id,
+        manufacturer=organisation,
+        holder=organisation,
+        product_type=declaration["product_type"],
+        gtin=declaration["gtin"],
+        serial=declaration["serial"],
+        gbt_code=declaration["gbt_code"],
+        model=declaration["model"],
+        batch=declaration["batch"],
+        manufactured_at=declaration["manufactured_at"],
+        manufacturing_country=place["country"],
+        manufacturing_facility=place["facility"],
+        mass_kg=declaration["mass_kg"],
+        attributes=prepare(declaration["attributes"]),
+        carbon_footprint=prepare(declaration["carbon_footprint"]),
+        documents=declaration["documents"],
+        predecessor_id=predecessor_id,
+        declaration=declaration_bytes,
+        head_hash=genesis.hash,
+    )
+    return RegistrationRows(
+        passport=passport,
+        composition=[
+            CompositionEntry(passport_id=passport_id, position=i, **item)
+            for i, item in enumerate(declaration["composition"])
+        ],
+        origin=[
+            OriginShare(passport_id=passport_id, position=i, **item)
+            for i, item in enumerate(declaration["origin"])
+        ],
+        genesis=genesis,
+    )
 
 
 def _check_identifiers_free(declarations: list[dict]) -> None:
@@ -116,13 +149,7 @@ def _check_identifiers_free(declarations: list[dict]) -> None:
                     (index, "gbt_code", f"Same GB/T code as item {seen_codes[item['gbt_code']]}.")
                 )
             seen_codes.setdefault(item["gbt_code"], index)
-    # A superset query (any of the GTINs, any of the serials), narrowed to exact pairs below.
-    query = Q(gtin__in={g for g, _ in seen_pairs}, serial__in={s for _, s in seen_pairs})
-    if seen_codes:
-        query |= Q(gbt_code__in=list(seen_codes))
-    for gtin, serial, code in Passport.objects.filter(query).values_list(
-        "gtin", "serial", "gbt_code"
-    ):
+    for gtin, serial, code in _taken(seen_pairs, seen_codes):
         if (gtin, serial) in seen_pairs:
             conflicts.append(
                 (
@@ -135,6 +162,32 @@ def _check_identifiers_free(declarations: list[dict]) -> None:
             conflicts.append((seen_codes[code], "gbt_code", f"GB/T code {code} already exists."))
     if conflicts:
         raise RegistrationConflict(sorted(conflicts))
+
+
+def _taken(pairs, codes) -> list[tuple]:
+    """(gtin, serial, gbt_code) of stored passports holding any of these identifiers."""
+    if not pairs and not codes:
+        return []
+    if connection.vendor == "postgresql":
+        # The exact pairs, joined to the unique (gtin, serial) index. A superset query (any of
+        # the GTINs and any of the serials) reads every passport of those products: seconds
+        # once a product line has a million passports.
+        gtins, serials = zip(*pairs, strict=True) if pairs else ((), ())
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT p.gtin, p.serial, p.gbt_code FROM passports_passport p "
+                "JOIN unnest(%s::varchar[], %s::varchar[]) AS w(gtin, serial) "
+                "ON p.gtin = w.gtin AND p.serial = w.serial "
+                "UNION SELECT gtin, serial, gbt_code FROM passports_passport "
+                "WHERE gbt_code = ANY(%s::varchar[])",
+                [list(gtins), list(serials), list(codes)],
+            )
+            return cursor.fetchall()
+    # A superset query (any of the GTINs, any of the serials), narrowed to exact pairs after.
+    query = Q(gtin__in={g for g, _ in pairs}, serial__in={s for _, s in pairs})
+    if codes:
+        query |= Q(gbt_code__in=list(codes))
+    return list(Passport.objects.filter(query).values_list("gtin", "serial", "gbt_code"))
 
 
 def _predecessors(declarations: list[dict]) -> dict:
