@@ -1,8 +1,10 @@
 """Celery tasks of the transparency log: integrate pending events, publish checkpoints."""
 
+import functools
 import logging
 
 from celery import shared_task
+from django.conf import settings
 from django.db import transaction
 from kombu.exceptions import OperationalError
 
@@ -24,6 +26,8 @@ def enqueue_on_commit(task, *args) -> None:
         return  # one message per transaction is enough: tasks re-read the database
 
     def send() -> None:
+        if not args and not task.app.conf.task_always_eager and not _claimed(task.name):
+            return  # a run is queued and has not started: it will see this write
         try:
             task.delay(*args)
         except OperationalError as exc:
@@ -35,12 +39,62 @@ def enqueue_on_commit(task, *args) -> None:
     transaction.on_commit(send)
 
 
+# One queued run of a draining task (no arguments: it re-reads everything pending) serves every
+# write that committed before it starts. Without this, a thousand appends a second would queue
+# a thousand integrations, each finding almost nothing to do. A run releases the claim when it
+# starts, so a write committed after that queues the next run; the claim expires on its own,
+# and the beat sweeper runs the same tasks, in case a claimed message is ever lost.
+CLAIM_SECONDS = 5
+
+
+def _claimed(name: str) -> bool:
+    """True if this process may queue a run of the task (no run is queued already)."""
+    client = _redis()
+    if client is None:
+        return True
+    try:
+        return bool(client.set(f"queued:{name}", 1, nx=True, ex=CLAIM_SECONDS))
+    except Exception:  # noqa: BLE001 - without Redis, queue anyway and let the send fail or not
+        return True
+
+
+def claim_release(name: str) -> None:
+    """Called as a draining task starts: writes from now on queue another run."""
+    client = _redis()
+    if client is not None:
+        try:
+            client.delete(f"queued:{name}")
+        except Exception:  # noqa: BLE001 - the claim expires by itself
+            logger.warning("could not release the queue claim of %s", name)
+
+
+@functools.cache
+def _redis_for(url: str):
+    import redis
+
+    return redis.Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1)
+
+
+def _redis():
+    url = settings.CELERY_BROKER_URL
+    if not url.startswith(("redis://", "rediss://")):
+        return None
+    return _redis_for(url)
+
+
 @shared_task(ignore_result=True, acks_late=True)
 def integrate_log() -> int:
     """Appends every pending event to the log, then publishes a checkpoint if one is due."""
+    claim_release(integrate_log.name)
     count = log_integrate()
     checkpoint_publish_if_due()
     return count
+
+
+@shared_task(ignore_result=True, acks_late=True)
+def integrate_stragglers() -> int:
+    """Beat, hourly: appends pending events of any age, outside the window integration searches."""
+    return log_integrate(everything=True)
 
 
 @shared_task(ignore_result=True, acks_late=True)

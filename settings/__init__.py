@@ -203,6 +203,12 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "lifecycle.tasks.publish_checkpoint",
         "schedule": float(CHECKPOINT_INTERVAL_SECONDS),
     },
+    # Integration searches only a recent window of events (cheap at any size); this hourly run
+    # searches them all, so an event signed on a node whose clock lagged is still logged.
+    "integrate-stragglers": {
+        "task": "lifecycle.tasks.integrate_stragglers",
+        "schedule": 3600.0,
+    },
     "refresh-aggregates": {
         "task": "recycling.tasks.refresh_aggregates",
         "schedule": env.float("AGGREGATE_SWEEP_SECONDS", default=15.0),

@@ -44,7 +44,12 @@ def event_record(
     """Checks and appends one event; returns (event, created). Raises EventRefused."""
     try:
         with transaction.atomic():
-            passport = Passport.objects.select_for_update().get(pk=passport_id)
+            # The successor (if any) comes in the same query; only the passport row is locked.
+            passport = (
+                Passport.objects.select_for_update(of=("self",))
+                .select_related("successor")
+                .get(pk=passport_id)
+            )
             if idempotency_key:
                 earlier = Event.objects.filter(actor=actor, idempotency_key=idempotency_key).first()
                 if earlier is not None:

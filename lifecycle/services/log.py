@@ -8,13 +8,14 @@ import datetime as dt
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
 from lifecycle import merkle, note
 from lifecycle.models import Checkpoint, Event, LogKey, LogLeaf, LogNode
 from lifecycle.verify import VerificationError, leaf_data, leaf_hash, verify_consistency
+from passports.bulk import rows_insert
 from passports.services.keys import private_key_seal, private_key_unseal, raw_public_key
 
 
@@ -70,7 +71,20 @@ def fetch_nodes(wanted) -> dict[tuple[int, int], bytes]:
     wanted = set(wanted)
     if not wanted:
         return {}
-    rows = LogNode.objects.filter(pk__in=sorted(wanted)).values_list("level", "index", "hash")
+    if connection.vendor == "postgresql":
+        # Two arrays joined to the primary key: one plan whatever the number of nodes, where
+        # an IN list of row values is planned afresh each time (as long as the query takes).
+        levels, indexes = zip(*sorted(wanted), strict=True)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT n.level, n.index, n.hash FROM unnest(%s::smallint[], %s::bigint[]) "
+                "AS w(level, index) JOIN lifecycle_lognode n "
+                "ON n.level = w.level AND n.index = w.index",
+                [list(levels), list(indexes)],
+            )
+            rows = cursor.fetchall()
+    else:
+        rows = LogNode.objects.filter(pk__in=sorted(wanted)).values_list("level", "index", "hash")
     found = {(level, index): bytes(digest) for level, index, digest in rows}
     missing = wanted - set(found)
     if missing:
@@ -83,36 +97,75 @@ def _lock_log() -> None:
     LogKey.objects.select_for_update().filter(pk=log_key_record().pk).first()
 
 
-def log_integrate(*, limit: int = 2000) -> int:
-    """Appends pending events as leaves in (time, id) order; returns how many were added."""
+# An event is signed inside the transaction that stores it, and no transaction here outlives
+# a request's or a task's time limit (90 s), so once the log holds events of time T nothing
+# signed before T minus this window can still be pending. The window bounds what each run
+# reads: every event of the last two minutes, whatever the size of the table.
+PENDING_WINDOW = dt.timedelta(minutes=2)
+
+
+def _pending(*, everything: bool = False):
+    """Events not yet in the log, searched from the newest logged event's time minus the window.
+
+    Bounding the search keeps it on the (time, id) index; without the bound every run scans
+    every event ever written for the few without a leaf (seconds at a million events).
+    """
+    pending = Event.objects.filter(leaf__isnull=True)
+    if everything:
+        return pending
+    newest = LogLeaf.objects.order_by("-index").values_list("event__time", flat=True).first()
+    return pending if newest is None else pending.filter(time__gte=newest - PENDING_WINDOW)
+
+
+def log_integrate(*, limit: int = 2000, everything: bool = False) -> int:
+    """Appends pending events as leaves in (time, id) order; returns how many were added.
+
+    `everything` searches all events rather than the recent window (for audits and repairs).
+    """
     added = 0
     while True:
         with transaction.atomic():
             _lock_log()
             batch = list(
-                Event.objects.filter(leaf__isnull=True)
+                _pending(everything=everything)
                 .order_by("time", "id")
                 .only("id", "envelope", "signature")[:limit]
             )
             if not batch:
                 return added
-            start = log_size()
-            indexes = range(start, start + len(batch))
-            created: dict[tuple[int, int], bytes] = {}
-            plans = {pos for index in indexes for pos in merkle.append_plan(index)}
-            # Siblings wholly before this batch are stored; the others are made in this batch.
-            known = fetch_nodes({(lv, i) for lv, i in plans if (i + 1) * 2**lv <= start})
-            leaves, nodes = [], []
-            for index, event in zip(indexes, batch, strict=True):
-                data = leaf_data(bytes(event.envelope), bytes(event.signature))
-                digest = leaf_hash(data)
-                leaves.append(LogLeaf(index=index, event_id=event.id, data=data, hash=digest))
-                for level, position, value in merkle.append_nodes(index, digest, known | created):
-                    created[(level, position)] = value
-                    nodes.append(LogNode(level=level, index=position, hash=value))
-            LogLeaf.objects.bulk_create(leaves)
-            LogNode.objects.bulk_create(nodes)
+            _leaves_append(batch)
             added += len(batch)
+
+
+def log_append_events(events: list[Event]) -> None:
+    """Appends these just-inserted events as leaves, in the given order, in this transaction.
+
+    For bulk loaders that write events and their leaves together: holding the log lock, so a
+    concurrent log_integrate either ran before (and did not see these events) or waits.
+    """
+    if events:
+        _lock_log()
+        _leaves_append(events)
+
+
+def _leaves_append(batch: list[Event]) -> None:
+    """Writes leaves and completed subtree nodes for events; the caller holds the log lock."""
+    start = log_size()
+    indexes = range(start, start + len(batch))
+    plans = {pos for index in indexes for pos in merkle.append_plan(index)}
+    # Siblings wholly before this batch are stored; the others are made in this batch, and one
+    # mapping grows as they are (a merged copy per leaf would make a batch quadratic).
+    known = fetch_nodes({(lv, i) for lv, i in plans if (i + 1) * 2**lv <= start})
+    leaves, nodes = [], []
+    for index, event in zip(indexes, batch, strict=True):
+        data = leaf_data(bytes(event.envelope), bytes(event.signature))
+        digest = leaf_hash(data)
+        leaves.append(LogLeaf(index=index, event_id=event.id, data=data, hash=digest))
+        for level, position, value in merkle.append_nodes(index, digest, known):
+            known[(level, position)] = value
+            nodes.append(LogNode(level=level, index=position, hash=value))
+    rows_insert(LogLeaf, leaves)
+    rows_insert(LogNode, nodes)
 
 
 def log_root(size: int) -> bytes:

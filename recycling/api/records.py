@@ -68,8 +68,8 @@ def region_field(**kwargs) -> serializers.CharField:
     return serializers.CharField(max_length=6, help_text="ISO 3166-2, e.g. DE-BY", **kwargs)
 
 
-def passport_by_reference(value: str) -> Passport | None:
-    """A passport by id, or by a scanned GS1 Digital Link URI (/01/{gtin}/21/{serial})."""
+def _reference_key(value: str) -> tuple[str, object] | None:
+    """("pk", UUID) or ("gs1", (gtin, serial)) for a reference, or None if it cannot be one."""
     if "/01/" in value:
         path = urlsplit(value).path if "://" in value else value
         parts = path.split("/")
@@ -79,13 +79,41 @@ def passport_by_reference(value: str) -> Passport | None:
             serial = check_serial(unquote(parts[at + 3])) if parts[at + 2] == "21" else None
         except (ValueError, IndexError, IdentifierError):
             return None
-        return Passport.objects.filter(gtin=gtin, serial=serial).first()
+        return "gs1", (gtin, serial)
     if "/p/" in value:
         value = value.rstrip("/").rsplit("/", 1)[-1]
     try:
-        return Passport.objects.filter(pk=uuid.UUID(value)).first()
+        return "pk", uuid.UUID(value)
     except ValueError:
         return None
+
+
+def passport_by_reference(value: str) -> Passport | None:
+    """A passport by id, or by a scanned GS1 Digital Link URI (/01/{gtin}/21/{serial})."""
+    return passports_by_reference([value]).get(value)
+
+
+def passports_by_reference(values: list[str]) -> dict[str, Passport]:
+    """The passports behind many references, in two queries at most (ids, then GTIN+serial)."""
+    keys = {value: _reference_key(value) for value in values if isinstance(value, str)}
+    ids = {key for kind, key in filter(None, keys.values()) if kind == "pk"}
+    pairs = {key for kind, key in filter(None, keys.values()) if kind == "gs1" and key[1]}
+    by_id = Passport.objects.in_bulk(ids) if ids else {}
+    by_pair = {}
+    if pairs:
+        # A superset (any of the GTINs, any of the serials), narrowed to exact pairs here.
+        candidates = Passport.objects.filter(
+            gtin__in={g for g, _ in pairs}, serial__in={s for _, s in pairs}
+        )
+        by_pair = {(p.gtin, p.serial): p for p in candidates if (p.gtin, p.serial) in pairs}
+    found = {}
+    for value, key in keys.items():
+        passport = None
+        if key is not None:
+            passport = by_id.get(key[1]) if key[0] == "pk" else by_pair.get(key[1])
+        if passport is not None:
+            found[value] = passport
+    return found
 
 
 @extend_schema_field(OpenApiTypes.STR)
@@ -98,7 +126,9 @@ class PassportReference(serializers.Field):
     def to_internal_value(self, data):
         if not isinstance(data, str) or not data or len(data) > 500:
             raise serializers.ValidationError("Give a passport id or Digital Link URI.")
-        passport = passport_by_reference(data)
+        # A collection resolves all its references up front (one query, not one per item).
+        resolved = self.context.get("passports")
+        passport = resolved.get(data) if resolved is not None else passport_by_reference(data)
         if passport is None:
             raise serializers.ValidationError("No passport has this id or identifier.")
         return passport
@@ -172,7 +202,13 @@ class CollectionViewSet(
         responses={201: CollectionRead, 400: ErrorResponse, 403: ErrorResponse, 409: ErrorResponse},
     )
     def create(self, request):
-        body = CollectionIn(data=request.data)
+        items = request.data.get("items") if isinstance(request.data, dict) else None
+        references = [item.get("passport") for item in items or [] if isinstance(item, dict)][
+            : settings.BULK_MAX_ITEMS + 1
+        ]
+        body = CollectionIn(
+            data=request.data, context={"passports": passports_by_reference(references)}
+        )
         body.is_valid(raise_exception=True)
         data = body.validated_data
         try:
