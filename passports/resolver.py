@@ -5,10 +5,12 @@ Browsers get an HTML page, `Accept: application/json` the passport as JSON, and
 to the tier of whoever asks.
 """
 
+import hashlib
 import uuid
 
 from django.conf import settings
-from django.http import Http404, HttpResponse, JsonResponse
+from django.db.models import prefetch_related_objects
+from django.http import Http404, HttpResponse, HttpResponseNotModified, JsonResponse
 from django.urls import reverse
 from django.utils.module_loading import import_string
 from django.views.decorators.http import require_GET
@@ -18,7 +20,7 @@ from rest_framework.exceptions import AuthenticationFailed
 
 from passports.identifiers import IdentifierError, check_serial, digital_link, normalise_gtin
 from passports.models import Passport
-from passports.representation import passport_for_reader, with_related
+from passports.representation import passport_for_reader
 from passports.tiers import tier_for
 
 GS1_VOC = "https://gs1.org/voc/"
@@ -35,7 +37,7 @@ def resolve_gtin(request, gtin: str, serial: str):
         check_serial(serial)
     except IdentifierError as exc:
         return _bad_identifier(str(exc))
-    passport = with_related(Passport.objects).filter(gtin=gtin14, serial=serial).first()
+    passport = _scanned(Passport.objects.filter(gtin=gtin14, serial=serial))
     if passport is None:
         raise Http404("No passport has this identifier.")
     return _answer(request, passport)
@@ -47,10 +49,29 @@ def resolve_uuid(request, passport_id: str):
         pk = uuid.UUID(passport_id)
     except ValueError:
         return _bad_identifier(f"{passport_id!r} is not a passport id.")
-    passport = with_related(Passport.objects).filter(pk=pk).first()
+    passport = _scanned(Passport.objects.filter(pk=pk))
     if passport is None:
         raise Http404("No passport has this identifier.")
     return _answer(request, passport)
+
+
+def _scanned(queryset) -> Passport | None:
+    """The scanned passport's row with what the ETag needs; composition comes only if sent."""
+    return queryset.select_related("manufacturer", "successor").first()
+
+
+def _etag(passport: Passport, kind: str, language: str) -> str:
+    """Changes whenever the public answer can: every change to a passport is a chain event."""
+    successor = getattr(passport, "successor", None)
+    parts = [
+        str(passport.pk),
+        passport.head_hash,
+        kind,
+        language,
+        passport.manufacturer.name,
+        str(successor.pk) if successor else "",
+    ]
+    return '"' + hashlib.sha256("|".join(parts).encode()).hexdigest()[:32] + '"'
 
 
 def _wants(request, media_type: str) -> bool:
@@ -76,12 +97,26 @@ def _answer(request, passport: Passport) -> HttpResponse:
     tier = tier_for(organisation, passport)
     if request.GET.get("linkType") == "all" or _wants(request, "application/linkset+json"):
         return JsonResponse(linkset(request, passport), content_type="application/linkset+json")
+    kind = "json" if _wants(request, "application/json") else "html"
+    # Only public answers are revalidated: a restricted read must be recorded each time, and
+    # the public tier is what most QR scans get.
+    language = getattr(request, "LANGUAGE_CODE", "")
+    etag = _etag(passport, kind, language) if tier == "public" and user is None else None
+    if etag and etag in request.headers.get("If-None-Match", ""):
+        response = HttpResponseNotModified()
+        response["ETag"] = etag
+        return response
+    prefetch_related_objects([passport], "composition", "origin")
     data = passport_for_reader(passport, user=user, tier=tier, via="resolver")
-    if _wants(request, "application/json"):
-        return JsonResponse(data)
-    # The page for people lives with the rest of the interface, which may read the lifecycle.
-    page = import_string(settings.PASSPORT_PAGE_VIEW)
-    return page(request, passport=passport, data=data, user=user, tier=tier)
+    if kind == "json":
+        response = JsonResponse(data)
+    else:
+        page = import_string(settings.PASSPORT_PAGE_VIEW)
+        response = page(request, passport=passport, data=data, user=user, tier=tier)
+    if etag:
+        response["ETag"] = etag
+        response["Cache-Control"] = "no-cache"  # store, but ask again each time: 304 is cheap
+    return response
 
 
 def linkset(request, passport: Passport) -> dict:
