@@ -50,8 +50,16 @@ https: setup
 test: setup
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-bench: setup
-	$(PY) -m bench
+BENCH_STAMP := $(VENV)/.installed-bench
+
+$(BENCH_STAMP): pyproject.toml $(STAMP)
+	$(PY) -m pip install --quiet -e '.[test,bench]'
+	@touch $(BENCH_STAMP)
+
+# Needs PostgreSQL and Redis (BENCH_DATABASE_URL, BENCH_REDIS_URL; see README "Performance").
+# BENCH_ARGS picks workloads and sizes, e.g. make bench BENCH_ARGS="--only B4 --leaves 100000".
+bench: $(BENCH_STAMP)
+	$(PY) -m bench $(BENCH_ARGS)
 
 lint: setup
 	$(VENV)/bin/ruff check .

@@ -5,11 +5,16 @@ from dataclasses import dataclass
 
 import pytest
 from django.conf import settings
+from hypothesis import settings as hypothesis_settings
 from rest_framework.test import APIClient
 
 from passports.models import Organisation
 from passports.services.organisations import organisation_bootstrap
 from tests.factories import declaration
+
+# Tests never judge wall-clock time: on a loaded machine a slow example is not a failure.
+hypothesis_settings.register_profile("no-deadline", deadline=None)
+hypothesis_settings.load_profile("no-deadline")
 
 
 @pytest.fixture(autouse=True)

@@ -1,0 +1,220 @@
+"""make bench: seven workloads, each beside a limit measured in the same run.
+
+    python -m bench [--only B1,B4] [--leaves 1000000] [--fleet 50000] [--quick]
+
+Runs against PostgreSQL database `bench` (created if missing, never the test database) and Redis
+database 5, starting its own gunicorn server and Celery worker and stopping them at the end.
+B3 and B4 use the fleet in that database; if it holds fewer passports than --fleet, the fleet is
+extended first (generate_fleet, reported separately), and a larger fleet is reused as it is.
+For B4 at 10^6 leaves build it once beforehand (generate_fleet --passports 450000 or more).
+B5 uses database `bench_b5` (--b5-passports 160000 gives about 10^6 element rows).
+Prints the table and writes bench/results/<timestamp>.json.
+"""
+
+import argparse
+import datetime as dt
+import json
+import os
+import sys
+import time
+import traceback
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+RESULTS = Path(__file__).resolve().parent / "results"
+WORKLOADS = ("B1", "B2", "B3", "B4", "B5", "B6", "B7")
+
+
+def _arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--only", default=",".join(WORKLOADS), help="comma-separated ids")
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/bench"),
+    )
+    parser.add_argument(
+        "--redis-url", default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/5")
+    )
+    parser.add_argument(
+        "--fleet",
+        type=int,
+        default=50_000,
+        help="passports the bench database should hold for B3/B4 (a larger fleet is reused)",
+    )
+    parser.add_argument("--leaves", type=int, default=1_000_000, help="largest B4 log size")
+    parser.add_argument(
+        "--b5-passports",
+        type=int,
+        default=30_000,
+        help="fleet size of the B5 database (160,000 gives about 10^6 element rows)",
+    )
+    parser.add_argument("--b1-requests", type=int, default=5)
+    parser.add_argument("--seconds", type=float, default=15, help="B2/B3 load duration")
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="small sizes for a smoke run (fleet 20,000, 10^4 leaves, 5 s loads)",
+    )
+    args = parser.parse_args()
+    if args.quick:
+        args.fleet, args.leaves, args.b5_passports = 20_000, 10_000, 5_000
+        args.seconds, args.b1_requests = 5, 2
+    args.only = [w.strip().upper() for w in args.only.split(",") if w.strip()]
+    return args
+
+
+def _database_ensure(url: str) -> None:
+    """Creates the named PostgreSQL database if it does not exist yet."""
+    import psycopg
+
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/")
+    if name in ("test", "postgres"):
+        raise SystemExit(f"refusing to benchmark in database {name!r}; use its own database")
+    admin = urlunsplit(parts._replace(path="/postgres"))
+    with psycopg.connect(admin, autocommit=True) as connection:
+        exists = connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+        if exists.fetchone() is None:
+            connection.execute(f'CREATE DATABASE "{name}"')
+
+
+def _setup(args) -> None:
+    os.environ["DATABASE_URL"] = args.database_url
+    os.environ["CELERY_BROKER_URL"] = args.redis_url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "settings")
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    _database_ensure(args.database_url)
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0, skip_checks=True)
+    from settings.celery import app
+
+    app.control.purge()  # leftovers of an interrupted run would be work for B2's worker
+
+
+def _fleet_ensure(passports: int, note) -> dict:
+    from passports.models import Passport
+    from recycling.fleet import fleet_generate, fleet_organisations
+
+    makers, _, _ = fleet_organisations()
+    have = Passport.objects.filter(manufacturer__in=makers.values()).count()
+    if have >= passports:
+        note(f"fleet: reusing the {have:,} passports already in the database")
+        return {"reused": have}
+    note(f"fleet: {have:,} passports present, generating {passports - have:,} more")
+    report = fleet_generate(passports=passports - have, workers=2)
+    note(
+        f"fleet: {report.passports:,} passports, {report.events:,} events written in "
+        f"{report.write_seconds:.0f} s; aggregates refreshed in {report.aggregate_seconds:.0f} s"
+    )
+    return vars(report)
+
+
+def _b5(args, note):
+    """B5 on its own database, switched to for the duration of the workload."""
+    from django.db import connections
+
+    from bench import b5_aggregate
+
+    url = args.database_url.rsplit("/", 1)[0] + "/bench_b5"
+    _database_ensure(url)
+    connections.close_all()
+    default = connections.settings["default"]
+    saved = dict(default)
+    default["NAME"] = urlsplit(url).path.lstrip("/")
+    try:
+        from django.core.management import call_command
+
+        call_command("migrate", verbosity=0, skip_checks=True)
+        _fleet_ensure(args.b5_passports, note)
+        return b5_aggregate.run()
+    finally:
+        connections.close_all()
+        default.clear()
+        default.update(saved)
+
+
+def main() -> int:
+    args = _arguments()
+    _setup(args)
+    from bench import b1_register, b2_events, b3_resolve, b4_log, b6_verify, b7_stock
+    from bench.common import table
+    from bench.machine import describe
+    from bench.services import celery_worker, server
+
+    started = dt.datetime.now(dt.UTC)
+    notes: list[str] = []
+
+    def note(text: str) -> None:
+        notes.append(text)
+        print(text, file=sys.stderr, flush=True)
+
+    record = {
+        "started": started.isoformat(),
+        "machine": describe(args.redis_url),
+        "arguments": {k: v for k, v in vars(args).items() if k != "database_url"},
+    }
+    if {"B3", "B4"} & set(args.only):
+        record["fleet"] = _fleet_ensure(args.fleet, note)
+    outcomes = []
+    runners = {
+        "B1": lambda: b1_register.run(base, args.b1_requests),
+        "B2": lambda: b2_events.run(base, args.seconds),
+        "B3": lambda: b3_resolve.run(base, args.seconds),
+        "B4": lambda: b4_log.run(args.leaves),
+        "B5": lambda: _b5(args, note),
+        "B6": lambda: b6_verify.run(),
+        "B7": lambda: b7_stock.run(),
+    }
+    server_env = {"DATABASE_URL": args.database_url, "CELERY_BROKER_URL": args.redis_url}
+    with server(args.port, env=server_env) as base, celery_worker(env=server_env):
+        for workload in args.only:
+            note(f"{workload}: running")
+            begun = time.perf_counter()
+            try:
+                outcome = runners[workload]()
+            except Exception:  # noqa: BLE001 - one failing workload must not hide the others
+                from bench.common import Outcome
+
+                outcome = Outcome(workload, "failed")
+                error = sys.exc_info()[1]
+                outcome.notes.append(
+                    "failed: " + "".join(traceback.format_exception_only(error)).strip()
+                )
+            outcome.seconds = time.perf_counter() - begun
+            outcomes.append(outcome)
+            for line in outcome.notes:
+                note(f"{workload}: {line}")
+    print(table(outcomes))
+    record.update(
+        finished=dt.datetime.now(dt.UTC).isoformat(),
+        notes=notes,
+        workloads=[
+            {
+                "id": o.workload,
+                "title": o.title,
+                "seconds": o.seconds,
+                "notes": o.notes,
+                "figures": [f.as_dict() for f in o.figures],
+                "details": o.details,
+            }
+            for o in outcomes
+        ],
+    )
+    RESULTS.mkdir(exist_ok=True)
+    path = RESULTS / f"{started:%Y%m%dT%H%M%SZ}.json"
+    path.write_text(json.dumps(record, indent=2, default=str) + "\n")
+    print(f"\nwritten {path.relative_to(RESULTS.parent.parent)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

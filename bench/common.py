@@ -1,0 +1,103 @@
+"""What every workload shares: results beside their limits, timing, percentiles, the table."""
+
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass
+class Figure:
+    """One measured figure beside the limit measured in the same run, and its goal."""
+
+    workload: str
+    name: str
+    value: float
+    unit: str
+    limit: float | None = None  # the same work with no framework, in the same unit
+    limit_name: str = ""
+    goal: str = ""
+    passed: bool | None = None
+    higher_is_better: bool = True
+
+    @property
+    def ratio(self) -> float | None:
+        """value / limit for rates, limit / value for times: 1.0 means at the limit."""
+        if not self.limit or not self.value:
+            return None
+        return self.value / self.limit if self.higher_is_better else self.limit / self.value
+
+    def as_dict(self) -> dict:
+        return {**asdict(self), "ratio": self.ratio}
+
+
+@dataclass
+class Outcome:
+    """A workload's figures, the notes that explain them, and extra details for the JSON."""
+
+    workload: str
+    title: str
+    figures: list[Figure] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    details: dict = field(default_factory=dict)
+    seconds: float = 0.0
+
+    def add(self, name: str, value: float, unit: str, **kwargs) -> Figure:
+        figure = Figure(self.workload, name, value, unit, **kwargs)
+        self.figures.append(figure)
+        return figure
+
+
+def timed(call: Callable[[], object]) -> float:
+    """Seconds one call takes (perf_counter)."""
+    started = time.perf_counter()
+    call()
+    return time.perf_counter() - started
+
+
+def best_of(call: Callable[[], object], repeat: int = 3) -> float:
+    """The fastest of several runs: the least disturbed by whatever else the machine runs."""
+    return min(timed(call) for _ in range(repeat))
+
+
+def percentile(values: list[float], p: float) -> float:
+    """The p-th percentile (0-100) by linear interpolation, as numpy's default."""
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    if len(ordered) == 1:
+        return ordered[0]
+    rank = (len(ordered) - 1) * p / 100
+    low = int(rank)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
+
+
+def median_ms(timings: list[float]) -> float:
+    return statistics.median(timings) * 1000
+
+
+def _number(value: float | None) -> str:
+    if value is None:
+        return "-"
+    if value >= 100:
+        return f"{value:,.0f}"
+    if value >= 1:
+        return f"{value:.2f}"
+    return f"{value:.3g}"
+
+
+def table(outcomes: list[Outcome]) -> str:
+    """The printed table: one row per figure, its limit, the ratio and pass/fail."""
+    header = ("id", "figure", "value", "unit", "limit (same run)", "ratio", "goal", "ok")
+    rows = [header]
+    for outcome in outcomes:
+        for f in outcome.figures:
+            limit = f"{_number(f.limit)} {f.limit_name}".strip() if f.limit else "-"
+            ok = "-" if f.passed is None else ("PASS" if f.passed else "FAIL")
+            ratio = "-" if f.ratio is None else f"{f.ratio:.2f}"
+            rows.append((f.workload, f.name, _number(f.value), f.unit, limit, ratio, f.goal, ok))
+    widths = [max(len(str(row[i])) for row in rows) for i in range(len(header))]
+    lines = ["  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)) for row in rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
