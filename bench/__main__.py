@@ -7,7 +7,8 @@ database 5, starting its own gunicorn server and Celery worker and stopping them
 B3 and B4 use the fleet in that database; if it holds fewer passports than --fleet, the fleet is
 extended first (generate_fleet, reported separately), and a larger fleet is reused as it is.
 For B4 at 10^6 leaves build it once beforehand (generate_fleet --passports 450000 or more).
-B5 uses database `bench_b5` (--b5-passports 160000 gives about 10^6 element rows).
+B5 uses the bench database's name with `_b5` appended (--b5-passports 160000 gives
+about 10^6 element rows).
 Prints the table and writes bench/results/<timestamp>.json.
 """
 
@@ -124,7 +125,9 @@ def _b5(args, note):
 
     from bench import b5_aggregate
 
-    url = args.database_url.rsplit("/", 1)[0] + "/bench_b5"
+    # Named after the bench database, so a run against a fresh database starts B5 fresh too.
+    parts = urlsplit(args.database_url)
+    url = urlunsplit(parts._replace(path=parts.path + "_b5"))
     _database_ensure(url)
     connections.close_all()
     default = connections.settings["default"]
