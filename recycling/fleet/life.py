@@ -247,22 +247,8 @@ def _batch(chunk: Chunk, actors: Actors, product_type, category, members, today)
         )
         passport.status = PassportStatus.RECYCLED
         chunk.buckets.add(("inventory", f"{product_type}|{passport.market_country}"))
-    recovered = BatchOutput(
-        id=uuid.uuid4(),
-        batch=batch,
-        fraction="recovered metals",
-        counts_as=CountsAs.RECYCLING,
-        mass_kg=(mass_in * Decimal("0.92")).quantize(SIX_PLACES),
-        origin_mass_kg=(mass_in * Decimal("0.92")).quantize(SIX_PLACES),
-    )
-    residue = BatchOutput(
-        id=uuid.uuid4(),
-        batch=batch,
-        fraction="residue",
-        counts_as=CountsAs.DISPOSAL,
-        mass_kg=(mass_in * Decimal("0.05")).quantize(SIX_PLACES),
-        origin_mass_kg=(mass_in * Decimal("0.05")).quantize(SIX_PLACES),
-    )
+    recovered = _output(batch, "recovered metals", CountsAs.RECYCLING, mass_in, Decimal("0.92"))
+    residue = _output(batch, "residue", CountsAs.DISPOSAL, mass_in, Decimal("0.05"))
     chunk.outputs += [recovered, residue]
     chunk.output_elements += [
         OutputElement(
@@ -272,3 +258,16 @@ def _batch(chunk: Chunk, actors: Actors, product_type, category, members, today)
     ]
     chunk.buckets.add(("recovery", product_type))
     chunk.buckets.add(("inventory", f"{product_type}|DE"))
+
+
+def _output(batch, fraction: str, counts_as: str, mass_in: Decimal, share: Decimal) -> BatchOutput:
+    """An output that is this share of the batch's input, all of it originating from the input."""
+    mass = (mass_in * share).quantize(SIX_PLACES)
+    return BatchOutput(
+        id=uuid.uuid4(),
+        batch=batch,
+        fraction=fraction,
+        counts_as=counts_as,
+        mass_kg=mass,
+        origin_mass_kg=mass,
+    )
