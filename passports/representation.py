@@ -94,12 +94,17 @@ def _successor_id(passport: Passport) -> str | None:
     return str(successor.pk) if successor else None
 
 
-def passport_for_reader(passport: Passport, *, user: User | None, tier: str, via: str) -> dict:
-    """The tier-filtered passport; a restricted read is recorded before it is returned."""
+def access_record(*, passport: Passport, user: User | None, tier: str, via: str) -> None:
+    """Records a read of a restricted tier; public and owner reads are not recorded."""
     if user is not None and is_restricted(tier):
         AccessRecord.objects.create(
             passport=passport, user=user, organisation=user.organisation, tier=tier, via=via
         )
+
+
+def passport_for_reader(passport: Passport, *, user: User | None, tier: str, via: str) -> dict:
+    """The tier-filtered passport; a restricted read is recorded before it is returned."""
+    access_record(passport=passport, user=user, tier=tier, via=via)
     return filter_representation(passport_full(passport), tier)
 
 

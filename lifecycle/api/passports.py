@@ -43,7 +43,7 @@ from passports.declaration import PassportDeclaration
 from passports.declaration_fast import declarations_validate_fast
 from passports.identifiers import digital_link
 from passports.models import AccessRecord, OrganisationKind, Passport, ProductType
-from passports.representation import passport_for_reader, with_related
+from passports.representation import access_record, passport_for_reader, with_related
 from passports.tiers import allows, tier_for
 
 UUID_PATTERN = r"[0-9a-fA-F-]{36}"
@@ -265,6 +265,7 @@ class PassportViewSet(viewsets.GenericViewSet):
         passport = self._restricted_object()
         if request.method == "POST":
             return self._post_event(request, passport)
+        self._record_read(passport, via="events")
         events = passport.events.select_related("leaf").order_by("seq")
         page = self.paginate_queryset(events)
         context = {"checkpoint_size": latest_checkpoint_size()}
@@ -303,6 +304,7 @@ class PassportViewSet(viewsets.GenericViewSet):
     def health(self, request, pk=None):
         """Latest value per health field with its time, and every report in order."""
         passport = self._restricted_object()
+        self._record_read(passport, via="health")
         reports = passport.events.filter(type=EventType.HEALTH_REPORTED).order_by("seq")
         history = []
         for event in reports:
@@ -357,6 +359,12 @@ class PassportViewSet(viewsets.GenericViewSet):
                 for r in page
             ]
         )
+
+    def _record_read(self, passport: Passport, via: str) -> None:
+        # The chain and the health history carry legitimate-interest data (status, holders,
+        # readings), so reading them is recorded like any other restricted read.
+        tier = tier_for(organisation_of(self.request), passport)
+        access_record(passport=passport, user=self.request.user, tier=tier, via=via)
 
     def _restricted_object(self) -> Passport:
         passport = self.get_object()
