@@ -159,6 +159,10 @@ class BatchOutput(models.Model):
     # the mass that originates from the input counts towards recycling efficiency.
     origin_mass_kg = models.DecimalField(max_digits=14, decimal_places=6)
     destination = models.CharField(max_length=200, blank=True)
+    # An intermediate's next treatment: only this recycler may take it into a batch.
+    destination_recycler = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
