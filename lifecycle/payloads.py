@@ -8,6 +8,7 @@ from lifecycle.models import EventType as E
 from passports.declaration import StrictSerializer, country, quantity
 from passports.models import ProductType
 from passports.reference import country_codes
+from passports.validators import SAFE_INTEGER, validate_plausible_date
 
 REGION_PATTERN = re.compile(r"^([A-Z]{2})-[A-Z0-9]{1,3}$")
 PROCESS_ROUTES = ["mechanical", "pyrometallurgical", "hydrometallurgical", "direct_recycling"]
@@ -45,7 +46,7 @@ class AtLeastOneField(StrictSerializer):
 class BatteryHealth(AtLeastOneField):
     state_of_health_pct = percent()
     state_of_certified_energy_pct = percent()
-    full_cycles = serializers.IntegerField(min_value=0, required=False)
+    full_cycles = serializers.IntegerField(min_value=0, max_value=SAFE_INTEGER, required=False)
     capacity_fade_pct = percent()
     remaining_capacity_ah = quantity(required=False)
     remaining_power_capability_w = quantity(required=False)
@@ -56,8 +57,12 @@ class BatteryHealth(AtLeastOneField):
     time_below_min_temperature_h = hours()
     time_charging_above_max_temperature_h = hours()
     time_charging_below_min_temperature_h = hours()
-    deep_discharge_events = serializers.IntegerField(min_value=0, required=False)
-    overcharge_events = serializers.IntegerField(min_value=0, required=False)
+    deep_discharge_events = serializers.IntegerField(
+        min_value=0, max_value=SAFE_INTEGER, required=False
+    )
+    overcharge_events = serializers.IntegerField(
+        min_value=0, max_value=SAFE_INTEGER, required=False
+    )
     accidents = serializers.ListField(
         child=serializers.CharField(max_length=500), required=False, max_length=50
     )
@@ -86,7 +91,7 @@ class PlacedOnMarket(StrictSerializer):
 
 
 class PutIntoService(StrictSerializer):
-    date = serializers.DateField()
+    date = serializers.DateField(validators=[validate_plausible_date])
     application = serializers.CharField(max_length=200)
 
 
@@ -166,7 +171,9 @@ class EventRequest(StrictSerializer):
     """A lifecycle event as a client posts it; the payload is checked against its type."""
 
     type = serializers.ChoiceField(choices=POSTABLE_TYPES)
-    occurred_at = serializers.DateTimeField()
+    # The recording service also refuses moments past a few minutes of clock skew; the
+    # plausibility rule here gives the same 400 with a field path as every other date.
+    occurred_at = serializers.DateTimeField(validators=[validate_plausible_date])
     payload = serializers.DictField(required=False, default=dict)
 
     def validate(self, data: dict) -> dict:

@@ -7,13 +7,13 @@ a field path, normalises quantities to exact decimals, and returns data ready to
 from collections import defaultdict
 from decimal import Decimal
 
-from django.utils import timezone
 from rest_framework import serializers
 
 from passports import gbt34014, substances
 from passports.identifiers import IdentifierError, check_serial, normalise_gtin
 from passports.models import ProductType
 from passports.reference import country_codes
+from passports.validators import SAFE_INTEGER, validate_plausible_date
 
 BATTERY_CATEGORIES = ["portable", "lmt", "ev", "industrial", "stationary"]
 BATTERY_CHEMISTRIES = [
@@ -91,7 +91,9 @@ class BatteryAttributes(StrictSerializer):
     rated_capacity_ah = quantity(min_value=Decimal("0.000001"), required=False)
     nominal_voltage_v = quantity(min_value=Decimal("0.000001"))
     expected_lifetime_years = serializers.IntegerField(min_value=1, max_value=100, required=False)
-    expected_lifetime_cycles = serializers.IntegerField(min_value=1, required=False)
+    expected_lifetime_cycles = serializers.IntegerField(
+        min_value=1, max_value=SAFE_INTEGER, required=False
+    )
     warranty_years = serializers.IntegerField(min_value=0, max_value=100, required=False)
     hazardous_substances = serializers.ListField(
         child=serializers.CharField(max_length=100), required=False, max_length=50
@@ -104,7 +106,7 @@ class PvModuleAttributes(StrictSerializer):
     rated_power_w = quantity(min_value=Decimal("0.000001"))
     area_m2 = quantity(min_value=Decimal("0.000001"))
     efficiency_pct = quantity(max_value=100, required=False)
-    cell_count = serializers.IntegerField(min_value=1, required=False)
+    cell_count = serializers.IntegerField(min_value=1, max_value=SAFE_INTEGER, required=False)
     expected_lifetime_years = serializers.IntegerField(min_value=1, max_value=100, required=False)
     hazardous_substances = serializers.ListField(
         child=serializers.CharField(max_length=100), required=False, max_length=50
@@ -221,7 +223,7 @@ class PassportDeclaration(StrictSerializer):
     gbt_code = serializers.CharField(max_length=24, required=False, allow_null=True)
     model = serializers.CharField(max_length=100)
     batch = serializers.CharField(max_length=100, required=False, allow_blank=True)
-    manufactured_at = serializers.DateField()
+    manufactured_at = serializers.DateField(validators=[validate_plausible_date])
     manufacturing_place = ManufacturingPlace()
     mass_kg = quantity(min_value=Decimal("0.000001"))
     attributes = serializers.DictField()
@@ -260,11 +262,6 @@ class PassportDeclaration(StrictSerializer):
             gbt34014.parse(value)
         except gbt34014.GbtCodeError as exc:
             raise serializers.ValidationError(str(exc)) from exc
-        return value
-
-    def validate_manufactured_at(self, value):
-        if value > timezone.now().date():
-            raise serializers.ValidationError("The manufacture date is in the future.")
         return value
 
     def to_internal_value(self, data):

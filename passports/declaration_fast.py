@@ -28,6 +28,7 @@ from passports.declaration import (
 )
 from passports.models import ProductType
 from passports.reference import country_codes
+from passports.validators import validate_plausible_date
 
 
 class _Slow(Exception):
@@ -178,8 +179,9 @@ def _declaration(data: Any, checker: PassportDeclaration) -> dict:
     if type(made) is not str or not _DATE.match(made):
         raise _Slow
     try:
-        out["manufactured_at"] = checker.validate_manufactured_at(dt.date.fromisoformat(made))
-    except ValueError:
+        out["manufactured_at"] = dt.date.fromisoformat(made)
+        validate_plausible_date(out["manufactured_at"])
+    except (ValueError, DjangoValidationError):
         raise _Slow from None
     place = _object(data["manufacturing_place"], frozenset({"country", "facility"}),
                     frozenset({"country"}))  # fmt: skip

@@ -23,6 +23,7 @@ from passports.declaration import StrictSerializer, country, decimal_text, quant
 from passports.identifiers import IdentifierError, check_serial, normalise_gtin
 from passports.models import OrganisationKind, Passport, ProductType
 from passports.substances import is_element
+from passports.validators import validate_plausible_date
 from recycling.categories import category_choices
 from recycling.models import (
     Batch,
@@ -141,7 +142,7 @@ class CollectionItemIn(StrictSerializer):
 
 class CollectionIn(StrictSerializer):
     region = region_field()
-    collected_at = serializers.DateTimeField()
+    collected_at = serializers.DateTimeField(validators=[validate_plausible_date])
     items = CollectionItemIn(many=True, allow_empty=False)
 
     def validate_region(self, value: str) -> str:
@@ -247,7 +248,7 @@ class BatchIn(StrictSerializer):
     product_type = serializers.ChoiceField(choices=ProductType.choices)
     chemistry_category = serializers.CharField(max_length=20)
     site = BatchSite()
-    started_at = serializers.DateTimeField()
+    started_at = serializers.DateTimeField(validators=[validate_plausible_date])
     declared_loss_kg = quantity(required=False)
 
     def validate(self, data: dict) -> dict:
