@@ -5,8 +5,8 @@ regulators see everything; repairers, collectors, recyclers and the current hold
 legitimate-interest tier; everyone else, signed in or not, sees the public tier. The same
 grouping is applied to PV modules and magnets: identity, make, mass, carbon footprint, critical
 raw materials and recycled content are public; detailed composition, suppliers, dismantling and
-safety information, status and health need a legitimate interest; test reports are for
-authorities.
+safety information, status (and the predecessor and successor links that reveal it) and health
+need a legitimate interest; test reports are for authorities.
 """
 
 from passports.models import AccessTier, Organisation, OrganisationKind, Passport
@@ -32,6 +32,13 @@ FIELD_TIERS: dict[str, str] = {
     "holder": AccessTier.LEGITIMATE_INTEREST,
     "health": AccessTier.LEGITIMATE_INTEREST,
     "placed_on_market": AccessTier.LEGITIMATE_INTEREST,
+    # A link to a predecessor or successor exists only because the product was repurposed or
+    # remanufactured, so it states the battery status, which Annex XIII 4(c) puts at
+    # legitimate interest (the access table's "Battery status" row). Art. 77(7) asks that the
+    # new passport be linked to the original, not that the link be public: both directions
+    # are shown from the tier that may see the status, and the public sees neither.
+    "predecessor": AccessTier.LEGITIMATE_INTEREST,
+    "successor": AccessTier.LEGITIMATE_INTEREST,
 }
 
 # Attributes that are not public, per product type.

@@ -40,8 +40,8 @@ class PassportRead(serializers.Serializer):
     holder = serializers.UUIDField(required=False, allow_null=True)
     placed_on_market = serializers.DictField(required=False, allow_null=True)
     health = serializers.DictField(required=False, help_text="field -> {value, at, seq}")
-    predecessor = serializers.UUIDField(allow_null=True)
-    successor = serializers.UUIDField(allow_null=True)
+    predecessor = serializers.UUIDField(required=False, allow_null=True)
+    successor = serializers.UUIDField(required=False, allow_null=True)
     qr = serializers.DictField()
     created_at = serializers.DateTimeField()
 

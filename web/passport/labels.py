@@ -137,6 +137,8 @@ WITHHELD = {
     "holder": _("Current holder"),
     "health": _("State of health"),
     "placed_on_market": _("Placing on the market"),
+    "predecessor": _("Previous life"),
+    "successor": _("Next life"),
     "origin.supplier": _("Suppliers of raw materials"),
     "origin.facility": _("Supplier facilities"),
 }
