@@ -5,7 +5,6 @@ key, so a regulator can file it and later prove it came from this system unalter
 """
 
 import base64
-import csv
 import io
 
 from django.utils import timezone
@@ -14,6 +13,7 @@ from lifecycle.canonical import canonical_bytes, prepare
 from lifecycle.models import Checkpoint
 from lifecycle.services.log import checkpoint_note, log_key, log_vkey
 from passports.models import Organisation
+from passports.spreadsheet import DictWriter
 from recycling.services.reporting import statistics_rows
 
 CSV_COLUMNS = [
@@ -69,9 +69,14 @@ def signed_json(report: dict) -> dict:
 
 
 def report_csv(report: dict) -> bytes:
-    """One line per statistic, flattened for spreadsheets."""
+    """One line per statistic, flattened for spreadsheets.
+
+    Scope values come from declarations (a model, a plant), so cells a spreadsheet would run as
+    formulas are neutralised here, before the bytes are signed: the signature covers what is
+    served.
+    """
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, lineterminator="\n")
+    writer = DictWriter(buffer, fieldnames=CSV_COLUMNS, lineterminator="\n")
     writer.writeheader()
     for row in report["statistics"]:
         target = row["target"] or {}

@@ -20,6 +20,7 @@ from biip.checksums import gs1_standard_check_digit
 from django.utils.translation import gettext as _
 
 from passports.declaration import ATTRIBUTE_SCHEMAS
+from passports.spreadsheet import DictWriter, is_formula
 
 COMMON_COLUMNS = [
     "product_type", "gtin", "serial", "gbt_code", "model", "batch", "manufactured_at",
@@ -113,9 +114,42 @@ def read_rows(data: bytes, max_rows: int) -> list[tuple[int, dict[str, str]]]:
     return rows
 
 
+def path_of(column: str) -> str:
+    """The declaration field path a CSV column fills; `column_of` reverses it."""
+    if column.startswith("manufacturing_"):
+        return "manufacturing_place." + column.removeprefix("manufacturing_")
+    if column in CARBON_COLUMNS:
+        return "carbon_footprint." + column.removeprefix("carbon_footprint_")
+    if column in ATTRIBUTE_COLUMNS:
+        return f"attributes.{column}"
+    return column
+
+
+def formula_errors(cells: dict[str, str]) -> list[CellError]:
+    """Cells, or parts of a list cell, that a spreadsheet would run as a formula.
+
+    Refused rather than stored: the text would come back out in CSV files other people open.
+    A plain number such as `-1.5` is not a formula (see `passports.spreadsheet`).
+    """
+    errors = []
+    for column, cell in cells.items():
+        parts = [cell]
+        if column in LIST_COLUMNS or column in LIST_ATTRIBUTES:
+            parts += [part.strip() for part in re.split(r"[;:]", cell)]
+        if any(is_formula(part) for part in parts):
+            message = _(
+                "Text may not start with =, +, - or @ (a number may): spreadsheets run such "
+                "a cell as a formula."
+            )
+            errors.append(CellError(path_of(column), message))
+    return errors
+
+
 def row_declaration(cells: dict[str, str]) -> tuple[dict, list[CellError]]:
     """The declaration a row describes (blank cells left out) and the cells it could not read."""
-    errors: list[CellError] = []
+    errors = formula_errors(cells)
+    refused = {column_of(error.field) for error in errors}
+    cells = {name: value for name, value in cells.items() if name not in refused}
     declaration: dict = {
         name: cells[name]
         for name in ("product_type", "gtin", "serial", "gbt_code", "model", "batch")
@@ -227,7 +261,7 @@ def template_csv(gs1_company_prefix: str) -> str:
         },
     ]  # fmt: skip
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\r\n")
+    writer = DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\r\n")
     writer.writeheader()
     writer.writerows(examples)
     return buffer.getvalue()
