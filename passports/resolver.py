@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils.module_loading import import_string
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
+from django.views.defaults import page_not_found
 from knox.auth import TokenAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 
@@ -39,7 +40,7 @@ def resolve_gtin(request, gtin: str, serial: str):
         return _bad_identifier(str(exc))
     passport = _scanned(Passport.objects.filter(gtin=gtin14, serial=serial))
     if passport is None:
-        raise Http404("No passport has this identifier.")
+        return _not_found(request)
     return _answer(request, passport)
 
 
@@ -51,8 +52,19 @@ def resolve_uuid(request, passport_id: str):
         return _bad_identifier(f"{passport_id!r} is not a passport id.")
     passport = _scanned(Passport.objects.filter(pk=pk))
     if passport is None:
-        raise Http404("No passport has this identifier.")
+        return _not_found(request)
     return _answer(request, passport)
+
+
+@vary_on_headers("Accept")
+def _not_found(request) -> HttpResponse:
+    """A JSON 404 for clients that asked for JSON; browsers get the site's HTML 404 page."""
+    message = "No passport has this identifier."
+    if _wants_json(request):
+        return JsonResponse({"errors": [{"field": "path", "message": message}]}, status=404)
+    # Rendered here rather than raised, so the page carries the Vary header too and a cache
+    # never hands the HTML page to a client that asked for JSON.
+    return page_not_found(request, Http404(message))
 
 
 def _scanned(queryset) -> Passport | None:
@@ -76,6 +88,15 @@ def _etag(passport: Passport, kind: str, language: str) -> str:
 
 def _wants(request, media_type: str) -> bool:
     return media_type in request.headers.get("Accept", "")
+
+
+def _wants_json(request) -> bool:
+    """True for the answers that are JSON: the passport, its linkset."""
+    return (
+        request.GET.get("linkType") == "all"
+        or _wants(request, "application/json")
+        or _wants(request, "application/linkset+json")
+    )
 
 
 def _reader(request):

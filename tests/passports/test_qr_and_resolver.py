@@ -123,3 +123,28 @@ def test_serial_with_reserved_characters_round_trips(manufacturer, anonymous):
     assert created["digital_link"].endswith("/21/A%2FB%2BC")
     path = created["digital_link"].split("127.0.0.1:8000", 1)[1]
     assert anonymous.get(path, HTTP_ACCEPT="application/json").json()["id"] == created["id"]
+
+
+UNKNOWN = ["/01/09506000134352/21/NOPE", "/p/00000000-0000-4000-8000-000000000000"]
+
+
+@pytest.mark.parametrize("path", UNKNOWN)
+@pytest.mark.parametrize("accept", ["application/json", "application/linkset+json"])
+def test_unknown_identifiers_are_a_json_404_for_json_clients(anonymous, path, accept):
+    response = anonymous.get(path, HTTP_ACCEPT=accept)
+
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {
+        "errors": [{"field": "path", "message": "No passport has this identifier."}]
+    }
+    assert "Accept" in response["Vary"]
+
+
+@pytest.mark.parametrize("path", UNKNOWN)
+def test_unknown_identifiers_are_an_html_404_for_browsers(anonymous, path):
+    response = anonymous.get(path, HTTP_ACCEPT="text/html,application/xhtml+xml")
+
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("text/html")
+    assert "Accept" in response["Vary"]
