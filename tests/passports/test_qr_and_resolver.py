@@ -47,7 +47,7 @@ def test_resolver_answers_json_at_the_public_tier(anonymous, registered_battery)
     assert body["id"] == registered_battery["id"]
     assert body["tier"] == "public"
     assert "composition" not in body
-    assert "Accept" in response["Vary"]
+    assert "Accept" in varies_on(response)
 
 
 def test_resolver_answers_html_to_browsers(anonymous, registered_battery):
@@ -125,6 +125,10 @@ def test_serial_with_reserved_characters_round_trips(manufacturer, anonymous):
     assert anonymous.get(path, HTTP_ACCEPT="application/json").json()["id"] == created["id"]
 
 
+def varies_on(response) -> list[str]:
+    return [header.strip() for header in response.get("Vary", "").split(",")]
+
+
 UNKNOWN = ["/01/09506000134352/21/NOPE", "/p/00000000-0000-4000-8000-000000000000"]
 
 
@@ -138,7 +142,7 @@ def test_unknown_identifiers_are_a_json_404_for_json_clients(anonymous, path, ac
     assert response.json() == {
         "errors": [{"field": "path", "message": "No passport has this identifier."}]
     }
-    assert "Accept" in response["Vary"]
+    assert "Accept" in varies_on(response)
 
 
 @pytest.mark.parametrize("path", UNKNOWN)
@@ -147,4 +151,4 @@ def test_unknown_identifiers_are_an_html_404_for_browsers(anonymous, path):
 
     assert response.status_code == 404
     assert response["Content-Type"].startswith("text/html")
-    assert "Accept" in response["Vary"]
+    assert "Accept" in varies_on(response)
