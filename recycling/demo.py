@@ -1299,8 +1299,31 @@ def declared_loss(drawn: list[tuple[Fraction, dict]], materials: dict[str, Decim
     )
 
 
+def waste_hand_over(passports: list[Passport], recycler: Organisation, when: datetime) -> None:
+    """Collectors deliver the waste they hold to the recycler that treats it."""
+    holders = dict(
+        Passport.objects.filter(pk__in=[p.pk for p in passports]).values_list("pk", "holder")
+    )
+    by_id = Organisation.objects.in_bulk(set(holders.values()))
+    for passport in passports:
+        holder = holders[passport.pk]
+        if holder == recycler.pk:
+            continue
+        event_record(
+            passport_id=passport.pk,
+            actor=by_id[holder],
+            event_type=EventType.OWNERSHIP_TRANSFERRED,
+            occurred_at=when,
+            payload={"to": recycler.pk},
+        )
+
+
 def outputs_record(
-    batch: Batch, drawn: list[tuple[Fraction, dict]], loss: Decimal, assayed: Decimal
+    batch: Batch,
+    drawn: list[tuple[Fraction, dict]],
+    loss: Decimal,
+    assayed: Decimal,
+    refiner: Organisation | None = None,
 ) -> BatchOutput | None:
     """Records a batch's output fractions sized from its inputs; returns its intermediate.
 
@@ -1334,6 +1357,7 @@ def outputs_record(
             origin_mass_kg=origin,
             elements={s: m for s, m in parts.items() if is_element(s) and m > 0},
             destination=fraction.destination,
+            destination_recycler=refiner if fraction.counts_as == INTERMEDIATE else None,
         )
         recorded += origin
         if fraction.counts_as == INTERMEDIATE:
@@ -1404,11 +1428,13 @@ def batch_run(
         started_at=at(started, 7),
         declared_loss_kg=loss,
     )
+    waste_hand_over([passport for passport, _, _ in inputs], recycler, at(started, 6))
     for passport, mass, assay in inputs:
         batch_input_add(batch_id=batch.pk, passport=passport, mass_kg=mass, assay=assay)
     if closed >= today:
         return
-    intermediate = outputs_record(batch, drawn, loss, jitter(rng, 0.5, 0.9))
+    refiner = organisations[ROUTES[route.refinery].recycler] if route.refinery else None
+    intermediate = outputs_record(batch, drawn, loss, jitter(rng, 0.5, 0.9), refiner)
     batch_close(batch_id=batch.pk, actor=recycler, closed_at=at(closed, 16))
     if route.refinery and intermediate is not None:
         refinery = Campaign(

@@ -1,7 +1,6 @@
 """Recording lifecycle events: role and status checks, idempotency, the signed append."""
 
 import datetime as dt
-import json
 import uuid
 
 from django.db import IntegrityError, transaction
@@ -11,15 +10,21 @@ from lifecycle.canonical import canonical_bytes, prepare, rfc3339, sha256_hex
 from lifecycle.errors import EventRefused
 from lifecycle.models import Event
 from lifecycle.models import EventType as E
-from lifecycle.rules import TERMINAL, TRANSITIONS, allowed_for, next_events
-from lifecycle.services.chain import event_sign
-from lifecycle.services.registration import (
-    RegistrationConflict,
-    passports_register,
+from lifecycle.rules import (
+    BATCH_SIGNED,
+    MAY_POST,
+    TERMINAL,
+    TRANSFER_RECIPIENTS,
+    TRANSITIONS,
+    allowed_for,
+    may_post,
+    next_events,
+    relations,
 )
+from lifecycle.services.chain import event_sign
+from lifecycle.services.successors import successor_register
 from lifecycle.tasks import enqueue_on_commit, integrate_log
-from passports.api.errors import flatten_errors
-from passports.declaration import PassportDeclaration, normalise_tree
+from passports.declaration import normalise_tree
 from passports.models import Organisation, Passport
 from passports.services.keys import signer_for
 
@@ -40,8 +45,13 @@ def event_record(
     payload: dict,
     idempotency_key: str | None = None,
     digest: str = "",
+    closing_batch: bool = False,
 ) -> tuple[Event, bool]:
-    """Checks and appends one event; returns (event, created). Raises EventRefused."""
+    """Checks and appends one event; returns (event, created). Raises EventRefused.
+
+    `closing_batch` is set only by the service that closes a treatment batch, the one place
+    that signs `recycled` (for the batch's recycler, which must hold the product).
+    """
     try:
         with transaction.atomic():
             # The successor (if any) comes in the same query; only the passport row is locked.
@@ -54,7 +64,7 @@ def event_record(
                 earlier = Event.objects.filter(actor=actor, idempotency_key=idempotency_key).first()
                 if earlier is not None:
                     return _replayed(earlier, digest), False
-            _check_allowed(passport, actor, event_type, occurred_at)
+            _check_allowed(passport, actor, event_type, occurred_at, closing_batch)
             signed_payload = _effects_before(passport, actor, event_type, occurred_at, payload)
             event = _append(passport, actor, event_type, signed_payload, idempotency_key, digest)
             _effects_after(passport, event, event_type, occurred_at, signed_payload)
@@ -79,18 +89,39 @@ def _replayed(earlier: Event, digest: str) -> Event:
 
 
 def _check_allowed(
-    passport: Passport, actor: Organisation, event_type: str, occurred_at: dt.datetime
+    passport: Passport,
+    actor: Organisation,
+    event_type: str,
+    occurred_at: dt.datetime,
+    closing_batch: bool,
 ) -> None:
-    allowed = allowed_for(
+    if event_type in BATCH_SIGNED and not closing_batch:
+        raise EventRefused.one(
+            400,
+            "type",
+            f"{event_type} is signed only by closing the treatment batch that took the product "
+            "in (POST /api/v1/batches/{id}/close/), never posted directly.",
+        )
+    held = relations(
         organisation_id=actor.pk,
-        organisation_kind=actor.kind,
         manufacturer_id=passport.manufacturer_id,
         holder_id=passport.holder_id,
     )
-    if event_type not in allowed:
+    rules = BATCH_SIGNED if closing_batch else MAY_POST
+    if not may_post(event_type, kind=actor.kind, relations_held=held, rules=rules):
+        allowed = allowed_for(
+            organisation_id=actor.pk,
+            organisation_kind=actor.kind,
+            manufacturer_id=passport.manufacturer_id,
+            holder_id=passport.holder_id,
+        )
         names = ", ".join(sorted(allowed)) or "none"
+        holding = "holds" if passport.holder_id == actor.pk else "does not hold"
         raise EventRefused.one(
-            403, "type", f"A {actor.kind} may not post {event_type} here (may post: {names})."
+            403,
+            "type",
+            f"A {actor.kind} that {holding} this product may not post {event_type} "
+            f"(may post: {names}).",
         )
     if hasattr(passport, "successor"):
         raise EventRefused.one(
@@ -127,52 +158,44 @@ def _effects_before(
     """Resolves references in the payload and creates successors; returns what is signed."""
     signed = {"occurred_at": rfc3339(occurred_at), **prepare(normalise_tree(payload))}
     if event_type == E.OWNERSHIP_TRANSFERRED:
-        if not Organisation.objects.filter(pk=payload["to"]).exists():
-            raise EventRefused.one(400, "payload.to", "No organisation has this id.")
-        signed["to"] = str(payload["to"])
+        signed["to"] = str(_transfer_recipient(passport, actor, payload["to"]).pk)
     if event_type == E.COLLECTED:
         collector = payload.get("collector") or actor.pk
-        if not Organisation.objects.filter(pk=collector).exists():
-            raise EventRefused.one(400, "payload.collector", "No organisation has this id.")
+        if collector != actor.pk:
+            # Naming another organisation would make it the holder without its consent.
+            raise EventRefused.one(
+                400,
+                "payload.collector",
+                "A collection names its poster as the collector; the collecting organisation "
+                "records it with its own credentials.",
+            )
         signed["collector"] = str(collector)
     if event_type in (E.REPURPOSED, E.REMANUFACTURED):
-        successor = _successor_register(passport, actor, occurred_at, payload["successor"])
+        successor = successor_register(
+            predecessor=passport, operator=actor, occurred_at=occurred_at,
+            identity=payload["successor"],
+        )  # fmt: skip
         signed["successor"] = {**signed["successor"], "passport": str(successor.pk)}
     return signed
 
 
-def _successor_register(
-    passport: Passport, actor: Organisation, occurred_at: dt.datetime, identity: dict
-) -> Passport:
-    """Registers the successor passport: the predecessor's declaration under a new identity."""
-    declaration = json.loads(bytes(passport.declaration))
-    declaration.update(
-        gtin=identity.get("gtin"),
-        serial=identity.get("serial"),
-        gbt_code=None,
-        model=identity["model"],
-        manufactured_at=occurred_at.date().isoformat(),
-        manufacturing_place={
-            "country": actor.country or declaration["manufacturing_place"]["country"]
-        },
-        predecessor=str(passport.pk),
-    )
-    for item in declaration["composition"]:
-        item.pop("critical", None)
-    checked = PassportDeclaration(
-        data=declaration, context={"gs1_company_prefix": actor.gs1_company_prefix}
-    )
-    if not checked.is_valid():
-        errors = flatten_errors(checked.errors, "payload.successor")
-        raise EventRefused(400, errors)
-    try:
-        (successor,) = passports_register(organisation=actor, declarations=[checked.validated_data])
-    except RegistrationConflict as conflict:
-        raise EventRefused(
-            409,
-            [{"field": "payload.successor." + f, "message": m} for _, f, m in conflict.conflicts],
-        ) from conflict
-    return successor
+def _transfer_recipient(passport: Passport, actor: Organisation, recipient_id) -> Organisation:
+    """The organisation a product is handed to, if it may hold the product in its status."""
+    recipient = Organisation.objects.filter(pk=recipient_id).first()
+    if recipient is None:
+        raise EventRefused.one(400, "payload.to", "No organisation has this id.")
+    if recipient.pk == actor.pk:
+        raise EventRefused.one(400, "payload.to", "The product is already yours.")
+    kinds = TRANSFER_RECIPIENTS.get(passport.status, frozenset())
+    if recipient.kind not in kinds:
+        names = " or ".join(sorted(kinds))
+        raise EventRefused.one(
+            400,
+            "payload.to",
+            f"A {passport.status} product can be handed only to a {names}, "
+            f"not to a {recipient.kind}.",
+        )
+    return recipient
 
 
 def _append(

@@ -7,6 +7,7 @@ from decimal import Decimal
 from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
+from django.db.models import Q
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status, viewsets
@@ -21,7 +22,7 @@ from passports.api.errors import error_response
 from passports.api.schemas import ErrorResponse
 from passports.declaration import StrictSerializer, country, decimal_text, quantity
 from passports.identifiers import IdentifierError, check_serial, normalise_gtin
-from passports.models import OrganisationKind, Passport, ProductType
+from passports.models import Organisation, OrganisationKind, Passport, ProductType
 from passports.substances import is_element
 from passports.validators import validate_plausible_date
 from recycling.categories import category_choices
@@ -275,16 +276,22 @@ class InputIn(StrictSerializer):
     def validate(self, data: dict) -> dict:
         if ("passport" in data) == ("source_output" in data):
             raise serializers.ValidationError("Give a passport or a source_output, not both.")
-        if "source_output" in data:
-            source = BatchOutput.objects.filter(pk=data["source_output"]).first()
-            if source is None:
-                raise serializers.ValidationError({"source_output": ["No such output."]})
-            if data.get("assay"):
-                raise serializers.ValidationError(
-                    {"assay": ["An intermediate carries its own element masses."]}
-                )
-            data["source_output"] = source
+        if "source_output" in data and data.get("assay"):
+            raise serializers.ValidationError(
+                {"assay": ["An intermediate carries its own element masses."]}
+            )
         return data
+
+
+def intermediate_destined_for(output_id, recycler: Organisation) -> BatchOutput:
+    """An intermediate output that goes to this recycler; any other is not found."""
+    destined = Q(destination_recycler=recycler) | Q(
+        destination_recycler__isnull=True, batch__recycler=recycler
+    )
+    source = BatchOutput.objects.select_related("batch").filter(destined, pk=output_id).first()
+    if source is None:
+        raise EventRefused.one(404, "source_output", "No such output.")
+    return source
 
 
 class OutputIn(StrictSerializer):
@@ -294,9 +301,20 @@ class OutputIn(StrictSerializer):
     origin_mass_kg = quantity(required=False)
     elements = element_masses()
     destination = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    destination_recycler = serializers.UUIDField(
+        required=False,
+        help_text="For an intermediate: the recycler that treats it next (default: yourself). "
+        "Only that recycler can take it into a batch.",
+    )
 
     def validate_elements(self, value: dict) -> dict:
         return check_elements(value)
+
+    def validate_destination_recycler(self, value) -> Organisation:
+        recycler = Organisation.objects.filter(pk=value, kind=OrganisationKind.RECYCLER).first()
+        if recycler is None:
+            raise serializers.ValidationError("No recycler has this id.")
+        return recycler
 
 
 class BatchRead(serializers.ModelSerializer):
@@ -336,6 +354,9 @@ class BatchRead(serializers.ModelSerializer):
                 "mass_kg": decimal_text(row.mass_kg),
                 "origin_mass_kg": decimal_text(row.origin_mass_kg),
                 "destination": row.destination,
+                "destination_recycler": str(row.destination_recycler_id)
+                if row.destination_recycler_id
+                else None,
                 "elements": {e.element: decimal_text(e.mass_kg) for e in row.elements.all()},
             }
             for row in batch.outputs.prefetch_related("elements")
@@ -403,7 +424,9 @@ class BatchViewSet(
             lambda batch, data: batch_input_add(
                 batch_id=batch.pk,
                 passport=data.get("passport"),
-                source_output=data.get("source_output"),
+                source_output=intermediate_destined_for(data["source_output"], batch.recycler)
+                if "source_output" in data
+                else None,
                 mass_kg=data["mass_kg"],
                 assay=data.get("assay") or None,
             ),
@@ -426,6 +449,7 @@ class BatchViewSet(
                 origin_mass_kg=data.get("origin_mass_kg"),
                 elements=data.get("elements") or {},
                 destination=data.get("destination", ""),
+                destination_recycler=data.get("destination_recycler"),
             ),
         )
 

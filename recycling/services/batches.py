@@ -55,6 +55,8 @@ def batch_input_add(
     with transaction.atomic():
         batch = _locked_open_batch(batch_id)
         if passport is not None:
+            # Status and holder are read under the lock, never from the caller's copy.
+            passport = Passport.objects.select_for_update(of=("self",)).get(pk=passport.pk)
             elements, basis = _passport_input_elements(batch, passport, mass_kg, assay)
         else:
             elements, basis = _intermediate_input_elements(batch, source_output, mass_kg)
@@ -85,6 +87,14 @@ def _passport_input_elements(batch: Batch, passport: Passport, mass_kg, assay):
         raise refuse(
             409, "passport", f"Only waste can be treated; this product is {passport.status}."
         )
+    if passport.holder_id != batch.recycler_id:
+        # Only the holder of the waste treats it: a collector hands it over first.
+        raise refuse(
+            409,
+            "passport",
+            "This product is held by another organisation; its holder hands it over to you "
+            "(ownership_transferred) before you can treat it.",
+        )
     if passport.product_type != batch.product_type:
         raise refuse(400, "passport", f"This batch treats {batch.product_type}, not this product.")
     category = category_of(passport.product_type, passport.attributes)
@@ -107,6 +117,10 @@ def _passport_input_elements(batch: Batch, passport: Passport, mass_kg, assay):
 
 
 def _intermediate_input_elements(batch: Batch, source: BatchOutput, mass_kg):
+    # Intermediates recorded before destinations were named stay with their producer.
+    destination = source.destination_recycler_id or source.batch.recycler_id
+    if destination != batch.recycler_id:
+        raise refuse(404, "source_output", "No such output.")
     if source.counts_as != CountsAs.INTERMEDIATE:
         raise refuse(400, "source_output", "Only intermediate fractions feed another batch.")
     if source.batch.status != BatchStatus.CLOSED:
@@ -133,13 +147,26 @@ def batch_output_add(
     origin_mass_kg: Decimal | None,
     elements: dict[str, Decimal],
     destination: str = "",
+    destination_recycler: Organisation | None = None,
 ) -> BatchOutput:
-    """Records an output fraction and the element masses recovered in it."""
+    """Records an output fraction and the element masses recovered in it.
+
+    An intermediate names the recycler it goes to (by default the batch's own), and only that
+    recycler may take it into a batch.
+    """
     with transaction.atomic():
         batch = _locked_open_batch(batch_id)
         origin = mass_kg if origin_mass_kg is None else origin_mass_kg
         if origin > mass_kg:
             raise refuse(400, "origin_mass_kg", "The mass from the input exceeds the fraction.")
+        if counts_as != CountsAs.INTERMEDIATE and destination_recycler is not None:
+            raise refuse(
+                400,
+                "destination_recycler",
+                "Only an intermediate fraction goes on to another recycler.",
+            )
+        if counts_as == CountsAs.INTERMEDIATE:
+            destination_recycler = destination_recycler or batch.recycler
         output = BatchOutput.objects.create(
             batch=batch,
             fraction=fraction,
@@ -147,6 +174,7 @@ def batch_output_add(
             mass_kg=mass_kg,
             origin_mass_kg=origin,
             destination=destination,
+            destination_recycler=destination_recycler,
         )
         OutputElement.objects.bulk_create(
             OutputElement(output=output, element=element, mass_kg=mass)
@@ -191,6 +219,8 @@ def batch_close(*, batch_id, actor: Organisation, closed_at: dt.datetime | None 
     closed_at = closed_at or timezone.now()
     with transaction.atomic():
         batch = _locked_open_batch(batch_id)
+        if batch.recycler_id != actor.pk:
+            raise refuse(404, "batch", "No such batch.")
         problems = mass_balance_problems(batch)
         if problems:
             raise EventRefused(400, problems)
@@ -203,6 +233,7 @@ def batch_close(*, batch_id, actor: Organisation, closed_at: dt.datetime | None 
                     event_type=EventType.RECYCLED,
                     occurred_at=closed_at,
                     payload={"batch": batch.pk, "process_route": batch.process_route},
+                    closing_batch=True,
                 )
             except EventRefused as refused:
                 message = refused.errors[0]["message"]

@@ -101,20 +101,32 @@ def test_events_in_the_future_are_refused(manufacturer, battery):
 
 
 def test_forbidden_transition_is_409_naming_status_and_allowed_events(recycler, battery):
-    response = post(recycler.client, battery, "recycled", {})
+    assert post(recycler.client, battery, "collected", {"region": "DE-BY"}).status_code == 201
+
+    response = post(recycler.client, battery, "collected", {"region": "DE-BY"})
 
     body = response.json()
     assert response.status_code == 409
-    assert body["status"] == "original"
-    assert "collected" in body["allowed"]
-    assert "while the passport is original" in errors(response)["type"]
+    assert body["status"] == "waste"
+    assert "disposed" in body["allowed"]
+    assert "while the passport is waste" in errors(response)["type"]
 
 
 def test_recycler_may_not_place_on_market(recycler, battery):
     response = post(recycler.client, battery, "placed_on_market", {"country": "FR"})
 
     assert response.status_code == 403
-    assert "may post: collected, disposed, recycled" in errors(response)["type"]
+    assert "may post: collected)" in errors(response)["type"]
+
+
+def test_recycled_is_never_posted_directly(recycler, battery):
+    post(recycler.client, battery, "collected", {"region": "DE-BY"})
+
+    response = post(recycler.client, battery, "recycled", {"process_route": "mechanical"})
+
+    assert response.status_code == 400
+    assert "closing the treatment batch" in errors(response)["type"]
+    assert Passport.objects.get(pk=battery).status == "waste"
 
 
 def test_regulators_post_nothing(regulator, battery):
@@ -150,21 +162,22 @@ def test_same_idempotency_key_with_another_body_is_409(manufacturer, battery):
     assert "different request body" in errors(other)["Idempotency-Key"]
 
 
-def test_a_whole_life_from_market_to_recycling(make_actor, manufacturer, recycler, battery):
+def test_a_whole_life_from_market_to_disposal(make_actor, manufacturer, recycler, battery):
     collector = make_actor("collector", "Collect GmbH")
     steps = [
         (manufacturer, "placed_on_market", {"country": "DE"}),
         (manufacturer, "put_into_service", {"date": "2026-06-02", "application": "car"}),
         (collector, "collected", {"region": "DE-BY", "mass_kg": "448.2"}),
-        (recycler, "recycled", {"process_route": "hydrometallurgical"}),
+        (collector, "ownership_transferred", {"to": str(recycler.organisation.id)}),
+        (recycler, "disposed", {"method": "landfill"}),
     ]
     for actor, event_type, payload in steps:
         response = post(actor.client, battery, event_type, payload)
         assert response.status_code == 201, (event_type, response.json())
 
     passport = Passport.objects.get(pk=battery)
-    assert passport.status == "recycled"
-    assert passport.holder == collector.organisation
+    assert passport.status == "disposed"
+    assert passport.holder == recycler.organisation
     after = post(manufacturer.client, battery, "health_reported", {"state_of_health_pct": "1"})
     assert after.status_code == 409
     assert "it has ended" in errors(after)["type"]
@@ -201,8 +214,14 @@ def test_transfer_to_an_unknown_organisation_is_refused(manufacturer, battery):
     assert "payload.to" in errors(response)
 
 
+def hand_over(manufacturer, battery, to) -> None:
+    transfer = {"to": str(to.organisation.id)}
+    assert post(manufacturer.client, battery, "ownership_transferred", transfer).status_code == 201
+
+
 def test_repurposing_creates_a_linked_successor(make_actor, manufacturer, battery):
     second_life = make_actor("repairer", "Second Life", country="NL")
+    hand_over(manufacturer, battery, second_life)
 
     response = post(
         second_life.client,
@@ -231,6 +250,7 @@ def test_repurposing_creates_a_linked_successor(make_actor, manufacturer, batter
 def test_repurposing_with_a_taken_identity_is_refused(make_actor, manufacturer, battery):
     manufacturer.client.post("/api/v1/passports/", declaration(serial="TAKEN"), format="json")
     second_life = make_actor("repairer", "Second Life")
+    hand_over(manufacturer, battery, second_life)
     successor = {"gtin": "09506000134352", "serial": "TAKEN", "model": "X"}
 
     response = post(second_life.client, battery, "repurposed",

@@ -19,7 +19,8 @@ def refiner(make_actor):
 
 
 @pytest.fixture
-def two_waste_batteries(manufacturer, collector):
+def two_waste_batteries(manufacturer, collector, recycler):
+    """Two batteries collected by the collector and handed over to the recycler."""
     ids = []
     for serial in ("EOL-1", "EOL-2"):
         created = manufacturer.client.post(
@@ -34,6 +35,14 @@ def two_waste_batteries(manufacturer, collector):
         format="json",
     )  # fmt: skip
     assert response.status_code == 201, response.json()
+    for passport in ids:
+        handed = collector.client.post(
+            f"/api/v1/passports/{passport}/events/",
+            {"type": "ownership_transferred", "occurred_at": WHEN,
+             "payload": {"to": str(recycler.organisation.id)}},
+            format="json",
+        )  # fmt: skip
+        assert handed.status_code == 201, handed.json()
     return ids
 
 
@@ -79,6 +88,7 @@ def chain(recycler, refiner, two_waste_batteries):
             "counts_as": "intermediate",
             "mass_kg": "300",
             "elements": {"Co": "11.2", "Ni": "88", "Li": "13"},
+            "destination_recycler": str(refiner.organisation.id),
         },
     )["outputs"][0]["id"]
     post(

@@ -15,9 +15,12 @@ def statistic(metric: str, **scope) -> Statistic:
     return Statistic.objects.get(metric=metric, **scope)
 
 
-def test_collection_makes_waste_and_marks_buckets(two_waste_batteries, collector):
+def test_collection_makes_waste_and_marks_buckets(two_waste_batteries, collector, recycler):
     assert {p.status for p in Passport.objects.all()} == {"waste"}
-    assert Passport.objects.get(pk=two_waste_batteries[0]).holder == collector.organisation
+    passport = Passport.objects.get(pk=two_waste_batteries[0])
+    collected = passport.events.get(type="collected")
+    assert collected.actor == collector.organisation
+    assert passport.holder == recycler.organisation  # handed over after the collection
     assert DirtyBucket.objects.filter(kind="collection", key="battery").exists()
 
 
