@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "knox",
+    "axes",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -63,11 +64,18 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "settings.urls"
 WSGI_APPLICATION = "settings.wsgi.application"
 AUTH_USER_MODEL = "passports.User"
+# django-axes first: it refuses a locked-out username or address before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 # The resolver answers browsers with this view; it receives the passport already filtered to
@@ -142,6 +150,11 @@ DEV_KEY_ENCRYPTION_KEY_FILE = BASE_DIR / ".dev-key-encryption-key"
 LOG_ORIGIN = env("LOG_ORIGIN", default=RESOLVER_BASE_URL.split("://", 1)[-1] + "/log")
 CHECKPOINT_INTERVAL_SECONDS = env.int("CHECKPOINT_INTERVAL_SECONDS", default=5)
 
+# Statistical disclosure control: a non-regulator sees no inventory cell, statistic or forecast
+# describing fewer products, or products of fewer manufacturers, than these (recycling/disclosure.py).
+DISCLOSURE_MIN_PRODUCTS = env.int("DISCLOSURE_MIN_PRODUCTS", default=10)
+DISCLOSURE_MIN_MANUFACTURERS = env.int("DISCLOSURE_MIN_MANUFACTURERS", default=3)
+
 # How far outputs may exceed inputs (weighing and assay uncertainty) before a batch is refused.
 MASS_BALANCE_TOLERANCE = Decimal(env("MASS_BALANCE_TOLERANCE", default="0.005"))
 
@@ -161,8 +174,15 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
-    "PAGE_SIZE": 50,
+    "DEFAULT_PAGINATION_CLASS": "passports.api.pagination.Pagination",
+    "DEFAULT_THROTTLE_CLASSES": [
+        "passports.api.throttling.AnonymousThrottle",
+        "passports.api.throttling.TokenThrottle",
+        "passports.api.throttling.OrganisationThrottle",
+        "passports.api.throttling.ExpensiveEndpointThrottle",
+    ],
+    # How many proxies in front set X-Forwarded-For; 0 trusts only the connection's address.
+    "NUM_PROXIES": env.int("API_NUM_PROXIES", default=0),
     "EXCEPTION_HANDLER": "passports.api.errors.exception_handler",
     "COERCE_DECIMAL_TO_STRING": True,
     # `format` is an ordinary query parameter here (audit reports, checkpoints), not a renderer.
@@ -216,6 +236,56 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": env.float("AGGREGATE_SWEEP_SECONDS", default=15.0),
     },
 }
+
+# --- Cache, rate limits, page sizes, sign-in lockout -----------------------------------------
+# Redis when one is configured (REDIS_URL, else CACHE_URL, else a redis:// Celery broker), so
+# every web process shares one set of rate-limit counters; local memory on the embedded default.
+CACHE_REDIS_URL = env("REDIS_URL", default="") or env("CACHE_URL", default="")
+if not CACHE_REDIS_URL and CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    CACHE_REDIS_URL = CELERY_BROKER_URL
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": CACHE_REDIS_URL,
+        "KEY_PREFIX": "metalpass",
+    }
+    if CACHE_REDIS_URL
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+}
+
+
+def _rate(scope: str, default: str) -> str | None:
+    """API_THROTTLE_<SCOPE> as "<n>/<s|min|hour|day>"; "off" (or empty) lifts the limit."""
+    value = env(f"API_THROTTLE_{scope.upper()}", default=default).strip()
+    return None if value.lower() in ("", "off", "none") else value
+
+
+# Requests per caller; past one, 429 with Retry-After. Generous for people and the demo, tight
+# enough that one token cannot monopolise the expensive endpoints.
+API_THROTTLE_RATES = {
+    "anon": _rate("anon", "300/min"),
+    "token": _rate("token", "1200/min"),
+    "organisation": _rate("organisation", "3000/min"),
+    "bulk": _rate("bulk", "60/min"),
+    "statistics": _rate("statistics", "60/min"),
+    "inventory": _rate("inventory", "60/min"),
+    "audit": _rate("audit", "10/min"),
+    "proofs": _rate("proofs", "600/min"),
+    "forecasts": _rate("forecasts", "60/min"),
+}
+# List endpoints answer `limit` items from `offset`; no page is larger than the maximum.
+API_PAGE_SIZE = env.int("API_PAGE_SIZE", default=50)
+API_MAX_PAGE_SIZE = env.int("API_MAX_PAGE_SIZE", default=200)
+
+# Sign-in lockout (django-axes): after AXES_FAILURE_LIMIT failures for a username, or from an
+# address, sign-in is refused for that one until the cool-off has passed.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_CLIENT_IP_CALLABLE = "passports.api.throttling.client_address"
+AXES_LOCKOUT_CALLABLE = "web.lockout.lockout_response"
 
 # --- Security --------------------------------------------------------------------------------
 SECURE_CSP = {

@@ -29,6 +29,16 @@ def tasks_run_eagerly(request):
     app.conf.task_always_eager = previous
 
 
+@pytest.fixture(autouse=True)
+def no_rate_limits(settings):
+    """Tests call the API far faster than anyone would; tests of throttling set their own limits.
+
+    Lifting the limits rather than clearing the cache between tests: with Redis the cache shares
+    its database with the Celery broker in integration tests, and a flush would drop queued tasks.
+    """
+    settings.API_THROTTLE_RATES = dict.fromkeys(settings.API_THROTTLE_RATES)
+
+
 @dataclass
 class Actor:
     """An organisation with its service-account token and an authenticated API client."""
