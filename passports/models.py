@@ -3,9 +3,11 @@
 import uuid
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 
 class OrganisationKind(models.TextChoices):
@@ -244,3 +246,36 @@ class AccessRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organisation_id} read {self.passport_id} at {self.tier}"
+
+
+class ApiTokenQuerySet(models.QuerySet):
+    def active(self) -> "ApiTokenQuerySet":
+        """Tokens not yet expired (knox deletes an expired one only when it is next used)."""
+        return self.filter(
+            Q(knox_token__expiry__isnull=True) | Q(knox_token__expiry__gt=timezone.now())
+        )
+
+
+class ApiToken(models.Model):
+    """The name of one of an organisation's API tokens; knox keeps the secret, hashed."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    knox_token = models.OneToOneField(
+        settings.KNOX_TOKEN_MODEL, on_delete=models.CASCADE, related_name="named"
+    )
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(max_length=100)
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["organisation", "knox_token__created"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.organisation_id})"
+
+    def revoke(self) -> None:
+        """Deletes knox's row, so the secret stops working at once; this row goes with it."""
+        self.knox_token.delete()

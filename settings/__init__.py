@@ -192,6 +192,8 @@ REST_KNOX = {
     "TOKEN_TTL": timedelta(hours=10),
     "AUTH_HEADER_PREFIX": "Token",
 }
+# Knox's own token model, named so that our ApiToken can point at it as a swappable model.
+KNOX_TOKEN_MODEL = "knox.AuthToken"
 SPECTACULAR_SETTINGS = {
     "TITLE": "Metal passport API",
     "DESCRIPTION": "Signed, hash-chained product passports for batteries, PV modules and "

@@ -10,6 +10,7 @@ from lifecycle.api import log
 from lifecycle.api.passports import PassportViewSet
 from passports import resolver, views
 from passports.api.organisations import OrganisationViewSet
+from passports.api.tokens import TokenViewSet
 from recycling.api import audit, forecasts, statistics
 from recycling.api.records import BatchViewSet, CollectionViewSet
 
@@ -18,6 +19,7 @@ router.register("passports", PassportViewSet, basename="passport")
 router.register("organisations", OrganisationViewSet, basename="organisation")
 router.register("collections", CollectionViewSet, basename="collection")
 router.register("batches", BatchViewSet, basename="batch")
+router.register("tokens", TokenViewSet, basename="token")
 
 urlpatterns = [
     path(

@@ -1,11 +1,10 @@
 """Creating organisations together with their signing key and service account."""
 
 from django.db import transaction
-from django.utils.text import slugify
-from knox.models import AuthToken
 
 from passports.models import Organisation, User
 from passports.services.keys import signing_key_create
+from passports.services.tokens import token_create
 
 
 def organisation_bootstrap(
@@ -23,12 +22,7 @@ def organisation_bootstrap(
 
 def service_account_token_create(*, organisation: Organisation) -> str:
     """Issues a non-expiring token for the organisation's service account (created if missing)."""
-    username = f"svc-{slugify(organisation.name)[:40]}-{str(organisation.id)[:8]}"
-    user, _ = User.objects.get_or_create(
-        username=username,
-        defaults={"organisation": organisation, "is_service_account": True},
-    )
-    _, token = AuthToken.objects.create(user=user, expiry=None)
+    _, token = token_create(organisation=organisation, name="service account")
     return token
 
 
