@@ -3,9 +3,6 @@
 from django.conf import settings
 from rest_framework.pagination import LimitOffsetPagination
 
-# Past this an offset only names an empty page, and the database's integer types overflow.
-MAX_OFFSET = 2**53
-
 
 class Pagination(LimitOffsetPagination):
     """`limit` defaults to API_PAGE_SIZE and is cut to API_MAX_PAGE_SIZE; read per request."""
@@ -17,6 +14,3 @@ class Pagination(LimitOffsetPagination):
     @property
     def max_limit(self) -> int:
         return settings.API_MAX_PAGE_SIZE
-
-    def get_offset(self, request) -> int:
-        return min(super().get_offset(request), MAX_OFFSET)
