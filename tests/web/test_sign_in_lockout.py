@@ -40,4 +40,3 @@ def test_an_address_is_locked_out_whatever_username_it_tries(person, settings):
 
     assert sign_in("ana", PASSWORD, address="10.0.3.1").status_code == 429
     assert sign_in("ana", PASSWORD, address="10.0.3.2").status_code == 302
-
