@@ -242,10 +242,14 @@ def _batch(chunk: Chunk, actors: Actors, product_type, category, members, today)
                 chunk.input_elements.append(
                     InputElement(input=row, element=entry.substance, mass_kg=mass)
                 )
+        # The collector delivers the waste to the recycler before the batch starts, as the
+        # rules require: only the holder of waste treats it.
+        handed = {"to": actors.recycler.pk}
+        chain.sign(EventType.OWNERSHIP_TRANSFERRED, actors.collector, batch.started_at, handed)
         chain.sign(
             EventType.RECYCLED, actors.recycler, closed, {"batch": batch.pk, "process_route": route}
         )
-        passport.status = PassportStatus.RECYCLED
+        passport.status, passport.holder = PassportStatus.RECYCLED, actors.recycler
         chunk.buckets.add(("inventory", f"{product_type}|{passport.market_country}"))
     recovered = _output(batch, "recovered metals", CountsAs.RECYCLING, mass_in, Decimal("0.92"))
     residue = _output(batch, "residue", CountsAs.DISPOSAL, mass_in, Decimal("0.05"))
