@@ -7,7 +7,10 @@ a field path, normalises quantities to exact decimals, and returns data ready to
 from collections import defaultdict
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
+from rest_framework.fields import SkipField, get_error_detail
+from rest_framework.settings import api_settings
 
 from passports import gbt34014, substances
 from passports.identifiers import IdentifierError, check_serial, normalise_gtin
@@ -265,74 +268,174 @@ class PassportDeclaration(StrictSerializer):
         return value
 
     def to_internal_value(self, data):
-        # Type-specific attributes are checked here, beside the common fields, so one response
-        # names every problem instead of revealing them a layer at a time.
-        errors: dict = {}
-        try:
-            validated = super().to_internal_value(data)
-        except serializers.ValidationError as exc:
-            errors = dict(exc.detail)
-            validated = None
-        attributes = data.get("attributes") if isinstance(data, dict) else None
-        schema = ATTRIBUTE_SCHEMAS.get(data.get("product_type")) if isinstance(data, dict) else None
-        clean_attributes = None
+        # Every field is checked on its own, then every cross-field rule whose inputs are valid
+        # runs too, so one response names every problem instead of revealing them a layer at a
+        # time (a wrong GTIN check digit does not hide a composition heavier than the product).
+        if not isinstance(data, dict):
+            return super().to_internal_value(data)
+        validated, errors = self._fields_validate(data)
+        schema = ATTRIBUTE_SCHEMAS.get(validated.get("product_type"))
+        attributes = data.get("attributes")
         if schema is not None and isinstance(attributes, dict) and "attributes" not in errors:
             checked = schema(data=attributes)
             if checked.is_valid():
-                clean_attributes = checked.validated_data
+                validated["attributes"] = checked.validated_data
             else:
                 errors["attributes"] = checked.errors
+                del validated["attributes"]
+        elif "attributes" in validated:
+            del validated["attributes"]  # no valid product type to check them against
         if errors:
+            partial = {**validated, **_item_parts(data, errors)}
+            for field, messages in declaration_rule_errors(partial, failed=set(errors)).items():
+                _errors_add(errors, field, messages)
             raise serializers.ValidationError(errors)
-        validated["attributes"] = clean_attributes
         return validated
 
+    def _fields_validate(self, data: dict) -> tuple[dict, dict]:
+        """Each field validated on its own, as DRF does: the valid values and the errors."""
+        validated: dict = {}
+        errors: dict = {
+            key: ["This field is not part of the schema."]
+            for key in sorted(set(data) - set(self.fields))
+        }
+        for field in self._writable_fields:
+            validate_method = getattr(self, "validate_" + field.field_name, None)
+            try:
+                value = field.run_validation(field.get_value(data))
+                if validate_method is not None:
+                    value = validate_method(value)
+            except serializers.ValidationError as exc:
+                errors[field.field_name] = exc.detail
+            except DjangoValidationError as exc:
+                errors[field.field_name] = get_error_detail(exc)
+            except SkipField:
+                pass
+            else:
+                validated[field.field_name] = value
+        return validated, errors
+
     def validate(self, data: dict) -> dict:
-        errors: dict[str, list[str]] = defaultdict(list)
-        if (data.get("gtin") is None) != (data.get("serial") is None):
-            field = "serial" if data.get("gtin") else "gtin"
-            errors[field].append("A GTIN and a serial are given together or not at all.")
-        product_type = data["product_type"]
-        gbt_code = data.get("gbt_code")
-        if gbt_code and product_type != ProductType.BATTERY:
-            errors["gbt_code"].append("A GB/T 34014 code identifies batteries only.")
-        elif gbt_code:
-            chemistry = data["attributes"]["chemistry"]
-            parsed = gbt34014.parse(gbt_code)
-            if not gbt34014.chemistry_matches(parsed, chemistry):
-                errors["gbt_code"].append(
-                    f"Battery type {parsed.battery_type} ({parsed.battery_type_name}) in the code "
-                    f"does not match chemistry {chemistry}."
-                )
-        composition = data["composition"]
-        seen: set[str] = set()
-        for index, item in enumerate(composition):
-            if item["substance"] in seen:
-                errors[f"composition[{index}].substance"].append(
-                    f"{item['substance']} is listed more than once."
-                )
-            seen.add(item["substance"])
+        errors = declaration_rule_errors(data, failed=set())
+        if errors:
+            raise serializers.ValidationError(errors)
+        return normalise_declaration(data)
+
+
+def declaration_rule_errors(data: dict, *, failed: set[str]) -> dict[str, list[str]]:
+    """The cross-field rules, each run only when the fields it reads are valid.
+
+    `data` holds the valid fields; composition and origin may hold items with only their
+    valid fields (see _item_parts). `failed` names the top-level fields that had errors.
+    """
+    errors: dict[str, list[str]] = defaultdict(list)
+    if not failed & {"gtin", "serial"} and (data.get("gtin") is None) != (
+        data.get("serial") is None
+    ):
+        field = "serial" if data.get("gtin") else "gtin"
+        errors[field].append("A GTIN and a serial are given together or not at all.")
+    product_type = data.get("product_type")
+    gbt_code = data.get("gbt_code")
+    if gbt_code and product_type is not None and product_type != ProductType.BATTERY:
+        errors["gbt_code"].append("A GB/T 34014 code identifies batteries only.")
+    elif gbt_code and product_type is not None and "attributes" in data:
+        chemistry = data["attributes"]["chemistry"]
+        parsed = gbt34014.parse(gbt_code)
+        if not gbt34014.chemistry_matches(parsed, chemistry):
+            errors["gbt_code"].append(
+                f"Battery type {parsed.battery_type} ({parsed.battery_type_name}) in the code "
+                f"does not match chemistry {chemistry}."
+            )
+    composition = data.get("composition")
+    substances_all_valid = composition is not None and all(
+        "substance" in item for item in composition
+    )
+    seen: set[str] = set()
+    for index, item in enumerate(composition or []):
+        if "substance" not in item:
+            continue
+        if item["substance"] in seen:
+            errors[f"composition[{index}].substance"].append(
+                f"{item['substance']} is listed more than once."
+            )
+        seen.add(item["substance"])
+    if "mass_kg" in data and composition and all("mass_kg" in item for item in composition):
         total = sum((item["mass_kg"] for item in composition), Decimal(0))
         if total > data["mass_kg"]:
             errors["composition"].append(
                 f"The composition adds up to {total} kg, more than the product mass of "
                 f"{normalised(data['mass_kg'])} kg."
             )
-        shares: dict[str, Decimal] = defaultdict(Decimal)
-        for index, item in enumerate(data.get("origin", [])):
-            if item["substance"] not in seen:
-                errors[f"origin[{index}].substance"].append(
-                    f"{item['substance']} is not in the composition."
-                )
+    origin = data.get("origin", [])
+    shares: dict[str, Decimal] = defaultdict(Decimal)
+    for index, item in enumerate(origin):
+        if substances_all_valid and "substance" in item and item["substance"] not in seen:
+            errors[f"origin[{index}].substance"].append(
+                f"{item['substance']} is not in the composition."
+            )
+        if "substance" in item and "share" in item:
             shares[item["substance"]] += item["share"]
+    if all("substance" in item and "share" in item for item in origin):
         for substance, total_share in shares.items():
             if total_share != 1:
                 errors["origin"].append(
                     f"Origin shares of {substance} add up to {total_share}, not 1."
                 )
-        if errors:
-            raise serializers.ValidationError(dict(errors))
-        return normalise_declaration(data)
+    return dict(errors)
+
+
+# The item fields the cross-field rules read.
+_RULE_ITEM_FIELDS = {"composition": ("substance", "mass_kg"), "origin": ("substance", "share")}
+
+
+def _item_parts(data: dict, errors: dict) -> dict[str, list[dict]]:
+    """For a composition or origin list with errors, each item's fields that are valid alone.
+
+    The rules can then still add up masses and shares when, say, one item names an unknown
+    substance: that error is reported, and so is a total that is wrong.
+    """
+    parts: dict[str, list[dict]] = {}
+    for name, field_names in _RULE_ITEM_FIELDS.items():
+        items = data.get(name)
+        if name not in errors or not isinstance(items, list):
+            continue
+        checker = PassportDeclaration().fields[name].child
+        parts[name] = [_fields_valid_alone(checker, item, field_names) for item in items]
+    return parts
+
+
+def _fields_valid_alone(checker: serializers.Serializer, item, field_names) -> dict:
+    if not isinstance(item, dict):
+        return {}
+    valid = {}
+    for name in field_names:
+        field = checker.fields[name]
+        validate_method = getattr(checker, "validate_" + name, None)
+        try:
+            value = field.run_validation(field.get_value(item))
+            if validate_method is not None:
+                value = validate_method(value)
+        except (serializers.ValidationError, DjangoValidationError, SkipField):
+            continue
+        valid[name] = normalised(value) if isinstance(value, Decimal) else value
+    return valid
+
+
+def _errors_add(errors: dict, field: str, messages: list[str]) -> None:
+    """Adds rule messages to DRF's error detail, keeping per-item errors beside them."""
+    existing = errors.get(field)
+    if existing is None:
+        errors[field] = messages
+    elif isinstance(existing, list) and all(isinstance(e, str) for e in existing):
+        errors[field] = [*existing, *messages]
+    else:
+        # Per-item errors of a list: indexed entries beside the list's own messages, the shape
+        # flatten_errors turns into "composition[1].mass_kg" and "composition".
+        key = api_settings.NON_FIELD_ERRORS_KEY
+        indexed = existing.items() if isinstance(existing, dict) else enumerate(existing)
+        merged = {index: detail for index, detail in indexed if detail}
+        merged[key] = [*merged.get(key, []), *messages]
+        errors[field] = merged
 
 
 def normalise_declaration(data: dict) -> dict:
