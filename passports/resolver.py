@@ -5,7 +5,9 @@ Browsers get an HTML page, `Accept: application/json` the passport as JSON, and
 to the tier of whoever asks.
 """
 
+import functools
 import hashlib
+import math
 import uuid
 
 from django.conf import settings
@@ -19,6 +21,7 @@ from django.views.defaults import page_not_found
 from knox.auth import TokenAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 
+from passports.api.throttling import ScanThrottle
 from passports.identifiers import IdentifierError, check_serial, digital_link, normalise_gtin
 from passports.models import Passport
 from passports.representation import passport_for_reader
@@ -31,7 +34,25 @@ def _bad_identifier(message: str) -> JsonResponse:
     return JsonResponse({"errors": [{"field": "path", "message": message}]}, status=400)
 
 
+def _throttled(view):
+    """Refuses a scan past the anonymous scan rate with a JSON 429 and Retry-After."""
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        throttle = ScanThrottle()
+        if throttle.allow_request(request, None):
+            return view(request, *args, **kwargs)
+        wait = max(1, math.ceil(throttle.wait() or 1))
+        message = f"Too many scans from this address; try again in {wait} seconds."
+        response = JsonResponse({"errors": [{"field": "", "message": message}]}, status=429)
+        response["Retry-After"] = str(wait)
+        return response
+
+    return wrapper
+
+
 @require_GET
+@_throttled
 def resolve_gtin(request, gtin: str, serial: str):
     try:
         gtin14 = normalise_gtin(gtin)
@@ -45,6 +66,7 @@ def resolve_gtin(request, gtin: str, serial: str):
 
 
 @require_GET
+@_throttled
 def resolve_uuid(request, passport_id: str):
     try:
         pk = uuid.UUID(passport_id)

@@ -274,6 +274,8 @@ API_THROTTLE_RATES = {
     "audit": _rate("audit", "10/min"),
     "proofs": _rate("proofs", "600/min"),
     "forecasts": _rate("forecasts", "60/min"),
+    # Resolver scans (/01/..., /p/...) without a session or a token, per address.
+    "scan": _rate("scan", "300/min"),
 }
 # List endpoints answer `limit` items from `offset`; no page is larger than the maximum.
 API_PAGE_SIZE = env.int("API_PAGE_SIZE", default=50)

@@ -104,3 +104,15 @@ class ExpensiveEndpointThrottle(ConfiguredRateThrottle):
     def get_cache_key(self, request, view) -> str:
         ident = caller_key(request) or client_address(request)
         return self.cache_format % {"scope": self.scope, "ident": ident}
+
+
+class ScanThrottle(ConfiguredRateThrottle):
+    """Resolver scans (plain Django views) by callers without a session or a token, per
+    address: the public tier is the cheapest page to scrape, so it is counted like the API."""
+
+    scope = "scan"
+
+    def get_cache_key(self, request, view) -> str | None:
+        if request.user.is_authenticated or "HTTP_AUTHORIZATION" in request.META:
+            return None  # people and tokens are counted by the API's own limits
+        return self.cache_format % {"scope": self.scope, "ident": client_address(request)}

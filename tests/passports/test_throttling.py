@@ -145,7 +145,7 @@ def test_expensive_reads_have_their_own_limit(regulator, limits, path, scope):
 
 
 def test_every_scope_has_a_default_rate():
-    scopes = {"anon", "token", "organisation", *EXPENSIVE_SCOPES.values()}
+    scopes = {"anon", "token", "organisation", "scan", *EXPENSIVE_SCOPES.values()}
 
     assert scopes == set(django_settings.API_THROTTLE_RATES)
 
@@ -178,3 +178,19 @@ def test_the_cache_is_redis_when_configured_and_local_memory_otherwise():
     }
     assert cache_settings(CELERY_BROKER_URL="redis://b:6379/0")["LOCATION"] == "redis://b:6379/0"
     assert cache_settings(CELERY_BROKER_URL="amqp://b//")["BACKEND"] != redis
+
+
+def test_anonymous_scans_of_the_resolver_are_limited_per_address(
+    registered_battery, manufacturer, limits
+):
+    limits(scan="2/min")
+    path = f"/p/{registered_battery['id']}"
+    anonymous = APIClient()
+
+    answers = [anonymous.get(path, HTTP_ACCEPT="application/json") for _ in range(3)]
+
+    assert [a.status_code for a in answers] == [200, 200, 429]
+    assert int(answers[2]["Retry-After"]) > 0
+    assert "Too many scans" in answers[2].json()["errors"][0]["message"]
+    signed_in = manufacturer.client.get(path, HTTP_ACCEPT="application/json")
+    assert signed_in.status_code == 200  # tokens are counted by the API's limits instead
