@@ -1,5 +1,6 @@
 """The intake area in Chromium: scanning with a fake camera fed the project's own QR code, a
-photo of the code, a typed identifier, and a batch's live mass balance and refused closing."""
+photo of the code, a typed identifier, handing collected waste over to a recycler, and a batch's
+live mass balance and refused closing."""
 
 import io
 import re
@@ -12,6 +13,7 @@ from passports.identifiers import digital_link
 from passports.models import Passport
 from passports.qr import qr_png
 from recycling.models import Collection
+from tests.browser.accessibility import accessibility_problems
 from tests.browser.conftest import launch_chromium
 from tests.factories import BATTERY, declaration
 
@@ -172,6 +174,32 @@ def test_camera_denied_is_explained(new_page, collector, person, db):
     status = page.locator("[data-scan-status]")
     status.filter(has_text="Take a photo or type the identifier instead").wait_for()
     assert unexpected(page.console_errors) == []
+
+
+def test_a_collector_hands_collected_waste_over_to_a_recycler(
+    new_page, battery, collector, recycler, person, screenshot
+):
+    collected = collector.client.post(
+        "/api/v1/collections/",
+        {"region": "DE-BY", "collected_at": "2026-09-01T08:00:00Z",
+         "items": [{"passport": str(battery.pk)}]},
+        format="json",
+    )  # fmt: skip
+    assert collected.status_code == 201
+    page = new_page(user=person(collector), phone=True)
+    page.goto(f"/intake/passports/{battery.pk}/")
+    assert accessibility_problems(page) == []
+    snap(screenshot, page, "handover")
+
+    page.get_by_label("Hand over to", exact=True).select_option(label="Recycle AG (DE)")
+    page.get_by_role("button", name="Hand over", exact=True).click()
+    page.get_by_text("Handed over to Recycle AG.").wait_for()
+
+    battery.refresh_from_db()
+    assert battery.holder == recycler.organisation
+    assert "Ownership transferred to Recycle AG" in page.locator("[data-timeline]").inner_text()
+    screenshot(page, "handed-over")
+    assert page.console_errors == []
 
 
 @pytest.fixture

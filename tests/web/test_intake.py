@@ -14,6 +14,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from lifecycle.models import Event
 from passports.models import AccessRecord, Passport
 from passports.services.organisations import person_create
 from recycling.models import Batch, BatchInput, BatchOutput, Collection
@@ -320,6 +321,176 @@ def test_collectors_put_nothing_into_batches(as_collector, waste_battery, recycl
     )
 
     assert response.status_code == 403
+
+
+# Handing waste over
+
+
+@pytest.fixture
+def held_by_collector(battery, as_collector) -> Passport:
+    """A battery the collector recorded as collected, so the collector holds the waste."""
+    assert collect(as_collector, battery).status_code == 302
+    battery.refresh_from_db()
+    return battery
+
+
+def hand_over(client: Client, passport: Passport, to, **fields):
+    body = {"recipient": str(to), "handed_on": "2026-09-02", **fields}
+    return client.post(reverse("web:intake-handover", args=[passport.pk]), body)
+
+
+def test_a_collector_hands_the_waste_it_holds_over_to_a_recycler(
+    as_collector, collector, recycler, held_by_collector
+):
+    response = hand_over(as_collector, held_by_collector, recycler.organisation.pk)
+
+    assert response.status_code == 302
+    assert response.url == reverse("web:intake-passport", args=[held_by_collector.pk])
+    held_by_collector.refresh_from_db()
+    assert held_by_collector.holder == recycler.organisation
+    event = Event.objects.get(passport=held_by_collector, type="ownership_transferred")
+    assert event.actor == collector.organisation
+    page = as_collector.get(response.url).content.decode()
+    assert "Handed over to Recycle AG." in page
+    assert (
+        'Ownership transferred</strong> to Recycle AG · <time datetime="2026-09-02">'
+        "2026-09-02</time> · signed by Collect GmbH" in page
+    )
+    assert "Hand over to a recycler" not in page  # the collector no longer holds it
+
+
+def test_the_handover_offers_recyclers_first_and_never_the_holder_itself(
+    as_collector, collector, recycler, other_recycler, make_actor, held_by_collector
+):
+    make_actor("collector", "Consolidate GmbH", country="DE")
+    make_actor("manufacturer", "Maker Ltd", country="DE")
+
+    response = as_collector.get(reverse("web:intake-passport", args=[held_by_collector.pk]))
+
+    assert "Hand over to a recycler" in response.content.decode()
+    groups = response.context["handover_form"].fields["recipient"].widget.choices[1:]
+    named = [(group, [name for _, name in choices]) for group, choices in groups]
+    assert named == [
+        ("Recyclers", ["Elsewhere Recycling (FR)", "Recycle AG (DE)"]),
+        ("Collectors", ["Consolidate GmbH (DE)"]),
+    ]
+
+
+def test_the_recycler_may_treat_the_waste_once_it_is_handed_over(
+    as_collector, as_recycler, recycler, held_by_collector
+):
+    hand_over(as_collector, held_by_collector, recycler.organisation.pk)
+    batch = open_batch(as_recycler)
+
+    response = as_recycler.post(
+        reverse("web:intake-batch-input", args=[held_by_collector.pk]),
+        {"batch": str(batch.pk), "mass_kg": "450"},
+    )
+
+    assert response.status_code == 302
+    assert BatchInput.objects.filter(batch=batch, passport=held_by_collector).exists()
+
+
+def test_the_handover_reads_in_chinese(as_collector, recycler, held_by_collector):
+    url = reverse("web:intake-passport", args=[held_by_collector.pk])
+
+    html = as_collector.get(url, HTTP_ACCEPT_LANGUAGE="zh-Hans").content.decode()
+
+    assert "移交给回收企业" in html
+    assert '<optgroup label="回收企业">' in html
+
+
+def test_a_recycler_cannot_hand_over_waste_it_does_not_hold(
+    as_recycler, other_recycler, collector, held_by_collector
+):
+    response = hand_over(as_recycler, held_by_collector, other_recycler.organisation.pk)
+
+    assert response.status_code == 403
+    assert "A recycler that does not hold this product may not post" in (response.content.decode())
+    held_by_collector.refresh_from_db()
+    assert held_by_collector.holder == collector.organisation
+    assert not Event.objects.filter(type="ownership_transferred").exists()
+
+
+@pytest.mark.parametrize(
+    ("to", "message"),
+    [
+        ("manufacturer", "A waste product can be handed only to a collector or recycler, "
+                         "not to a manufacturer."),
+        (uuid.UUID(int=7), "No organisation has this id."),
+        ("not-an-id", "Must be a valid UUID."),
+        ("", "Choose the organisation that takes the product."),
+    ],
+)  # fmt: skip
+def test_a_bad_recipient_is_a_field_error(
+    as_collector, collector, manufacturer, held_by_collector, to, message
+):
+    recipient = manufacturer.organisation.pk if to == "manufacturer" else to
+
+    response = hand_over(as_collector, held_by_collector, recipient)
+
+    assert response.status_code == 400
+    assert response.context["handover_form"].errors["recipient"] == [message]
+    held_by_collector.refresh_from_db()
+    assert held_by_collector.holder == collector.organisation
+    assert not Event.objects.filter(type="ownership_transferred").exists()
+
+
+def test_a_handover_in_the_future_is_a_field_error(as_collector, recycler, held_by_collector):
+    response = hand_over(
+        as_collector, held_by_collector, recycler.organisation.pk, handed_on="2999-01-01"
+    )
+
+    assert response.status_code == 400
+    errors = response.context["handover_form"].errors["handed_on"]
+    assert errors == ["The date is more than a day in the future."]
+
+
+def test_a_handover_without_a_date_happens_now(as_collector, recycler, held_by_collector):
+    before = timezone.now()
+
+    response = hand_over(as_collector, held_by_collector, recycler.organisation.pk, handed_on="")
+
+    assert response.status_code == 302
+    event = Event.objects.get(passport=held_by_collector, type="ownership_transferred")
+    assert event.time >= before.replace(microsecond=0)
+
+
+def test_anonymous_cannot_hand_over(client, recycler, held_by_collector):
+    response = hand_over(client, held_by_collector, recycler.organisation.pk)
+
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("login"))
+    assert not Event.objects.filter(type="ownership_transferred").exists()
+
+
+def test_manufacturers_cannot_hand_over_here(as_manufacturer, recycler, held_by_collector):
+    assert (
+        hand_over(as_manufacturer, held_by_collector, recycler.organisation.pk).status_code == 403
+    )
+    assert not Event.objects.filter(type="ownership_transferred").exists()
+
+
+def test_a_product_in_use_offers_no_handover(as_collector, battery):
+    response = as_collector.get(reverse("web:intake-passport", args=[battery.pk]))
+
+    assert "Hand over to a recycler" not in response.content.decode()
+
+
+def test_a_recycler_is_told_the_holder_must_hand_the_waste_over_first(
+    as_recycler, held_by_collector
+):
+    open_batch(as_recycler)
+
+    response = as_recycler.get(reverse("web:intake-passport", args=[held_by_collector.pk]))
+
+    html = response.content.decode()
+    assert (
+        "Collect GmbH holds this product: it must hand the product over to you before you can "
+        "put it into a treatment batch." in html
+    )
+    assert "Add to batch" not in html
+    assert "Hand over to a recycler" not in html
 
 
 # Batches

@@ -140,6 +140,33 @@ class BatchInputForm(forms.Form):
     API_FIELDS = {"batch": "batch", "mass_kg": "mass_kg", "assay.": "assay_"}
 
 
+class HandoverForm(forms.Form):
+    """The held waste handed on to the organisation that takes it, usually a recycler."""
+
+    recipient = text(_("Hand over to"), widget=forms.Select())
+    handed_on = text(
+        _("Handover date"), help_text=_("Optional; today if left empty."), widget=date_input()
+    )
+
+    def __init__(self, *args, recipients=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["recipient"].widget.choices = [("", _("Choose an organisation"))] + list(
+            recipients
+        )
+
+    def api_body(self) -> dict:
+        """The body of POST /api/v1/passports/{id}/events/ for this handover."""
+        data = self.cleaned_data
+        handed_on = data["handed_on"] or timezone.localdate().isoformat()
+        return {
+            "type": "ownership_transferred",
+            "occurred_at": moment_of(handed_on),
+            "payload": {"to": data["recipient"]},
+        }
+
+    API_FIELDS = {"occurred_at": "handed_on", "payload.to": "recipient"}
+
+
 def product_type_choices():
     return [(code, PRODUCT_TYPES[code]) for code in ProductType.values]
 

@@ -8,6 +8,7 @@ urlpatterns = [
     path("scan/", scan.scan, name="intake-scan"),
     path("passports/<uuid:pk>/", passport.passport_detail, name="intake-passport"),
     path("passports/<uuid:pk>/collect/", passport.collection_add, name="intake-collect"),
+    path("passports/<uuid:pk>/hand-over/", passport.handover_create, name="intake-handover"),
     path(
         "passports/<uuid:pk>/batch-input/",
         passport.batch_input_create,
