@@ -218,7 +218,8 @@ class Statistic(models.Model):
     """One computed recovery statistic, replaced whole whenever its bucket is recomputed.
 
     Numerator and denominator are kept beside the rate, with a digest of the records used, so
-    a regulator can recompute it; targets are attached when read, per regime.
+    a regulator can recompute it; targets are attached when read, per regime. The population
+    (products and their manufacturers) decides whether a non-regulator may see it.
     """
 
     bucket = models.CharField(max_length=220, db_index=True)
@@ -238,6 +239,10 @@ class Statistic(models.Model):
     )
     detail = models.JSONField(default=dict, blank=True)
     digest = models.CharField(max_length=64)
+    product_count = models.PositiveIntegerField(default=0, help_text="Products behind it.")
+    manufacturers = models.JSONField(
+        default=list, blank=True, help_text="Sorted ids of those products' manufacturers."
+    )
     computed_at = models.DateTimeField()
 
     class Meta:
@@ -261,6 +266,10 @@ class InventoryCell(models.Model):
     mass_kg = models.DecimalField(max_digits=20, decimal_places=6)
     product_mass_kg = models.DecimalField(max_digits=20, decimal_places=6)
     unfc = models.CharField(max_length=20, help_text="UNFC-style E, F, G codes of the stage")
+    product_count = models.PositiveIntegerField(default=0, help_text="Products behind it.")
+    manufacturers = models.JSONField(
+        default=list, blank=True, help_text="Sorted ids of those products' manufacturers."
+    )
     computed_at = models.DateTimeField()
 
     class Meta:

@@ -23,7 +23,7 @@ from recycling.models import (
 )
 from recycling.services.collection_stats import collection_statistics
 from recycling.services.dirty import feed_read
-from recycling.services.inventory import inventory_cells
+from recycling.services.inventory import Population, batch_populations, inventory_cells
 
 ZERO = Decimal(0)
 
@@ -68,9 +68,11 @@ def recovery_statistics(product_type: str) -> list[Statistic]:
     """Recycling efficiency and material recovery per recycler, category and year."""
     flows, batches = _flows(product_type)
     ends = follow(flows)
+    populations = batch_populations(product_type)
     groups: dict[tuple, dict] = defaultdict(
         lambda: {"num": ZERO, "den": ZERO, "el_num": defaultdict(Decimal),
-                 "el_den": defaultdict(Decimal), "records": [], "bases": set(), "pending": 0}
+                 "el_den": defaultdict(Decimal), "records": [], "bases": set(), "pending": 0,
+                 "population": Population()}
     )  # fmt: skip
     for batch_id, recovered in ends.items():
         batch, flow = batches[batch_id], flows[batch_id]
@@ -91,6 +93,7 @@ def recovery_statistics(product_type: str) -> list[Statistic]:
         for element, mass in recovered.elements.items():
             group["el_num"][element] += mass * element_shares.get(element, ZERO)
         group["bases"] |= {row.basis for row in batch.inputs.all() if row.passport_id}
+        group["population"] |= populations.get(batch.pk, Population())
         group["records"].extend(sorted(recovered.batches))
     now = timezone.now()
     rows = []
@@ -105,6 +108,8 @@ def recovery_statistics(product_type: str) -> list[Statistic]:
             "category": category,
             "basis": basis,
             "digest": records_digest(group["records"]),
+            "product_count": len(group["population"].products),
+            "manufacturers": sorted(str(m) for m in group["population"].manufacturers),
             "computed_at": now,
             "detail": {
                 "chains_pending": group["pending"],
@@ -185,12 +190,13 @@ def _comparable(kind: str, rows) -> set[tuple]:
     if kind == "inventory":
         return {
             (r.bucket, r.region, r.product_type, r.category, r.year, r.stage, r.element,
-             r.mass_kg, r.product_mass_kg, r.unfc)
+             r.mass_kg, r.product_mass_kg, r.unfc, r.product_count, tuple(r.manufacturers))
             for r in rows
         }  # fmt: skip
     return {
         (r.bucket, r.metric, r.product_type, r.year, r.recycler_id, r.category, r.element,
-         r.region, r.numerator_kg, r.denominator_kg, r.basis, r.digest)
+         r.region, r.numerator_kg, r.denominator_kg, r.basis, r.digest, r.product_count,
+         tuple(r.manufacturers))
         for r in rows
     }  # fmt: skip
 

@@ -37,6 +37,8 @@ def collection_statistics(product_type: str) -> list[Statistic]:
     """Collection-rate rows per country, category and year with collections."""
     collected: dict[tuple, Decimal] = defaultdict(Decimal)
     records: dict[tuple, list] = defaultdict(list)
+    products: dict[tuple, set] = defaultdict(set)
+    manufacturers: dict[tuple, set] = defaultdict(set)
     items = CollectionItem.objects.filter(passport__product_type=product_type).select_related(
         "collection", "passport"
     )
@@ -49,6 +51,8 @@ def collection_statistics(product_type: str) -> list[Statistic]:
         mass = item.mass_kg if item.mass_kg is not None else item.passport.mass_kg
         collected[key] += mass
         records[key].append(str(item.event_id))
+        products[key].add(item.passport_id)
+        manufacturers[key].add(str(item.passport.manufacturer_id))
     placed: dict[tuple, Decimal] = defaultdict(Decimal)
     placed_passports = Passport.objects.filter(
         product_type=product_type, placed_on_market_on__isnull=False
@@ -72,6 +76,8 @@ def collection_statistics(product_type: str) -> list[Statistic]:
             "region": country,
             "numerator_kg": mass,
             "digest": records_digest(records[(country, category, year)]),
+            "product_count": len(products[(country, category, year)]),
+            "manufacturers": sorted(manufacturers[(country, category, year)]),
             "computed_at": now,
         }
         if average:

@@ -21,10 +21,10 @@ ZERO = Decimal(0)
 def content_rows(entries: QuerySet[CompositionEntry]) -> list[dict]:
     """recycled_content per (manufacturer, model, plant, year, element), rc and osr per year."""
     per_model: dict[tuple, dict] = defaultdict(
-        lambda: {"mass": ZERO, "pre": ZERO, "post": ZERO, "records": []}
+        lambda: {"mass": ZERO, "pre": ZERO, "post": ZERO, "records": [], "makers": set()}
     )
     per_year: dict[tuple, dict] = defaultdict(
-        lambda: {"mass": ZERO, "pre": ZERO, "post": ZERO, "records": []}
+        lambda: {"mass": ZERO, "pre": ZERO, "post": ZERO, "records": [], "makers": set()}
     )
     rows = entries.select_related("passport").only(
         "substance", "mass_kg", "recycled_share_pre_consumer", "recycled_share_post_consumer",
@@ -47,6 +47,7 @@ def content_rows(entries: QuerySet[CompositionEntry]) -> list[dict]:
             bucket["pre"] += entry.mass_kg * entry.recycled_share_pre_consumer
             bucket["post"] += entry.mass_kg * entry.recycled_share_post_consumer
             bucket["records"].append(str(passport.id))
+            bucket["makers"].add(str(passport.manufacturer_id))
     result = []
     for (product_type, manufacturer, model, plant, year, element), b in per_model.items():
         result.append(
@@ -60,12 +61,15 @@ def content_rows(entries: QuerySet[CompositionEntry]) -> list[dict]:
                 "denominator_kg": b["mass"],
                 "basis": "passport_declaration",
                 "digest": records_digest(b["records"]),
+                "product_count": len(set(b["records"])),
+                "manufacturers": sorted(b["makers"]),
             }
         )
     for (product_type, year, element), b in per_year.items():
         recycled = b["pre"] + b["post"]
         common = {"product_type": product_type, "year": year, "element": element,
                   "basis": "passport_declaration", "digest": records_digest(b["records"]),
+                  "product_count": len(set(b["records"])), "manufacturers": sorted(b["makers"]),
                   "scope_extra": {}}  # fmt: skip
         result.append({"metric": "rc", "numerator_kg": recycled, "denominator_kg": b["mass"],
                        **common})  # fmt: skip

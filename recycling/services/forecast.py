@@ -33,11 +33,16 @@ def urban_mine_forecast(
         "passport__manufactured_at",
         "passport__market_country",
         "passport__manufacturing_country",
+        "passport_id",
+        "passport__manufacturer_id",
     )
-    for mass, placed, made, market, made_in in entries:
+    products, manufacturers = set(), set()
+    for mass, placed, made, market, made_in, passport, manufacturer in entries:
         if region and (market or made_in) != region[:2]:
             continue
         inflow[(placed or made).year] += float(mass)
+        products.add(passport)
+        manufacturers.add(str(manufacturer))
     collected: dict[int, float] = defaultdict(float)
     items = CollectionItem.objects.filter(passport__product_type=product_type).values_list(
         "collection__collected_at__year", "collection__region", "passport_id"
@@ -73,4 +78,6 @@ def urban_mine_forecast(
         "expected_eol_kg": model.outflow.tolist() if model else [],
         "collected_kg": [collected.get(year, 0.0) for year in years],
         "recovered_kg": [recovered.get(year, 0.0) for year in years],
+        # Every figure of the forecast derives from the products declaring the element.
+        "population": {"products": len(products), "manufacturers": sorted(manufacturers)},
     }

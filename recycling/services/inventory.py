@@ -7,6 +7,7 @@ the estimate. Passport-declared masses are known (G1); forecasts are less certai
 """
 
 from collections import defaultdict
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 import numpy as np
@@ -16,7 +17,14 @@ from django.utils import timezone
 from passports.models import Passport, PassportStatus
 from passports.substances import is_element
 from recycling.categories import category_of
-from recycling.models import Batch, BatchStatus, CollectionItem, CountsAs, InventoryCell
+from recycling.models import (
+    Batch,
+    BatchInput,
+    BatchStatus,
+    CollectionItem,
+    CountsAs,
+    InventoryCell,
+)
 from recycling.services.collection_stats import default_lifetime
 from recycling.stock_model import dsm_inflow_driven, lifetime_from_dict
 
@@ -36,17 +44,73 @@ ZERO = Decimal(0)
 FORECAST_YEARS = 15
 
 
+@dataclass
+class Population:
+    """Passport ids and their manufacturers' ids."""
+
+    products: set = field(default_factory=set)
+    manufacturers: set = field(default_factory=set)
+
+    def __ior__(self, other: "Population") -> "Population":
+        self.products |= other.products
+        self.manufacturers |= other.manufacturers
+        return self
+
+
 class Cells:
-    """Accumulates element and product masses per (category, year, stage, element)."""
+    """Accumulates element and product masses per (category, year, stage, element).
+
+    Beside the masses, each cell keeps the products and manufacturers behind it: whether a
+    non-regulator may see the cell depends on how many there are.
+    """
 
     def __init__(self) -> None:
         self.mass: dict[tuple, Decimal] = defaultdict(Decimal)
         self.product: dict[tuple, Decimal] = defaultdict(Decimal)
+        self.products: dict[tuple, set] = defaultdict(set)
+        self.manufacturers: dict[tuple, set] = defaultdict(set)
 
-    def add(self, category, year, stage, elements: dict[str, Decimal], product_mass) -> None:
+    def add(
+        self, category, year, stage, elements: dict[str, Decimal], product_mass,
+        population: Population,
+    ) -> None:  # fmt: skip
         for element, mass in elements.items():
-            self.mass[(category, year, stage, element)] += mass
-            self.product[(category, year, stage, element)] += product_mass
+            key = (category, year, stage, element)
+            self.mass[key] += mass
+            self.product[key] += product_mass
+            self.products[key] |= population.products
+            self.manufacturers[key] |= population.manufacturers
+
+
+def batch_populations(product_type: str) -> dict:
+    """The passports each batch of a product type treats, through every step of its chain.
+
+    A downstream step takes outputs of an earlier step, not passports: it describes the
+    passports that went into the chain's first step.
+    """
+    direct: dict = defaultdict(Population)
+    upstream: dict = defaultdict(set)
+    rows = BatchInput.objects.filter(batch__product_type=product_type).values_list(
+        "batch_id", "passport_id", "passport__manufacturer_id", "source_output__batch_id"
+    )
+    for batch, passport, manufacturer, source_batch in rows:
+        population = direct[batch]
+        if passport is not None:
+            population.products.add(passport)
+            population.manufacturers.add(manufacturer)
+        if source_batch is not None:
+            upstream[batch].add(source_batch)
+    resolved: dict = {}
+
+    def resolve(batch, seen: frozenset = frozenset()) -> Population:
+        if batch not in resolved:
+            population = Population(set(direct[batch].products), set(direct[batch].manufacturers))
+            for source in upstream[batch] - seen:
+                population |= resolve(source, seen | {batch})
+            resolved[batch] = population
+        return resolved[batch]
+
+    return {batch: resolve(batch) for batch in list(direct)}
 
 
 def _passport_elements(passport: Passport) -> dict[str, Decimal]:
@@ -62,9 +126,13 @@ def _expected_end_of_life(cells: Cells, in_use: Cells, product_type: str) -> Non
     this_year = timezone.now().year
     lifetime = lifetime_from_dict(default_lifetime(product_type))
     series: dict[tuple, dict[int, tuple[Decimal, Decimal]]] = defaultdict(dict)
+    # Every year of a series' forecast is computed from all of its cohorts, so each describes
+    # every product of the series.
+    cohorts: dict[tuple, Population] = defaultdict(Population)
     for (category, year, _, element), mass in in_use.mass.items():
-        product = in_use.product[(category, year, "in_use", element)]
-        series[(category, element)][year] = (mass, product)
+        key = (category, year, "in_use", element)
+        series[(category, element)][year] = (mass, in_use.product[key])
+        cohorts[(category, element)] |= Population(in_use.products[key], in_use.manufacturers[key])
     for (category, element), by_year in series.items():
         first = min(by_year)
         years = list(range(first, this_year + FORECAST_YEARS + 1))
@@ -82,6 +150,7 @@ def _expected_end_of_life(cells: Cells, in_use: Cells, product_type: str) -> Non
                 "expected_eol",
                 {element: Decimal(str(round(float(element_out[index]), 6)))},
                 Decimal(str(round(float(product_out[index]), 6))),
+                cohorts[(category, element)],
             )
 
 
@@ -109,15 +178,18 @@ def inventory_cells(product_type: str, region: str) -> list[InventoryCell]:
     for passport in passports:
         category = category_of(product_type, passport.attributes)
         elements = _passport_elements(passport)
+        one = Population({passport.pk}, {passport.manufacturer_id})
         if passport.status in IN_USE:
             placed = passport.placed_on_market_on or passport.manufactured_at
-            cells.add(category, placed.year, "in_use", elements, passport.mass_kg)
-            in_use.add(category, placed.year, "in_use", elements, passport.mass_kg)
+            cells.add(category, placed.year, "in_use", elements, passport.mass_kg, one)
+            in_use.add(category, placed.year, "in_use", elements, passport.mass_kg, one)
         elif passport.pk not in treated:
             year = collected_year.get(passport.pk, timezone.now().year)
-            cells.add(category, year, "collected", elements, passport.mass_kg)
+            cells.add(category, year, "collected", elements, passport.mass_kg, one)
     batches = Batch.objects.filter(product_type=product_type, site_country=region)
+    populations = batch_populations(product_type)
     for batch in batches.prefetch_related("inputs__elements", "outputs__elements"):
+        population = populations.get(batch.pk, Population())
         inputs = {}
         for row in batch.inputs.all():
             for e in row.elements.all():
@@ -125,7 +197,7 @@ def inventory_cells(product_type: str, region: str) -> list[InventoryCell]:
         input_mass = sum((row.mass_kg for row in batch.inputs.all()), ZERO)
         if batch.status == BatchStatus.OPEN:
             cells.add(batch.chemistry_category, batch.started_at.year, "in_treatment", inputs,
-                      input_mass)  # fmt: skip
+                      input_mass, population)  # fmt: skip
             continue
         year = batch.closed_at.year
         out_total: dict[str, Decimal] = defaultdict(Decimal)
@@ -134,9 +206,10 @@ def inventory_cells(product_type: str, region: str) -> list[InventoryCell]:
             for element, mass in elements.items():
                 out_total[element] += mass
             if row.counts_as == CountsAs.RECYCLING:
-                cells.add(batch.chemistry_category, year, "recovered", elements, row.mass_kg)
+                cells.add(batch.chemistry_category, year, "recovered", elements, row.mass_kg,
+                          population)  # fmt: skip
         lost = {e: max(inputs[e] - out_total.get(e, ZERO), ZERO) for e in inputs}
-        cells.add(batch.chemistry_category, year, "lost", lost, input_mass)
+        cells.add(batch.chemistry_category, year, "lost", lost, input_mass, population)
     _expected_end_of_life(cells, in_use, product_type)
     now = timezone.now()
     return [
@@ -151,6 +224,10 @@ def inventory_cells(product_type: str, region: str) -> list[InventoryCell]:
             mass_kg=mass,
             product_mass_kg=cells.product[(category, year, stage, element)],
             unfc=UNFC[stage],
+            product_count=len(cells.products[(category, year, stage, element)]),
+            manufacturers=sorted(
+                str(m) for m in cells.manufacturers[(category, year, stage, element)]
+            ),
             computed_at=now,
         )
         for (category, year, stage, element), mass in sorted(cells.mass.items())
