@@ -11,11 +11,14 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from passports.api.access import organisation_of
 from passports.api.schemas import ErrorResponse
 from passports.declaration import StrictSerializer
 from passports.models import ProductType
 from passports.substances import is_element
+from recycling.disclosure import Population
 from recycling.services.forecast import urban_mine_forecast
+from recycling.services.small_cells import disclosure_rule, population_read, sees_small_cells
 from recycling.stock_model import (
     LIFETIME_TYPES,
     Lifetime,
@@ -88,9 +91,11 @@ class StockModelIn(StrictSerializer):
         return attrs
 
 
-def float_list(help_text: str) -> serializers.ListField:
-    """A yearly series in the response."""
-    return serializers.ListField(child=serializers.FloatField(), help_text=help_text)
+def float_list(help_text: str, allow_null: bool = False) -> serializers.ListField:
+    """A yearly series in the response (null where the series is withheld)."""
+    return serializers.ListField(
+        child=serializers.FloatField(), help_text=help_text, allow_null=allow_null
+    )
 
 
 def cohort_table(help_text: str) -> serializers.ListField:
@@ -193,12 +198,21 @@ class UrbanMineRead(serializers.Serializer):
     product_type = serializers.CharField()
     region = serializers.CharField(allow_null=True)
     lifetime = serializers.DictField()
-    years = serializers.ListField(child=serializers.IntegerField())
-    inflow_kg = float_list("Element mass placed on the market per year.")
-    stock_kg = float_list("Element mass in use at the end of each year.")
-    expected_eol_kg = float_list("Element mass expected to reach end of life per year.")
-    collected_kg = float_list("Element mass in products collected per year (actual).")
-    recovered_kg = float_list("Element mass recovered in recycling outputs per year (actual).")
+    years = serializers.ListField(child=serializers.IntegerField(), allow_null=True)
+    inflow_kg = float_list("Element mass placed on the market per year.", True)
+    stock_kg = float_list("Element mass in use at the end of each year.", True)
+    expected_eol_kg = float_list("Element mass expected to reach end of life per year.", True)
+    collected_kg = float_list("Element mass in products collected per year (actual).", True)
+    recovered_kg = float_list(
+        "Element mass recovered in recycling outputs per year (actual).", True
+    )
+    population = serializers.DictField(
+        allow_null=True, help_text="products and manufacturers behind the forecast"
+    )
+    suppressed = serializers.BooleanField(
+        help_text="true when the series are withheld: too few products or manufacturers"
+    )
+    reason = serializers.CharField(required=False, help_text="why the series are withheld")
 
 
 @extend_schema(parameters=[UrbanMineQuery], responses={200: UrbanMineRead, 400: ErrorResponse})
@@ -208,8 +222,23 @@ def urban_mine(request: Request) -> Response:
     """Expected end-of-life element mass per year, beside collected and recovered actuals.
 
     The lifetime defaults to the product type's reference lifetime; override it with
-    lifetime_type and lifetime_mean / lifetime_sd / lifetime_shape / lifetime_scale.
+    lifetime_type and lifetime_mean / lifetime_sd / lifetime_shape / lifetime_scale. A forecast
+    resting on too few products or manufacturers is withheld from all but regulators.
     """
     query = UrbanMineQuery(data=request.query_params)
     query.is_valid(raise_exception=True)
-    return Response(urban_mine_forecast(**query.validated_data))
+    forecast = urban_mine_forecast(**query.validated_data)
+    population = forecast.pop("population")
+    counted = Population(population["products"], frozenset(population["manufacturers"]))
+    forecast["population"] = population_read(counted)
+    forecast["suppressed"] = False
+    reason = (
+        None if sees_small_cells(organisation_of(request)) else disclosure_rule().reason(counted)
+    )
+    if reason:
+        # Inflow, stock and outflow are tied by the stock model, so one suppressed year could be
+        # recomputed from the others: the whole forecast is withheld.
+        series = ("years", "inflow_kg", "stock_kg", "expected_eol_kg", "collected_kg",
+                  "recovered_kg", "population")  # fmt: skip
+        forecast.update(dict.fromkeys(series), suppressed=True, reason=reason)
+    return Response(forecast)

@@ -1,24 +1,28 @@
 """/api/v1/statistics/recovery and /api/v1/inventory: the figures regulators audit."""
 
-from collections import defaultdict
-from decimal import Decimal
-
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.decorators import api_view, permission_classes
+from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from passports.api.access import organisation_of
 from passports.api.schemas import ErrorResponse
 from passports.models import ProductType
-from recycling.models import InventoryCell
-from recycling.services.reporting import rounded_text, statistics_rows
+from recycling.services.reporting import inventory_read, statistics_rows
 
 METRICS = ["recycling_efficiency", "material_recovery", "collection_rate", "recycled_content",
            "rc", "osr", "eol_rr"]  # fmt: skip
 REGIMES = ["EU", "CN"]
 STAGES = ["in_use", "expected_eol", "collected", "in_treatment", "recovered", "lost"]
+
+
+class StatisticsPagination(LimitOffsetPagination):
+    """Pages of statistics: a year of every recycler's rows is thousands of them."""
+
+    default_limit = 100
+    max_limit = 1000
 
 
 class RecoveryQuery(serializers.Serializer):
@@ -38,21 +42,41 @@ class StatisticRead(serializers.Serializer):
     metric = serializers.CharField()
     scope = serializers.DictField()
     period = serializers.DictField()
-    numerator_kg = serializers.CharField()
-    denominator_kg = serializers.CharField()
+    numerator_kg = serializers.CharField(allow_null=True)
+    denominator_kg = serializers.CharField(allow_null=True)
     unit = serializers.CharField()
     rate_pct = serializers.CharField(allow_null=True)
     basis = serializers.CharField()
     target = serializers.DictField(allow_null=True)
     target_met = serializers.BooleanField(allow_null=True)
-    digest = serializers.CharField()
+    digest = serializers.CharField(allow_null=True)
     computed_at = serializers.DateTimeField(allow_null=True)
     detail = serializers.DictField()
+    population = serializers.DictField(
+        allow_null=True, help_text="products and manufacturers behind the figure"
+    )
+    suppressed = serializers.BooleanField(
+        help_text="true when the figures are withheld: too few products or manufacturers"
+    )
+    reason = serializers.CharField(required=False, help_text="why the figures are withheld")
+
+
+class StatisticPage(serializers.Serializer):
+    """One page of statistics."""
+
+    count = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = StatisticRead(many=True)
 
 
 @extend_schema(
-    parameters=[RecoveryQuery],
-    responses={200: StatisticRead(many=True), 400: ErrorResponse},
+    parameters=[
+        RecoveryQuery,
+        OpenApiParameter("limit", int, description="Rows per page, at most 1000 (default 100)."),
+        OpenApiParameter("offset", int, description="Rows to skip."),
+    ],
+    responses={200: StatisticPage, 400: ErrorResponse},
 )
 @api_view(["GET"])
 @permission_classes([IsAuthenticated])
@@ -60,12 +84,15 @@ def recovery(request):
     """Recovery statistics with numerators, denominators, targets and record digests.
 
     Regulators see every row; recyclers their own and the collection rates; manufacturers the
-    recycled content of their own products.
+    recycled content of their own products. Apart from a reader's own figures, a row describing
+    too few products or manufacturers is suppressed for non-regulators and folded into an
+    `other` row of its group. Paginated with `limit` and `offset`.
     """
     query = RecoveryQuery(data=request.query_params)
     query.is_valid(raise_exception=True)
-    data = query.validated_data
-    return Response(statistics_rows(data, organisation_of(request)))
+    rows = statistics_rows(query.validated_data, organisation_of(request))
+    paginator = StatisticsPagination()
+    return paginator.get_paginated_response(paginator.paginate_queryset(rows, request))
 
 
 class InventoryQuery(serializers.Serializer):
@@ -81,7 +108,8 @@ class InventoryRead(serializers.Serializer):
     cells = serializers.ListField(child=serializers.DictField())
     totals = serializers.ListField(
         child=serializers.DictField(),
-        help_text="Per stage, element and UNFC class: classes are never added together.",
+        help_text="Per stage, element and UNFC class: classes are never added together; "
+        "other_kg is the part held by suppressed cells.",
     )
 
 
@@ -89,48 +117,11 @@ class InventoryRead(serializers.Serializer):
 @api_view(["GET"])
 @permission_classes([IsAuthenticated])
 def inventory(request):
-    """The urban mine: element mass by region, product, category, year and stage."""
+    """The urban mine: element mass by region, product, category, year and stage.
+
+    Regulators see every cell; others see cells describing too few products or manufacturers
+    as suppressed, their mass counted only in the totals' `other_kg`.
+    """
     query = InventoryQuery(data=request.query_params)
     query.is_valid(raise_exception=True)
-    filters = {k: v for k, v in query.validated_data.items() if k != "region"}
-    cells = InventoryCell.objects.filter(**filters)
-    region = query.validated_data.get("region")
-    if region:
-        cells = cells.filter(region=region[:2])
-    totals: dict[tuple, list[Decimal]] = defaultdict(lambda: [Decimal(0), Decimal(0)])
-    rendered = []
-    for cell in cells:
-        rendered.append(
-            {
-                "region": cell.region,
-                "product_type": cell.product_type,
-                "category": cell.category,
-                "year": cell.year,
-                "stage": cell.stage,
-                "element": cell.element,
-                "mass_kg": rounded_text(cell.mass_kg),
-                "unfc": cell.unfc,
-                "grade_kg_per_t": rounded_text(cell.mass_kg * 1000 / cell.product_mass_kg)
-                if cell.product_mass_kg
-                else None,
-                "computed_at": cell.computed_at,
-            }
-        )
-        total = totals[(cell.stage, cell.element, cell.unfc)]
-        total[0] += cell.mass_kg
-        total[1] += cell.product_mass_kg
-    return Response(
-        {
-            "cells": rendered,
-            "totals": [
-                {
-                    "stage": stage,
-                    "element": element,
-                    "unfc": unfc,
-                    "mass_kg": rounded_text(mass),
-                    "grade_kg_per_t": rounded_text(mass * 1000 / product) if product else None,
-                }
-                for (stage, element, unfc), (mass, product) in sorted(totals.items())
-            ],  # fmt: skip
-        }
-    )
+    return Response(inventory_read(dict(query.validated_data), organisation_of(request)))

@@ -1,17 +1,30 @@
-"""Statistics as regulators read them: filtered to the reader, targets attached per regime."""
+"""Statistics as readers see them: filtered to the reader, targets attached per regime, and,
+for anyone but a regulator, figures describing too few products or manufacturers suppressed
+and folded into an "other" row (recycling/disclosure.py).
+"""
 
 from collections import defaultdict
 from decimal import ROUND_HALF_EVEN, Decimal
 
+from django.db.models import Q
 from django.utils import timezone
 
 from passports.declaration import decimal_text
 from passports.models import CompositionEntry, Organisation, OrganisationKind
 from recycling.digests import records_digest
-from recycling.models import Statistic
+from recycling.disclosure import Population, combined, suppressed
+from recycling.models import InventoryCell, Statistic
 from recycling.services.content import content_rows
 from recycling.services.forecast import urban_mine_forecast
+from recycling.services.small_cells import (
+    disclosure_rule,
+    population_of,
+    population_read,
+    sees_small_cells,
+)
 from recycling.targets import applicable_target
+
+ZERO = Decimal(0)
 
 
 def rounded_text(value: Decimal) -> str:
@@ -36,7 +49,7 @@ def render(row: dict, regime: str) -> dict:
         element=row.get("element", ""),
     )
     scope = {"product_type": row["product_type"]}
-    for name in ("recycler", "category", "element", "region"):
+    for name in ("recycler", "recycler_name", "category", "element", "region"):
         if row.get(name):
             scope[name] = str(row[name])
     scope.update(row.get("scope_extra", {}))
@@ -54,13 +67,23 @@ def render(row: dict, regime: str) -> dict:
         "digest": row["digest"],
         "computed_at": row.get("computed_at"),
         "detail": row.get("detail", {}),
+        "population": population_read(population_of(row)),
+        "suppressed": False,
     }
+
+
+def _withheld(rendered: dict, reason: str) -> dict:
+    """A statistic that keeps its place and scope but none of its figures."""
+    figures = ("numerator_kg", "denominator_kg", "rate_pct", "target_met", "digest", "population")
+    return {**rendered, **dict.fromkeys(figures), "detail": {}, "suppressed": True,
+            "reason": reason}  # fmt: skip
 
 
 def _stored_rows(query: dict, organisation) -> list[dict]:
     statistics = Statistic.objects.all()
     if organisation.kind == OrganisationKind.RECYCLER:
-        statistics = statistics.filter(recycler__in=[organisation.pk, None])
+        # `recycler__in=[..., None]` would never match NULL: the collection rates need isnull.
+        statistics = statistics.filter(Q(recycler=organisation) | Q(recycler__isnull=True))
     elif organisation.kind != OrganisationKind.REGULATOR:
         statistics = statistics.filter(recycler__isnull=True)
     filters = {
@@ -80,6 +103,9 @@ def _stored_rows(query: dict, organisation) -> list[dict]:
             "product_type": s.product_type,
             "year": s.year,
             "recycler": s.recycler_id,
+            "recycler_name": s.recycler.name if s.recycler_id else "",
+            # A recycler's own operations are its own figures, whatever their size.
+            "own": s.recycler_id is not None and s.recycler_id == organisation.pk,
             "category": s.category,
             "element": s.element,
             "region": s.region,
@@ -87,10 +113,12 @@ def _stored_rows(query: dict, organisation) -> list[dict]:
             "denominator_kg": s.denominator_kg,
             "basis": s.basis,
             "digest": s.digest,
+            "product_count": s.product_count,
+            "manufacturers": s.manufacturers,
             "computed_at": s.computed_at,
             "detail": s.detail,
         }
-        for s in statistics
+        for s in statistics.select_related("recycler")
     ]
 
 
@@ -114,6 +142,7 @@ def _content_rows(query: dict, organisation) -> list[dict]:
     now = timezone.now()  # computed from the passports as they are read
     for row in rows:
         row["computed_at"] = now
+        row["own"] = True  # a manufacturer reads only its own products here
     if query.get("metric"):
         rows = [r for r in rows if r["metric"] == query["metric"]]
     return rows
@@ -164,10 +193,187 @@ def _eol_rr_rows(stored: list[dict], query: dict, organisation) -> list[dict]:
     return rows
 
 
+# Query filters that split a group of statistics adding up to one total; the others select
+# whole groups (metric, product type, year, element).
+SPLITTING = ("category", "region", "recycler")
+
+
 def statistics_rows(query: dict, organisation: Organisation) -> list[dict]:
-    """Every statistic the organisation may read that matches the query, rendered."""
-    stored = _stored_rows(query, organisation)
-    rows = stored + _content_rows(query, organisation)
-    if not (query.get("recycler") or query.get("category") or query.get("region")):
-        rows += _eol_rr_rows(stored, query, organisation)
-    return [render(row, query.get("regime") or "EU") for row in rows]
+    """Every statistic the organisation may read that matches the query, rendered.
+
+    For a non-regulator, statistics of others that describe too few products or manufacturers
+    are suppressed; each group of statistics that add up (one metric, product type, year,
+    basis and element) gets an "other" row summing what its suppressed rows hid. What is
+    suppressed is decided over the whole group, whatever part of it the query asks for, so
+    no two answers differ by a suppressed figure.
+    """
+    regime = query.get("regime") or "EU"
+    if sees_small_cells(organisation):
+        stored = _stored_rows(query, organisation)
+        rows = stored + _content_rows(query, organisation)
+        if not (query.get("recycler") or query.get("category") or query.get("region")):
+            rows += _eol_rr_rows(stored, query, organisation)
+        return [render(row, regime) for row in rows]
+    stored = _stored_rows({k: v for k, v in query.items() if k not in SPLITTING}, organisation)
+    in_view = [_matches(row, query) for row in stored]
+    own = _content_rows(query, organisation)
+    return _disclosed(stored + own, in_view + [True] * len(own), regime)
+
+
+def _matches(row: dict, query: dict) -> bool:
+    if query.get("category") and row["category"] != query["category"]:
+        return False
+    if query.get("recycler") and row["recycler"] != query["recycler"]:
+        return False
+    return not query.get("region") or row["region"].startswith(query["region"][:2])
+
+
+def _disclosed(rows: list[dict], in_view: list[bool], regime: str) -> list[dict]:
+    rule = disclosure_rule()
+    groups: dict[tuple, list[int]] = defaultdict(list)
+    for index, row in enumerate(rows):
+        if not row.get("own"):
+            key = (row["metric"], row["product_type"], row["year"], row.get("basis", ""),
+                   row.get("element", ""))  # fmt: skip
+            groups[key].append(index)
+    reasons: dict[int, str] = {}
+    others = []
+    for (metric, product_type, year, basis, element), members in groups.items():
+        populations = [population_of(rows[i]) or Population(0) for i in members]
+        decided = suppressed(populations, rule)
+        hidden = [members[i] for i in decided]
+        reasons.update({members[i]: reason for i, reason in decided.items()})
+        # The "other" row is the same sum in every answer that shows it: only where the
+        # answer holds every suppressed row of the group.
+        if not hidden or not all(in_view[i] for i in hidden):
+            continue
+        folded = [rows[i] for i in hidden]
+        population = combined(population_of(row) or Population(0) for row in folded)
+        other = {
+            "metric": metric,
+            "product_type": product_type,
+            "year": year,
+            "element": element,
+            "basis": basis,
+            "scope_extra": {"other": True},
+            "numerator_kg": sum((r["numerator_kg"] for r in folded), ZERO),
+            "denominator_kg": sum((r["denominator_kg"] for r in folded), ZERO),
+            "digest": records_digest(sorted(r["digest"] for r in folded)),
+            "product_count": population.products,
+            "manufacturers": sorted(population.manufacturers),
+            "detail": {"folded_rows": len(folded)},
+        }
+        rendered = render(other, regime)
+        rendered["target"] = rendered["target_met"] = None  # targets are per scope, not "other"
+        reason = rule.reason(population)
+        others.append(_withheld(rendered, reason) if reason else rendered)
+    result = [
+        _withheld(render(row, regime), reasons[i]) if i in reasons else render(row, regime)
+        for i, row in enumerate(rows)
+        if in_view[i]
+    ]
+    return result + others
+
+
+# Inventory filters that split a group of cells adding up to one total; stage and element
+# select whole groups.
+INVENTORY_SPLITTING = ("region", "product_type", "category", "year")
+
+
+def inventory_read(filters: dict, organisation: Organisation) -> dict:
+    """Inventory cells matching the filters, with totals per stage, element and UNFC class.
+
+    For a non-regulator, cells describing too few products or manufacturers are suppressed,
+    decided over the whole group (every region, product type, category and year) so that no
+    two answers differ by a suppressed cell. A total includes the suppressed cells (`other_kg`)
+    only where the answer holds all of them; elsewhere it is the sum of the cells shown.
+    """
+    if filters.get("region"):
+        filters["region"] = filters["region"][:2]
+    rule = None if sees_small_cells(organisation) else disclosure_rule()
+    grouping = {k: v for k, v in filters.items() if k not in INVENTORY_SPLITTING}
+    cells = list(InventoryCell.objects.filter(**(grouping if rule else filters)))
+    in_view = [all(getattr(c, k) == filters[k] for k in INVENTORY_SPLITTING if k in filters)
+               for c in cells]  # fmt: skip
+    groups: dict[tuple, list[int]] = defaultdict(list)
+    for index, cell in enumerate(cells):
+        groups[(cell.stage, cell.element, cell.unfc)].append(index)
+    populations = [_cell_population(cell) for cell in cells]
+    reasons: dict[int, str] = {}
+    totals = []
+    for (stage, element, unfc), members in sorted(groups.items()):
+        decided = suppressed([populations[i] for i in members], rule) if rule else {}
+        reasons.update({members[i]: reason for i, reason in decided.items()})
+        hidden = [members[i] for i in decided]
+        shown = [i for i in members if in_view[i] and i not in reasons]
+        if not shown and not any(in_view[i] for i in members):
+            continue
+        counted = shown + (hidden if all(in_view[i] for i in hidden) else [])
+        total = _total(
+            (stage, element, unfc),
+            [cells[i] for i in counted],
+            [populations[i] for i in counted],
+            other=[cells[i] for i in hidden if i in counted],
+            rule=rule,
+        )
+        total["suppressed_cells"] = sum(1 for i in hidden if in_view[i])
+        totals.append(total)
+    rendered = []
+    for index, cell in enumerate(cells):
+        if not in_view[index]:
+            continue
+        row = {
+            "region": cell.region,
+            "product_type": cell.product_type,
+            "category": cell.category,
+            "year": cell.year,
+            "stage": cell.stage,
+            "element": cell.element,
+            "mass_kg": rounded_text(cell.mass_kg),
+            "unfc": cell.unfc,
+            "grade_kg_per_t": rounded_text(cell.mass_kg * 1000 / cell.product_mass_kg)
+            if cell.product_mass_kg
+            else None,
+            "population": population_read(populations[index]),
+            "computed_at": cell.computed_at,
+            "suppressed": False,
+        }
+        if index in reasons:
+            row.update(mass_kg=None, grade_kg_per_t=None, population=None, suppressed=True,
+                       reason=reasons[index])  # fmt: skip
+        rendered.append(row)
+    return {"cells": rendered, "totals": totals}
+
+
+def _total(group: tuple, cells, populations, *, other, rule) -> dict:
+    stage, element, unfc = group
+    mass = sum((c.mass_kg for c in cells), ZERO)
+    product = sum((c.product_mass_kg for c in cells), ZERO)
+    population = combined(populations)
+    total = {
+        "stage": stage,
+        "element": element,
+        "unfc": unfc,
+        "mass_kg": rounded_text(mass),
+        "grade_kg_per_t": rounded_text(mass * 1000 / product) if product else None,
+        "population": population_read(population),
+        # Held by suppressed cells; null when there are none, or when the answer leaves some
+        # of them out (the total is then only what it shows).
+        "other_kg": rounded_text(sum((c.mass_kg for c in other), ZERO)) if other else None,
+        "suppressed": False,
+    }
+    reason = rule.reason(population) if rule else None
+    if reason:
+        total.update(mass_kg=None, grade_kg_per_t=None, population=None, other_kg=None,
+                     suppressed=True, reason=reason)  # fmt: skip
+    return total
+
+
+def _cell_population(cell: InventoryCell) -> Population:
+    # Every year of one expected-end-of-life series describes the same cohort of products.
+    shared = (
+        (cell.region, cell.product_type, cell.category, cell.element)
+        if cell.stage == "expected_eol"
+        else None
+    )
+    return Population(cell.product_count, frozenset(cell.manufacturers), shared)

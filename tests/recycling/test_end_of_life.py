@@ -51,7 +51,7 @@ def test_material_recovery_follows_black_mass_to_the_refined_salts(chain, recycl
 
 
 def test_statistics_endpoint_attaches_targets_and_verdicts(chain, regulator):
-    rows = regulator.client.get("/api/v1/statistics/recovery?year=2026&regime=EU").json()
+    rows = regulator.client.get("/api/v1/statistics/recovery?year=2026&regime=EU").json()["results"]
     by_key = {(r["metric"], r["scope"].get("element")): r for r in rows}
 
     efficiency = by_key[("recycling_efficiency", None)]
@@ -219,7 +219,9 @@ def test_collection_rate_against_what_was_placed_on_the_market(manufacturer, col
     )  # fmt: skip
     buckets_refresh()
 
-    rows = regulator.client.get("/api/v1/statistics/recovery?metric=collection_rate").json()
+    rows = regulator.client.get("/api/v1/statistics/recovery?metric=collection_rate").json()[
+        "results"
+    ]
     by_basis = {row["basis"]: row for row in rows}
 
     # 440 kg collected in 2026 against (450 + 450 + 450) / 3 kg placed in 2023-2025.

@@ -109,7 +109,9 @@ def test_forecasts_need_a_signed_in_caller(anonymous):
 
 
 def test_unep_indicators_come_with_their_inputs(checkpointed_chain, regulator, manufacturer):
-    rows = regulator.client.get("/api/v1/statistics/recovery?product_type=battery").json()
+    rows = regulator.client.get(
+        "/api/v1/statistics/recovery?product_type=battery&limit=1000"
+    ).json()["results"]
     by_metric: dict[str, list] = {}
     for row in rows:
         by_metric.setdefault(row["metric"], []).append(row)
