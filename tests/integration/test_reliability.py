@@ -90,8 +90,22 @@ def batch_open(recycler, kind: str) -> str:
     return response.json()["id"]
 
 
-def batch_fill(recycler, batch: str, kind: str, passports: list[str]) -> None:
-    """Puts the products in whole and takes out half their mass, with half of one element."""
+def hand_over(collector, recycler, passports: list[str]) -> None:
+    """The collector delivers the waste it holds to the recycler that treats it."""
+    for passport in passports:
+        response = collector.client.post(
+            f"/api/v1/passports/{passport}/events/",
+            {"type": "ownership_transferred", "occurred_at": WHEN,
+             "payload": {"to": str(recycler.organisation.id)}},
+            format="json",
+        )  # fmt: skip
+        assert response.status_code == 201, response.json()
+
+
+def batch_fill(recycler, batch: str, kind: str, passports: list[str], collector) -> None:
+    """Takes the products over from the collector, puts them in whole and takes out half their
+    mass, with half of one element."""
+    hand_over(collector, recycler, passports)
     product = declaration(kind)
     mass = Decimal(product["mass_kg"])
     element = KINDS[kind][1]
@@ -124,7 +138,7 @@ def closed_batches(manufacturer, collector, recycler, tag: str, per_kind: int) -
         passports = waste(manufacturer, collector, kind, 2 * per_kind, f"{tag}{kind[0]}")
         for n in range(per_kind):
             batch = batch_open(recycler, kind)
-            batch_fill(recycler, batch, kind, passports[2 * n : 2 * n + 2])
+            batch_fill(recycler, batch, kind, passports[2 * n : 2 * n + 2], collector)
             assert batch_close(recycler.client, batch) == 200
 
 
@@ -336,7 +350,7 @@ def test_writes_during_a_broker_outage_succeed_and_are_aggregated_after_it(
     for kind in KINDS:
         started = time.monotonic()
         collect(collector, passports[kind])
-        batch_fill(recycler, batches[kind], kind, passports[kind])
+        batch_fill(recycler, batches[kind], kind, passports[kind], collector)
         assert batch_close(recycler.client, batches[kind]) == 200
         # Five writes; each message to the dead broker costs Celery's publish retries (about
         # 0.6 s), and nothing waits longer than that.
@@ -402,7 +416,7 @@ def test_fifty_batches_closed_at_once_leave_statistics_equal_to_a_rebuild(
     for n in range(50):
         kind, recycler = kinds[n % 3], recyclers[n % len(recyclers)]
         batch = batch_open(recycler, kind)
-        batch_fill(recycler, batch, kind, [passports[kind][n // 3]])
+        batch_fill(recycler, batch, kind, [passports[kind][n // 3]], collector)
         jobs.append((recycler.token, batch))
     start = threading.Barrier(len(jobs), timeout=60)
 

@@ -44,7 +44,12 @@ def signed_in(actor, username: str) -> Client:
     return client
 
 
-def _treat(recycler, passport, route: str, outputs: list[dict], loss: str) -> str:
+def _treat(recycler, passport, route: str, outputs: list[dict], loss: str, collector) -> str:
+    event_record(
+        passport_id=passport.pk, actor=collector.organisation,
+        event_type="ownership_transferred", occurred_at=COLLECTED_AT,
+        payload={"to": recycler.organisation.pk},
+    )  # fmt: skip
     batch = batch_open(
         recycler=recycler.organisation, process_route=route, product_type="battery",
         chemistry_category="lithium", site_country="DE", site_region="", started_at=COLLECTED_AT,
@@ -85,7 +90,7 @@ def treatment_scenario(make_actor, manufacturer) -> dict:
          "origin_mass_kg": None, "elements": {"Co": Decimal("5.5"), "Ni": Decimal("44")}},
         {"fraction": "slag", "counts_as": "backfilling", "mass_kg": Decimal("200"),
          "origin_mass_kg": None, "elements": {"Li": Decimal("6.4")}},
-    ], loss="150")  # fmt: skip
+    ], loss="150", collector=collector)  # fmt: skip
     refined = _treat(refiner, passports[1], "hydrometallurgical", [
         {"fraction": "lithium carbonate", "counts_as": "recycling", "mass_kg": Decimal("34"),
          "origin_mass_kg": Decimal("6.5"), "elements": {"Li": Decimal("6.5")}},
@@ -94,7 +99,7 @@ def treatment_scenario(make_actor, manufacturer) -> dict:
          "elements": {"Ni": Decimal("45"), "Co": Decimal("5.6")}},
         {"fraction": "leach residue", "counts_as": "disposal", "mass_kg": Decimal("100"),
          "origin_mass_kg": None, "elements": {}},
-    ], loss="40")  # fmt: skip
+    ], loss="40", collector=collector)  # fmt: skip
     buckets_refresh()  # test transactions never commit, so the on-commit refresh runs here
     log_integrate()
     checkpoint_publish()
@@ -263,9 +268,9 @@ def test_passport_page_proves_each_event_against_the_checkpoint(scenario, inspec
     assert response.status_code == 200
     states = [e["proof"]["state"] for e in response.context["events"]]
     assert [e["event"].type for e in response.context["events"]] == [
-        "registered", "placed_on_market", "collected", "recycled",
+        "registered", "placed_on_market", "collected", "ownership_transferred", "recycled",
     ]  # fmt: skip
-    assert states == ["verified"] * 4
+    assert states == ["verified"] * 5
     assert "Inclusion proof verified" in response.content.decode()
     missing = reverse("web:dashboard-passport", args=["00000000-0000-0000-0000-000000000000"])
     assert inspector.get(missing).status_code == 404
