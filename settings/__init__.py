@@ -155,6 +155,10 @@ CHECKPOINT_INTERVAL_SECONDS = env.int("CHECKPOINT_INTERVAL_SECONDS", default=5)
 DISCLOSURE_MIN_PRODUCTS = env.int("DISCLOSURE_MIN_PRODUCTS", default=10)
 DISCLOSURE_MIN_MANUFACTURERS = env.int("DISCLOSURE_MIN_MANUFACTURERS", default=3)
 
+# Countries whose share of each element's declared origin the supply figures report when a
+# request names none (ISO 3166-1 alpha-2, comma-separated); empty: no watch list.
+SUPPLY_WATCH_COUNTRIES = env.list("SUPPLY_WATCH_COUNTRIES", default=[])
+
 # How far outputs may exceed inputs (weighing and assay uncertainty) before a batch is refused.
 MASS_BALANCE_TOLERANCE = Decimal(env("MASS_BALANCE_TOLERANCE", default="0.005"))
 

@@ -11,7 +11,7 @@ from lifecycle.api.passports import PassportViewSet
 from passports import resolver, views
 from passports.api.organisations import OrganisationViewSet
 from passports.api.tokens import TokenViewSet
-from recycling.api import audit, forecasts, statistics
+from recycling.api import audit, forecasts, statistics, supply
 from recycling.api.records import BatchViewSet, CollectionViewSet
 
 router = DefaultRouter(trailing_slash=True)
@@ -39,6 +39,11 @@ urlpatterns = [
     path("api/v1/statistics/recovery", statistics.recovery, name="statistics-recovery"),
     path("api/v1/inventory", statistics.inventory, name="inventory"),
     path("api/v1/audit/report", audit.report, name="audit-report"),
+    path("api/v1/supply/concentration", supply.concentration, name="supply-concentration"),
+    path(
+        "api/v1/supply/import-dependence", supply.import_dependence, name="supply-import-dependence"
+    ),
+    path("api/v1/supply/recycled-share", supply.recycled_share, name="supply-recycled-share"),
     path("api/v1/forecasts/urban-mine", forecasts.urban_mine, name="forecast-urban-mine"),
     path(
         "api/v1/forecasts/stock-model",
