@@ -1,12 +1,15 @@
-"""End of life: collections, treatment batches with their inputs and outputs, element masses."""
+"""End of life: collections, treatment batches with their inputs and outputs, element masses,
+and alerts about labels that look copied."""
 
 import uuid
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from lifecycle.models import Event
-from passports.models import Organisation, Passport, ProductType
+from passports.models import Organisation, OrganisationKind, Passport, ProductType
 
 
 class Collection(models.Model):
@@ -292,3 +295,87 @@ class FeedCursor(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} at {self.position}"
+
+
+class AlertRule(models.TextChoices):
+    """What made a label look copied; each rule and its exact condition is in services/alerts.py."""
+
+    SCANNED_AFTER_END = "scanned_after_end"
+    SCANNED_BY_TWO = "scanned_by_two_organisations"
+    COLLECTED_OUTSIDE_MARKET = "collected_outside_market"
+
+
+class CloneAlertQuerySet(models.QuerySet):
+    def visible_to(self, organisation: Organisation | None) -> "CloneAlertQuerySet":
+        """Regulators see every alert; a manufacturer those about its passports; others none."""
+        if organisation is None:
+            return self.none()
+        if organisation.kind == OrganisationKind.REGULATOR:
+            return self
+        if organisation.kind == OrganisationKind.MANUFACTURER:
+            return self.filter(passport__manufacturer=organisation)
+        return self.none()
+
+    def open(self) -> "CloneAlertQuerySet":
+        return self.filter(dismissed_at__isnull=True)
+
+
+class CloneAlert(models.Model):
+    """A sign that a passport's label was copied: the rule, its evidence, and any dismissal.
+
+    Raised once per passport, rule and evidence key (the organisations or the collection behind
+    it), so detecting the same thing again changes nothing. A dismissal is kept, with who made it
+    and why.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    passport = models.ForeignKey(Passport, on_delete=models.PROTECT, related_name="+")
+    rule = models.CharField(max_length=40, choices=AlertRule.choices)
+    key = models.CharField(max_length=200, help_text="What makes this alert distinct per rule.")
+    evidence = models.JSONField(help_text="The scans, events and records behind the alert.")
+    raised_at = models.DateTimeField()
+    dismissed_at = models.DateTimeField(null=True, blank=True)
+    dismissed_by = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    dismissed_by_person = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    dismissal_reason = models.TextField(blank=True)
+
+    objects = CloneAlertQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-raised_at", "id"]
+        indexes = [models.Index(fields=["rule", "-raised_at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["passport", "rule", "key"],
+                name="clone_alert_once_per_evidence",
+                violation_error_message="This alert was already raised.",
+            ),
+            models.CheckConstraint(
+                condition=Q(dismissed_at__isnull=True, dismissed_by__isnull=True)
+                | Q(dismissed_at__isnull=False, dismissed_by__isnull=False)
+                & ~Q(dismissal_reason=""),
+                name="clone_alert_dismissed_with_reason",
+                violation_error_message="A dismissal names who dismissed it and why.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rule} on {self.passport_id}"
+
+    def dismiss(self, *, organisation: Organisation, person, reason: str) -> bool:
+        """Dismisses an open alert; False if it was already dismissed (compare-and-set)."""
+        now = timezone.now()
+        updated = CloneAlert.objects.filter(pk=self.pk, dismissed_at__isnull=True).update(
+            dismissed_at=now,
+            dismissed_by=organisation,
+            dismissed_by_person=person,
+            dismissal_reason=reason,
+        )
+        if updated:
+            self.dismissed_at, self.dismissed_by = now, organisation
+            self.dismissed_by_person, self.dismissal_reason = person, reason
+        return bool(updated)

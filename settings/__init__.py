@@ -159,6 +159,10 @@ DISCLOSURE_MIN_MANUFACTURERS = env.int("DISCLOSURE_MIN_MANUFACTURERS", default=3
 # request names none (ISO 3166-1 alpha-2, comma-separated); empty: no watch list.
 SUPPLY_WATCH_COUNTRIES = env.list("SUPPLY_WATCH_COUNTRIES", default=[])
 
+# Two organisations opening the same passport at intake within this many hours, with no handover
+# between them, raise a cloned-label alert (recycling/services/alerts.py).
+CLONE_SCAN_WINDOW_HOURS = env.int("CLONE_SCAN_WINDOW_HOURS", default=24)
+
 # How far outputs may exceed inputs (weighing and assay uncertainty) before a batch is refused.
 MASS_BALANCE_TOLERANCE = Decimal(env("MASS_BALANCE_TOLERANCE", default="0.005"))
 

@@ -10,6 +10,7 @@ from lifecycle.models import EventType
 from lifecycle.services.events import event_record
 from passports.models import Organisation, Passport
 from recycling.models import Collection, CollectionItem
+from recycling.services.alerts import collection_alerts_raise
 from recycling.services.dirty import buckets_mark_for_passports
 
 
@@ -20,7 +21,8 @@ def collection_record(
     collected_at: dt.datetime,
     items: list[tuple[Passport, Decimal | None]],
 ) -> Collection:
-    """Records every item or none; a refusal names the item by its index."""
+    """Records every item or none; a refusal names the item by its index. A product collected
+    outside the market it was placed in raises a cloned-label alert in the same transaction."""
     with transaction.atomic():
         collection = Collection.objects.create(
             collector=collector, region=region, collected_at=collected_at
@@ -57,4 +59,5 @@ def collection_record(
             )
         CollectionItem.objects.bulk_create(rows)
         buckets_mark_for_passports([passport.pk for passport, _ in items])
+        collection_alerts_raise(collection=collection)
     return collection

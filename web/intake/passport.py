@@ -1,7 +1,8 @@
 """A scanned product as a collector or recycler sees it, with the end-of-life actions.
 
 The passport is read at the reader's tier (legitimate interest for collectors and recyclers) and
-every read is recorded as on the API. Recording a collection, handing the waste over and adding
+every read is recorded as on the API; each such intake scan is checked for signs of a copied
+label (recycling/services/alerts.py). Recording a collection, handing the waste over and adding
 the product to a batch go through the same serializers and services as /api/v1/collections/,
 /api/v1/passports/{id}/events/ and /api/v1/batches/{id}/inputs/, so a refusal reads the same here
 as there.
@@ -12,6 +13,7 @@ import uuid
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -33,6 +35,7 @@ from passports.tiers import tier_for
 from recycling.api.records import CollectionIn, InputIn
 from recycling.categories import ATTRIBUTE, category_of
 from recycling.models import Batch, BatchInput, BatchStatus, CollectionItem
+from recycling.services.alerts import intake_scan_alerts_raise
 from recycling.services.batches import batch_input_add
 from recycling.services.collections import collection_record
 from web.access import area_required
@@ -137,7 +140,10 @@ def _page(
     """Renders the passport with its action forms, fresh or carrying their errors."""
     organisation = request.user.organisation
     tier = tier_for(organisation, passport)
-    data = passport_for_reader(passport, user=request.user, tier=tier, via="intake")
+    with transaction.atomic():
+        # Opening a product at intake is a scan: it is checked for signs of a copied label.
+        data = passport_for_reader(passport, user=request.user, tier=tier, via="intake")
+        intake_scan_alerts_raise(passport=passport, organisation=organisation)
     attributes = data["attributes"]
     is_recycler = organisation.kind == OrganisationKind.RECYCLER
     is_waste = passport.status == PassportStatus.WASTE
