@@ -12,6 +12,7 @@ from passports import resolver, views
 from passports.api.organisations import OrganisationViewSet
 from passports.api.tokens import TokenViewSet
 from recycling.api import audit, forecasts, statistics, supply
+from recycling.api.alerts import AlertViewSet
 from recycling.api.records import BatchViewSet, CollectionViewSet
 
 router = DefaultRouter(trailing_slash=True)
@@ -20,6 +21,7 @@ router.register("organisations", OrganisationViewSet, basename="organisation")
 router.register("collections", CollectionViewSet, basename="collection")
 router.register("batches", BatchViewSet, basename="batch")
 router.register("tokens", TokenViewSet, basename="token")
+router.register("alerts", AlertViewSet, basename="alert")
 
 urlpatterns = [
     path(

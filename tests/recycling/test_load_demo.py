@@ -33,6 +33,7 @@ from recycling.models import (
     Batch,
     BatchInput,
     BatchStatus,
+    CloneAlert,
     Collection,
     CollectionItem,
     CountsAs,
@@ -197,6 +198,12 @@ def test_most_products_are_sold_and_a_realistic_share_of_the_older_ones_collecte
     for passport in collected:
         assert passport.status in (PassportStatus.WASTE, PassportStatus.RECYCLED)
         assert passport.placed_on_market_on <= passport.events.get(type="collected").time.date()
+
+
+def test_ordinary_lives_raise_no_cloned_label_alert(output):
+    """Every demo product is collected in the country it was sold in, so none looks copied."""
+    assert CollectionItem.objects.exists()
+    assert not CloneAlert.objects.exists()
 
 
 def test_batches_span_recyclers_routes_and_years_and_balance(output):

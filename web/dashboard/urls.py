@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from web.dashboard import forecast, inventory, log, passports, recovery, report, statistic
+from web.dashboard import alerts, forecast, inventory, log, passports, recovery, report, statistic
 
 urlpatterns = [
     path("", recovery.recovery, name="dashboard"),
@@ -16,4 +16,6 @@ urlpatterns = [
     path("forecast/", forecast.forecast, name="dashboard-forecast"),
     path("log/", log.log, name="dashboard-log"),
     path("log/cosign/", log.cosign, name="dashboard-cosign"),
+    path("alerts/", alerts.alerts, name="dashboard-alerts"),
+    path("alerts/<uuid:pk>/dismiss/", alerts.alert_dismiss, name="dashboard-alert-dismiss"),
 ]
