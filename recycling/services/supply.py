@@ -88,7 +88,8 @@ def origin_tables(
     if not is_element(element):
         raise ValueError(f"{element!r} is not an element symbol.")
     market_key = ["passport__market_country"] if by_market else []
-    origins = OriginShare.objects.filter(
+    # No ordering: Meta.ordering would otherwise join the DISTINCT and GROUP BY columns.
+    origins = OriginShare.objects.order_by().filter(
         _passport_filter("passport__", product_type, market, year),
         substance=element,
         passport__composition__substance=element,
@@ -110,7 +111,7 @@ def origin_tables(
             str(row["passport__manufacturer_id"])
         )
 
-    entries = CompositionEntry.objects.filter(
+    entries = CompositionEntry.objects.order_by().filter(
         _passport_filter("passport__", product_type, market, year), substance=element
     )
 
@@ -375,7 +376,7 @@ def supply_recycled_share(
     recycled and primary (composition's recycled shares, weighted by mass)."""
     if not is_element(element):
         raise ValueError(f"{element!r} is not an element symbol.")
-    entries = CompositionEntry.objects.filter(
+    entries = CompositionEntry.objects.order_by().filter(
         _passport_filter("passport__", product_type, market, year), substance=element
     )
     sums = entries.aggregate(

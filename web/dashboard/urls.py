@@ -2,7 +2,17 @@
 
 from django.urls import path
 
-from web.dashboard import alerts, forecast, inventory, log, passports, recovery, report, statistic
+from web.dashboard import (
+    alerts,
+    forecast,
+    inventory,
+    log,
+    passports,
+    recovery,
+    report,
+    statistic,
+    supply,
+)
 
 urlpatterns = [
     path("", recovery.recovery, name="dashboard"),
@@ -14,6 +24,7 @@ urlpatterns = [
     path("report/", report.report, name="dashboard-report"),
     path("inventory/", inventory.inventory, name="dashboard-inventory"),
     path("forecast/", forecast.forecast, name="dashboard-forecast"),
+    path("supply/", supply.supply, name="dashboard-supply"),
     path("log/", log.log, name="dashboard-log"),
     path("log/cosign/", log.cosign, name="dashboard-cosign"),
     path("alerts/", alerts.alerts, name="dashboard-alerts"),

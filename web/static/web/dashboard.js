@@ -10,7 +10,8 @@
       in_use: "#0b5cad", collected: "#5b8fd1", in_treatment: "#7a4d00",
       recovered: "#176b2c", lost: "#a3141b", expected_eol: "#8a949e"
     },
-    expected: "#0b5cad", collected: "#7a4d00", recovered: "#176b2c"
+    expected: "#0b5cad", collected: "#7a4d00", recovered: "#176b2c",
+    declared: "#0b5cad", world: "#8a949e"
   };
 
   function data(canvas) {
@@ -118,10 +119,27 @@
     });
   }
 
+  function supply(canvas, chart) {
+    var datasets = [
+      { label: chart.legend.declared, data: chart.declared, backgroundColor: COLOURS.declared }
+    ];
+    if (chart.world) {
+      datasets.push({ label: chart.legend.world, data: chart.world, backgroundColor: COLOURS.world });
+    }
+    return new window.Chart(canvas, {
+      type: "bar",
+      data: { labels: chart.labels, datasets: datasets },
+      options: {
+        maintainAspectRatio: false,
+        scales: { y: { beginAtZero: true, suggestedMax: 100, title: { display: true, text: chart.axis } } }
+      }
+    });
+  }
+
   // Figures appear at once: no motion to wait for, and a chart is never caught half-drawn.
   window.Chart.defaults.animation = false;
 
-  var KINDS = { recovery: recovery, inventory: inventory, forecast: forecast };
+  var KINDS = { recovery: recovery, inventory: inventory, forecast: forecast, supply: supply };
   document.querySelectorAll("canvas[data-chart]").forEach(function (canvas) {
     var draw = KINDS[canvas.getAttribute("data-chart")];
     var chart = data(canvas);
