@@ -192,7 +192,7 @@ def _transfer_recipient(passport: Passport, actor: Organisation, recipient_id) -
         raise EventRefused.one(
             400,
             "payload.to",
-            f"A {passport.status} product can be handed only to a {names}, "
+            f"While the product is {passport.status}, it can be handed only to a {names}, "
             f"not to a {recipient.kind}.",
         )
     return recipient

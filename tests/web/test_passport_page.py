@@ -306,20 +306,21 @@ def test_page_is_served_in_chinese(battery):
     assert 'lang="zh-hans"' in response.content.decode()
 
 
-def test_ownership_transfer_names_the_new_holder(manufacturer, recycler, regulator, battery):
+def test_ownership_transfer_names_the_new_holder(manufacturer, make_actor, regulator, battery):
+    workshop = make_actor("repairer", "Repair AG")
     post_event(
         manufacturer,
         battery["id"],
         "ownership_transferred",
-        {"to": str(recycler.organisation.id)},
+        {"to": str(workshop.organisation.id)},
         "2026-10-01T10:00:00Z",
     )
 
     html = page(browser_for(regulator), battery).content.decode()
 
     assert "Ownership transferred" in html
-    assert "<dt>New holder</dt><dd>Recycle AG</dd>" in html
-    assert "<dt>Current holder</dt><dd>Recycle AG</dd>" in html
+    assert "<dt>New holder</dt><dd>Repair AG</dd>" in html
+    assert "<dt>Current holder</dt><dd>Repair AG</dd>" in html
 
 
 def test_signed_in_people_get_their_areas_next_step(manufacturer, recycler, regulator):
