@@ -154,6 +154,9 @@ CHECKPOINT_INTERVAL_SECONDS = env.int("CHECKPOINT_INTERVAL_SECONDS", default=5)
 # describing fewer products, or products of fewer manufacturers, than these (recycling/disclosure.py).
 DISCLOSURE_MIN_PRODUCTS = env.int("DISCLOSURE_MIN_PRODUCTS", default=10)
 DISCLOSURE_MIN_MANUFACTURERS = env.int("DISCLOSURE_MIN_MANUFACTURERS", default=3)
+# A statistic resting on fewer products, behind its numerator or its denominator, is flagged
+# low-confidence (and greyed on the dashboard): a sample-size rule, not a disclosure one.
+STATISTIC_MIN_PRODUCTS = env.int("STATISTIC_MIN_PRODUCTS", default=10)
 
 # Countries whose share of each element's declared origin the supply figures report when a
 # request names none (ISO 3166-1 alpha-2, comma-separated); empty: no watch list.

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from passports.models import Passport, ProductType
+from recycling.bounds import denominator_bounded
 from recycling.chains import BatchFlows, Flow, first_step_share, follow
 from recycling.digests import records_digest
 from recycling.models import (
@@ -117,26 +118,34 @@ def recovery_statistics(product_type: str) -> list[Statistic]:
             },
         }
         if group["den"]:
-            rows.append(
-                Statistic(
-                    metric="recycling_efficiency",
-                    numerator_kg=group["num"].quantize(Decimal("0.000001")),
-                    denominator_kg=group["den"],
-                    **common,
-                )
-            )
+            rows.append(_bounded("recycling_efficiency", "", group["num"], group["den"], common))
         for element, denominator in sorted(group["el_den"].items()):
             if denominator:
-                rows.append(
-                    Statistic(
-                        metric="material_recovery",
-                        element=element,
-                        numerator_kg=group["el_num"][element].quantize(Decimal("0.000001")),
-                        denominator_kg=denominator,
-                        **common,
-                    )
-                )
+                numerator = group["el_num"][element]
+                rows.append(_bounded("material_recovery", element, numerator, denominator, common))
     return rows
+
+
+def _bounded(metric: str, element: str, numerator, input_kg, common: dict) -> Statistic:
+    """A recovery row whose rate stays within 100 %.
+
+    Mass balance admits outputs up to MASS_BALANCE_TOLERANCE above the input (weighing
+    error); what left a process was in it, so the denominator is then the output, and the
+    row keeps the weighed input beside it.
+    """
+    numerator = numerator.quantize(Decimal("0.000001"))
+    denominator = denominator_bounded(expected=input_kg, observed=numerator)
+    detail = dict(common["detail"])
+    if denominator.observed:
+        detail["input_kg"] = str(input_kg)
+        detail["denominator"] = "output_within_mass_balance_tolerance"
+    return Statistic(
+        metric=metric,
+        element=element,
+        numerator_kg=numerator,
+        denominator_kg=denominator.kg,
+        **{**common, "detail": detail},
+    )
 
 
 def bucket_recompute(kind: str, key: str) -> None:

@@ -4,6 +4,16 @@ Two denominators, as the issue of "what could have been collected" has two hones
 average mass placed on the market in the three preceding years (Regulation (EU) 2023/1542
 Art. 59, WEEE Directive Art. 7), and the stock model's outflow in the year (what reached end of
 life, "available for collection").
+
+Attribution follows Regulation (EU) 2023/1542 Art. 59 and Annex XI: a Member State's rate is the
+mass collected in that Member State over the mass placed on that Member State's market. A
+battery placed on the market in Germany and collected in Sweden therefore counts in Sweden's
+numerator and Germany's denominator; that share of the numerator is published beside the rate
+(`cross_border_kg`, and per market of origin), so a cross-border flow is visible instead of
+silently inflating one country's rate. Against the three-year average a rate may exceed 100 %
+(a shrinking market, a stored backlog) and is flagged; against what was available for
+collection it may not: what was collected was available, so when the stock model expected
+less than was collected, the collected mass is the denominator and the basis says so.
 """
 
 from collections import defaultdict
@@ -12,8 +22,10 @@ from decimal import Decimal
 import numpy as np
 from django.utils import timezone
 
+from passports.declaration import decimal_text
 from passports.models import Passport
 from passports.reference import load
+from recycling.bounds import OBSERVED_BASIS, denominator_bounded
 from recycling.digests import records_digest
 from recycling.models import CollectionItem, Statistic
 from recycling.stock_model import dsm_inflow_driven, lifetime_from_dict
@@ -33,9 +45,18 @@ def default_lifetime(product_type: str) -> dict:
     return {k: v for k, v in reference.items() if k in ("type", "mean", "sd", "shape", "scale")}
 
 
+def _kg(value: Decimal) -> str:
+    return decimal_text(value.quantize(SIX))
+
+
+def _population(passports: set, makers: set) -> dict:
+    return {"products": len(passports), "manufacturers": len(makers)}
+
+
 def collection_statistics(product_type: str) -> list[Statistic]:
     """Collection-rate rows per country, category and year with collections."""
     collected: dict[tuple, Decimal] = defaultdict(Decimal)
+    crossing: dict[tuple, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
     records: dict[tuple, list] = defaultdict(list)
     products: dict[tuple, set] = defaultdict(set)
     manufacturers: dict[tuple, set] = defaultdict(set)
@@ -50,23 +71,33 @@ def collection_statistics(product_type: str) -> list[Statistic]:
         )
         mass = item.mass_kg if item.mass_kg is not None else item.passport.mass_kg
         collected[key] += mass
+        market = item.passport.market_country
+        if market != key[0]:
+            # Placed on another market (or never reported as placed): counted here all the
+            # same, as the Regulation counts it, and shown as such.
+            crossing[key][market or "unknown"] += mass
         records[key].append(str(item.event_id))
         products[key].add(item.passport_id)
         manufacturers[key].add(str(item.passport.manufacturer_id))
     placed: dict[tuple, Decimal] = defaultdict(Decimal)
+    placed_products: dict[tuple, set] = defaultdict(set)
+    placed_makers: dict[tuple, set] = defaultdict(set)
     placed_passports = Passport.objects.filter(
         product_type=product_type, placed_on_market_on__isnull=False
-    ).only("market_country", "placed_on_market_on", "mass_kg", "attributes")
+    ).only("market_country", "placed_on_market_on", "mass_kg", "attributes", "manufacturer_id")
     for passport in placed_passports:
         category = product_category(product_type, passport.attributes)
-        placed[(passport.market_country, category, passport.placed_on_market_on.year)] += (
-            passport.mass_kg
-        )
+        key = (passport.market_country, category, passport.placed_on_market_on.year)
+        placed[key] += passport.mass_kg
+        placed_products[key].add(passport.pk)
+        placed_makers[key].add(passport.manufacturer_id)
     now = timezone.now()
     rows = []
     for (country, category, year), mass in sorted(collected.items()):
+        key = (country, category, year)
         history = {y: placed.get((country, category, y), ZERO) for y in range(year - 3, year)}
         average = (sum(history.values(), ZERO) / 3).quantize(SIX)
+        from_abroad = crossing.get(key, {})
         common = {
             "bucket": f"collection|{product_type}",
             "metric": "collection_rate",
@@ -75,27 +106,54 @@ def collection_statistics(product_type: str) -> list[Statistic]:
             "category": category,
             "region": country,
             "numerator_kg": mass,
-            "digest": records_digest(records[(country, category, year)]),
-            "product_count": len(products[(country, category, year)]),
-            "manufacturers": sorted(manufacturers[(country, category, year)]),
+            "digest": records_digest(records[key]),
+            "product_count": len(products[key]),
+            "manufacturers": sorted(manufacturers[key]),
             "computed_at": now,
         }
+        crossing_detail = {
+            "cross_border_kg": _kg(sum(from_abroad.values(), ZERO)),
+            "cross_border_from": {market: _kg(kg) for market, kg in sorted(from_abroad.items())},
+        }
+
+        def placed_population(years, country=country, category=category) -> dict:
+            keys = [(country, category, y) for y in years]
+            return _population(
+                set().union(*(placed_products.get(k, set()) for k in keys)),
+                set().union(*(placed_makers.get(k, set()) for k in keys)),
+            )
+
         if average:
             rows.append(
                 Statistic(
                     basis="placed_on_market_3y_average",
                     denominator_kg=average,
-                    detail={"placed_on_market_kg": {str(y): str(m) for y, m in history.items()}},
+                    detail={
+                        "placed_on_market_kg": {str(y): str(m) for y, m in history.items()},
+                        "denominator_population": placed_population(history),
+                        **crossing_detail,
+                    },
                     **common,
                 )
             )
-        available = available_for_collection(placed, country, category, product_type, year)
-        if available:
+        expected = available_for_collection(placed, country, category, product_type, year)
+        if expected:
+            denominator = denominator_bounded(expected=expected, observed=mass)
+            placed_years = {
+                y for (c, k, y) in placed if (c, k) == (country, category) and y <= year
+            }
             rows.append(
                 Statistic(
-                    basis="available_for_collection",
-                    denominator_kg=available,
-                    detail={"lifetime": default_lifetime(product_type)},
+                    basis=OBSERVED_BASIS["available_for_collection"]
+                    if denominator.observed
+                    else "available_for_collection",
+                    denominator_kg=denominator.kg,
+                    detail={
+                        "lifetime": default_lifetime(product_type),
+                        "modelled_kg": _kg(expected),
+                        "denominator_population": placed_population(sorted(placed_years)),
+                        **crossing_detail,
+                    },
                     **common,
                 )
             )

@@ -6,11 +6,13 @@ and folded into an "other" row (recycling/disclosure.py).
 from collections import defaultdict
 from decimal import ROUND_HALF_EVEN, Decimal
 
+from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
 from passports.declaration import decimal_text
 from passports.models import CompositionEntry, Organisation, OrganisationKind
+from recycling.bounds import OBSERVED_BASIS, basis_family, denominator_bounded, is_bounded
 from recycling.digests import records_digest
 from recycling.disclosure import Population, combined, suppressed
 from recycling.models import InventoryCell, Statistic
@@ -39,7 +41,12 @@ def _rate(numerator: Decimal, denominator: Decimal) -> Decimal | None:
 
 
 def render(row: dict, regime: str) -> dict:
-    rate = _rate(row["numerator_kg"], row["denominator_kg"])
+    numerator, denominator, basis = row["numerator_kg"], row["denominator_kg"], row.get("basis", "")
+    bounded = is_bounded(row["metric"], basis)
+    if bounded and numerator > denominator:
+        # Rows computed before rates were bounded: what was recovered or collected was there.
+        denominator, basis = numerator, OBSERVED_BASIS.get(basis, basis)
+    rate = _rate(numerator, denominator)
     target = applicable_target(
         regime=regime,
         metric=row["metric"],
@@ -53,29 +60,61 @@ def render(row: dict, regime: str) -> dict:
         if row.get(name):
             scope[name] = str(row[name])
     scope.update(row.get("scope_extra", {}))
+    detail = row.get("detail", {})
+    population = population_read(population_of(row))
+    behind_denominator = detail.get("denominator_population")
+    cross_border = detail.get("cross_border_kg")
+    low = low_confidence(population, behind_denominator)
+    flags = [
+        flag
+        for flag, raised in (
+            ("above_100", rate is not None and rate > 100),
+            ("denominator_observed", basis != basis_family(basis)),
+            ("cross_border", bool(cross_border) and Decimal(cross_border) > 0),
+            ("low_confidence", low),
+        )
+        if raised
+    ]
     return {
         "metric": row["metric"],
         "scope": scope,
         "period": {"year": row["year"]},
-        "numerator_kg": rounded_text(row["numerator_kg"]),
-        "denominator_kg": rounded_text(row["denominator_kg"]),
+        "numerator_kg": rounded_text(numerator),
+        "denominator_kg": rounded_text(denominator),
         "unit": "kg",
         "rate_pct": None if rate is None else format(rate, "f"),
-        "basis": row.get("basis", ""),
+        "bounded": bounded,
+        "basis": basis,
         "target": target,
         "target_met": None if target is None or rate is None else rate >= target["percent"],
         "digest": row["digest"],
         "computed_at": row.get("computed_at"),
-        "detail": row.get("detail", {}),
-        "population": population_read(population_of(row)),
+        "detail": detail,
+        "population": population,
+        "denominator_population": behind_denominator,
+        "cross_border_kg": cross_border,
+        "low_confidence": low,
+        "flags": flags,
         "suppressed": False,
     }
 
 
+def low_confidence(population: dict | None, behind_denominator: dict | None = None) -> bool:
+    """Whether too few products stand behind numerator or denominator to trust the rate.
+
+    The threshold is STATISTIC_MIN_PRODUCTS, a statistical one, apart from the disclosure
+    thresholds: a regulator sees every figure, and needs to know which ones rest on a handful.
+    """
+    least = settings.STATISTIC_MIN_PRODUCTS
+    counted = [p["products"] for p in (population, behind_denominator) if p is not None]
+    return any(products < least for products in counted)
+
+
 def _withheld(rendered: dict, reason: str) -> dict:
     """A statistic that keeps its place and scope but none of its figures."""
-    figures = ("numerator_kg", "denominator_kg", "rate_pct", "target_met", "digest", "population")
-    return {**rendered, **dict.fromkeys(figures), "detail": {}, "suppressed": True,
+    figures = ("numerator_kg", "denominator_kg", "rate_pct", "target_met", "digest", "population",
+               "denominator_population", "cross_border_kg", "low_confidence")  # fmt: skip
+    return {**rendered, **dict.fromkeys(figures), "detail": {}, "flags": [], "suppressed": True,
             "reason": reason}  # fmt: skip
 
 
@@ -148,49 +187,84 @@ def _content_rows(query: dict, organisation) -> list[dict]:
     return rows
 
 
-def _eol_rr_rows(stored: list[dict], query: dict, organisation) -> list[dict]:
+def _eol_rr_rows(query: dict, organisation) -> list[dict]:
     """UNEP end-of-life recycling rate EOL-RR = O / D per product type, element and year.
 
     O is the element mass recovered from end-of-life products (the material-recovery
-    numerators of every recycler); D the element mass reaching end of life, the stock model's
-    outflow of what was placed on the market.
+    numerators of every recycler); D the element mass reaching end of life: the stock model's
+    outflow of what was placed on the market, or, where the model expected less than was
+    observed arising (collected, or entering treatment), the observed mass (basis
+    `end_of_life_observed`). Where everything collected was treated, EOL-RR = collection rate
+    x recovery rate of the element (both in the row's detail).
     """
     if organisation.kind != OrganisationKind.REGULATOR or query.get("metric") not in (
         None, "eol_rr",
     ):  # fmt: skip
         return []
-    recovered: dict[tuple, Decimal] = defaultdict(Decimal)
-    digests: dict[tuple, list] = defaultdict(list)
-    for row in stored:
-        if row["metric"] == "material_recovery":
-            key = (row["product_type"], row["element"], row["year"])
-            recovered[key] += row["numerator_kg"]
-            digests[key].append(row["digest"])
+    recoveries = _stored_rows({**query, "metric": "material_recovery"}, organisation)
+    groups: dict[tuple, dict] = defaultdict(
+        lambda: {"O": ZERO, "T": ZERO, "digests": [], "products": 0, "makers": set()}
+    )
+    for row in recoveries:
+        group = groups[(row["product_type"], row["element"], row["year"])]
+        group["O"] += row["numerator_kg"]
+        group["T"] += row["denominator_kg"]
+        group["digests"].append(row["digest"])
+        # A product enters one first-step recycler: the rows' products are disjoint.
+        group["products"] += row["product_count"]
+        group["makers"] |= set(row["manufacturers"])
     rows = []
     forecasts: dict[tuple, dict] = {}
-    for (product_type, element, year), mass in sorted(recovered.items()):
+    for (product_type, element, year), group in sorted(groups.items()):
         if (product_type, element) not in forecasts:
             forecasts[(product_type, element)] = urban_mine_forecast(
                 element=element, product_type=product_type, until=year
             )
         forecast = forecasts[(product_type, element)]
         by_year = dict(zip(forecast["years"], forecast["expected_eol_kg"], strict=True))
-        generated = Decimal(str(round(by_year.get(year, 0.0), 6)))
-        if generated:
-            rows.append(
-                {
-                    "metric": "eol_rr",
-                    "product_type": product_type,
-                    "year": year,
-                    "element": element,
-                    "numerator_kg": mass,
-                    "denominator_kg": generated,
-                    "basis": "stock_model_outflow",
-                    "digest": records_digest(digests[(product_type, element, year)]),
-                    "detail": {"lifetime": forecast["lifetime"]},
-                }
-            )
+        collected_by_year = dict(zip(forecast["years"], forecast["collected_kg"], strict=True))
+        modelled = Decimal(str(round(by_year.get(year, 0.0), 6)))
+        collected = Decimal(str(round(collected_by_year.get(year, 0.0), 6)))
+        recovered, treated = group["O"], group["T"]
+        denominator = denominator_bounded(
+            expected=modelled, observed=max(collected, treated, recovered)
+        )
+        if not denominator.kg:
+            continue
+        population = forecast["population"]
+        rows.append(
+            {
+                "metric": "eol_rr",
+                "product_type": product_type,
+                "year": year,
+                "element": element,
+                "numerator_kg": recovered,
+                "denominator_kg": denominator.kg,
+                "basis": OBSERVED_BASIS["stock_model_outflow"]
+                if denominator.observed
+                else "stock_model_outflow",
+                "digest": records_digest(group["digests"]),
+                "product_count": group["products"],
+                "manufacturers": sorted(group["makers"]),
+                "detail": {
+                    "lifetime": forecast["lifetime"],
+                    "modelled_kg": rounded_text(modelled),
+                    "collected_kg": rounded_text(collected),
+                    "treated_kg": rounded_text(treated),
+                    "collection_rate_pct": _text(_rate(collected, denominator.kg)),
+                    "recovery_rate_pct": _text(_rate(recovered, treated)),
+                    "denominator_population": {
+                        "products": population["products"],
+                        "manufacturers": len(population["manufacturers"]),
+                    },
+                },
+            }
+        )
     return rows
+
+
+def _text(rate: Decimal | None) -> str | None:
+    return None if rate is None else format(rate, "f")
 
 
 # Query filters that split a group of statistics adding up to one total; the others select
@@ -212,7 +286,7 @@ def statistics_rows(query: dict, organisation: Organisation) -> list[dict]:
         stored = _stored_rows(query, organisation)
         rows = stored + _content_rows(query, organisation)
         if not (query.get("recycler") or query.get("category") or query.get("region")):
-            rows += _eol_rr_rows(stored, query, organisation)
+            rows += _eol_rr_rows(query, organisation)
         return [render(row, regime) for row in rows]
     stored = _stored_rows({k: v for k, v in query.items() if k not in SPLITTING}, organisation)
     in_view = [_matches(row, query) for row in stored]
@@ -233,8 +307,9 @@ def _disclosed(rows: list[dict], in_view: list[bool], regime: str) -> list[dict]
     groups: dict[tuple, list[int]] = defaultdict(list)
     for index, row in enumerate(rows):
         if not row.get("own"):
-            key = (row["metric"], row["product_type"], row["year"], row.get("basis", ""),
-                   row.get("element", ""))  # fmt: skip
+            # Rows add up whichever denominator (modelled or observed) each one took.
+            key = (row["metric"], row["product_type"], row["year"],
+                   basis_family(row.get("basis", "")), row.get("element", ""))  # fmt: skip
             groups[key].append(index)
     reasons: dict[int, str] = {}
     others = []

@@ -229,6 +229,13 @@ def test_collection_rate_against_what_was_placed_on_the_market(manufacturer, col
     assert (average["numerator_kg"], average["denominator_kg"]) == ("440", "450")
     assert average["scope"] == {"product_type": "battery", "category": "ev", "region": "DE"}
     assert average["rate_pct"] == "97.78"
-    available = by_basis["available_for_collection"]
-    assert Decimal(available["denominator_kg"]) > 0
+    # The stock model expects almost none of three young batteries at end of life: what was
+    # collected was available, so the collected mass is the denominator and the basis says so.
+    available = by_basis["available_for_collection_observed"]
+    assert Decimal(available["detail"]["modelled_kg"]) < Decimal("440")
+    assert (available["denominator_kg"], available["rate_pct"]) == ("440", "100.00")
+    assert "denominator_observed" in available["flags"]
     assert available["detail"]["lifetime"]["type"] == "Normal"
+    assert average["cross_border_kg"] == "0"
+    assert average["denominator_population"] == {"products": 3, "manufacturers": 1}
+    assert average["low_confidence"] and "low_confidence" in average["flags"]
