@@ -11,7 +11,7 @@ from lifecycle.api.passports import PassportViewSet
 from passports import resolver, views
 from passports.api.organisations import OrganisationViewSet
 from passports.api.tokens import TokenViewSet
-from recycling.api import audit, forecasts, statistics, supply
+from recycling.api import audit, forecasts, self_sufficiency, statistics, supply
 from recycling.api.alerts import AlertViewSet
 from recycling.api.records import BatchViewSet, CollectionViewSet
 
@@ -51,6 +51,11 @@ urlpatterns = [
         "api/v1/forecasts/stock-model",
         forecasts.StockModelView.as_view(),
         name="forecast-stock-model",
+    ),
+    path(
+        "api/v1/forecasts/self-sufficiency",
+        self_sufficiency.self_sufficiency,
+        name="forecast-self-sufficiency",
     ),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),

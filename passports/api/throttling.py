@@ -22,6 +22,7 @@ EXPENSIVE_SCOPES = {
     "log-consistency": "proofs",
     "forecast-urban-mine": "forecasts",
     "forecast-stock-model": "forecasts",
+    "forecast-self-sufficiency": "forecasts",
     "supply-concentration": "statistics",
     "supply-import-dependence": "statistics",
     "supply-recycled-share": "statistics",
