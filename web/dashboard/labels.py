@@ -34,6 +34,10 @@ BASIS_LABELS = {
     "mixed": _("assay and passport composition"),
     "placed_on_market_3y_average": _("average placed on the market in the 3 preceding years"),
     "available_for_collection": _("available for collection (stock model outflow)"),
+    "available_for_collection_observed": _(
+        "available for collection (collected mass: the stock model expected less)"
+    ),
+    "end_of_life_observed": _("observed end of life (the stock model expected less)"),
     "passport_declaration": _("passport declarations"),
     "stock_model_outflow": _("stock model outflow"),
 }

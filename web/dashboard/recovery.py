@@ -5,10 +5,12 @@ serializer); this module only arranges them for people: names instead of ids, th
 words, the target that comes into force next where none applies yet, and a link to the records.
 """
 
+import math
 from collections import defaultdict
 from functools import cache
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.urls import reverse
@@ -31,6 +33,8 @@ CONTENT_METRICS = {"recycled_content", "rc", "osr"}
 ROWS_PER_PAGE = 50
 MAX_CHARTS = 6
 MAX_BARS = 30
+LABEL_CHARACTERS = 14
+MISSED_LINES = 15
 LOOK_AHEAD_YEARS = 15
 
 
@@ -119,6 +123,28 @@ def _bar_label(row: dict) -> str:
     return " · ".join(part for part in parts if part)
 
 
+def short(text: str, length: int = LABEL_CHARACTERS) -> str:
+    """A name cut to fit under a bar; the tooltip and the table give it whole."""
+    return text if len(text) <= length else text[: length - 1].rstrip() + "…"
+
+
+def _bar_lines(row: dict) -> list[str]:
+    """Two short horizontal lines under a bar: who or where, then the year."""
+    who = row["recycler_name"] or row["manufacturer_name"] or row["place"] or _("all")
+    year = str(row["year"])
+    if row["metric"] == "collection_rate":
+        year += " · " + (
+            _("3-y avg") if row["basis"] == "placed_on_market_3y_average" else _("avail.")
+        )
+    return [short(who), year]
+
+
+def axis_cap(members: list[dict]) -> float:
+    """The y-axis top: 100 %, or 1.2 x the highest target above it; never an outlier."""
+    targets = [r[kind]["percent"] for r in members for kind in ("target", "upcoming") if r[kind]]
+    return float(max(100, math.ceil(max(targets, default=0) * 1.2 / 10) * 10))
+
+
 def recovery_charts(rows: list[dict]) -> list[dict]:
     """One bar chart per metric, product, category and element: a bar per row, targets as lines."""
     groups: dict[tuple, list[dict]] = defaultdict(list)
@@ -146,12 +172,21 @@ def recovery_charts(rows: list[dict]) -> list[dict]:
                 category,
             ) if part
         )  # fmt: skip
+        cap = axis_cap(members)
+        rates = [float(r["rate_pct"]) for r in members]
         charts.append(
             {
                 "id": f"chart-{len(charts)}",
                 "title": title,
-                "labels": [_bar_label(r) for r in members],
-                "rates": [float(r["rate_pct"]) for r in members],
+                "labels": [_bar_lines(r) for r in members],
+                "names": [_bar_label(r) for r in members],
+                # Bars stop at the axis top; an outlier is marked there and keeps its value
+                # in the tooltip and the table, so the target lines stay in view.
+                "cap": cap,
+                "rates": [min(rate, cap) for rate in rates],
+                "actual": rates,
+                "outliers": [cap if rate > cap else None for rate in rates],
+                "low_confidence": [bool(r.get("low_confidence")) for r in members],
                 "targets": [r["target"]["percent"] if r["target"] else None for r in members],
                 "upcoming": [r["upcoming"]["percent"] if r["upcoming"] else None for r in members],
                 "verdicts": [chart_verdict(r) for r in members],
@@ -160,10 +195,60 @@ def recovery_charts(rows: list[dict]) -> list[dict]:
                     "rate": _("Rate (%)"),
                     "target": _("Target in force (%)"),
                     "upcoming": _("Target coming into force (%)"),
+                    "outlier": _("Above the axis: value in the tooltip and the table"),
+                    "low_confidence": _("few products: low confidence"),
                 },
             }
         )
     return charts
+
+
+def targets_missed(rows: list[dict]) -> dict:
+    """Who misses which target, by how much: a line per recycler (or country) and target, a
+    column per year, each cell the gap to the target in force in percentage points.
+
+    Only lines with at least one miss are listed, the widest gap first.
+    """
+    cells: dict[tuple, dict[int, dict]] = defaultdict(dict)
+    for row in rows:
+        if row["verdict"] not in ("met", "missed"):
+            continue
+        scope = row["scope"]
+        who = row["recycler_name"] or row["manufacturer_name"] or row["place"] or _("all")
+        what = " · ".join(
+            part for part in (row["metric_label"], scope.get("element", ""),
+                              row["product_type_label"], scope.get("category", ""))
+            if part
+        )  # fmt: skip
+        if row["metric"] == "collection_rate":
+            what += " · " + row["basis_label"]
+        gap = float(row["rate_pct"]) - row["target"]["percent"]
+        # Where one line holds several rows of a year, the widest gap shows.
+        earlier = cells[(who, what)].get(row["year"])
+        if earlier and earlier["order"] <= gap:
+            continue
+        cells[(who, what)][row["year"]] = {
+            "gap": f"{gap:+.1f}",
+            "missed": row["verdict"] == "missed",
+            "rate": row["rate_pct"],
+            "target": row["target"]["percent"],
+            "low_confidence": bool(row.get("low_confidence")),
+            "order": gap,
+        }
+    lines = []
+    for (who, what), by_year in cells.items():
+        misses = [c["order"] for c in by_year.values() if c["missed"]]
+        if misses:
+            lines.append({"who": who, "what": what, "by_year": by_year, "worst": min(misses)})
+    years = sorted({year for line in lines for year in line["by_year"]})
+    lines.sort(key=lambda line: (line["worst"], line["who"], line["what"]))
+    for line in lines:
+        line["cells"] = [line["by_year"].get(year) for year in years]
+    return {
+        "years": years,
+        "lines": lines[:MISSED_LINES],
+        "more": max(0, len(lines) - MISSED_LINES),
+    }
 
 
 def chart_verdict(row: dict) -> str:
@@ -227,6 +312,10 @@ def recovery(request):
         "met": sum(1 for r in rows if r["verdict"] == "met"),
         "would_miss": sum(1 for r in rows if r["upcoming_verdict"] == "missed"),
         "charts": recovery_charts(rows),
+        "targets_missed": targets_missed(rows),
+        "low_confidence": sum(1 for r in rows if r.get("low_confidence")),
+        "above_100": sum(1 for r in rows if "above_100" in r.get("flags", ())),
+        "min_products": settings.STATISTIC_MIN_PRODUCTS,
         "regime": regime,
         "report_year": query.get("year") or max((r["year"] for r in rows), default=""),
     }

@@ -20,7 +20,11 @@
   }
 
   function recovery(canvas, chart) {
-    var colours = chart.verdicts.map(function (v) { return COLOURS[v] || COLOURS.none; });
+    // A rate resting on few products is drawn pale, as its table row is greyed.
+    var colours = chart.verdicts.map(function (v, i) {
+      var colour = COLOURS[v] || COLOURS.none;
+      return chart.low_confidence[i] ? colour + "66" : colour;
+    });
     var datasets = [{
       // A rate of 0 still shows as a sliver in its verdict colour.
       type: "bar", label: chart.legend.rate, data: chart.rates, backgroundColor: colours,
@@ -40,15 +44,26 @@
         borderWidth: 3, pointStyle: "line", pointRadius: 14, stepped: "middle", order: 1
       });
     }
-    // The verdict is written under each bar, so it never rests on colour alone.
-    var labels = chart.labels.map(function (text, i) {
-      return [text, chart.words[chart.verdicts[i]] || ""];
-    });
+    if (chart.outliers.some(function (v) { return v !== null; })) {
+      // An outlier's bar stops at the axis top, marked there; its value is in the tooltip.
+      datasets.push({
+        type: "line", label: chart.legend.outlier, data: chart.outliers, showLine: false,
+        borderColor: COLOURS.missed, backgroundColor: COLOURS.missed, pointStyle: "triangle",
+        pointRadius: 8, order: 0
+      });
+    }
+    // Short horizontal lines under each bar; the full name and the verdict in its tooltip,
+    // the verdict also in the table, so it never rests on colour alone.
+    var labels = chart.labels;
     return new window.Chart(canvas, {
       data: { labels: labels, datasets: datasets },
       options: {
         maintainAspectRatio: false,
-        scales: { y: { beginAtZero: true, suggestedMax: 100, title: { display: true, text: "%" } } },
+        scales: {
+          x: { ticks: { maxRotation: 0, autoSkip: true, autoSkipPadding: 6 } },
+          // Never scaled to an outlier: the targets stay in view.
+          y: { min: 0, max: chart.cap, title: { display: true, text: "%" } }
+        },
         plugins: {
           legend: {
             labels: {
@@ -66,9 +81,18 @@
           },
           tooltip: {
             callbacks: {
+              title: function (items) { return chart.names[items[0].dataIndex]; },
+              label: function (item) {
+                if (item.datasetIndex === 0 || item.dataset.label === chart.legend.outlier) {
+                  return chart.legend.rate + ": " + chart.actual[item.dataIndex];
+                }
+                return item.dataset.label + ": " + item.formattedValue;
+              },
               afterBody: function (items) {
-                var verdict = chart.verdicts[items[0].dataIndex];
-                return chart.words[verdict] || "";
+                var i = items[0].dataIndex;
+                var lines = [chart.words[chart.verdicts[i]] || ""];
+                if (chart.low_confidence[i]) { lines.push(chart.legend.low_confidence); }
+                return lines;
               }
             }
           }
