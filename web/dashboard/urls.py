@@ -10,6 +10,7 @@ from web.dashboard import (
     passports,
     recovery,
     report,
+    self_sufficiency,
     statistic,
     supply,
 )
@@ -25,6 +26,11 @@ urlpatterns = [
     path("inventory/", inventory.inventory, name="dashboard-inventory"),
     path("forecast/", forecast.forecast, name="dashboard-forecast"),
     path("supply/", supply.supply, name="dashboard-supply"),
+    path(
+        "self-sufficiency/",
+        self_sufficiency.self_sufficiency,
+        name="dashboard-self-sufficiency",
+    ),
     path("log/", log.log, name="dashboard-log"),
     path("log/cosign/", log.cosign, name="dashboard-cosign"),
     path("alerts/", alerts.alerts, name="dashboard-alerts"),
