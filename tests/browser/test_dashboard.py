@@ -46,7 +46,8 @@ def test_regulator_drills_down_from_a_statistic_to_a_passport_and_downloads_its_
 
     page.get_by_role("link", name="Passport P75 EOL-1").click()
     page.wait_for_url("**/dashboard/passports/**")
-    assert page.get_by_text("Inclusion proof verified").count() == 4
+    # registered, placed on the market, collected, handed over to the recycler, recycled
+    assert page.get_by_text("Inclusion proof verified").count() == 5
     screenshot(page, "passport-proofs")
 
     with page.expect_download() as download_info:
@@ -55,7 +56,7 @@ def test_regulator_drills_down_from_a_statistic_to_a_passport_and_downloads_its_
     download_info.value.save_as(path)
     bundle = json.loads(path.read_text())
     assert bundle["format"] == "passport-bundle/v1"
-    assert [event["seq"] for event in bundle["events"]] == [0, 1, 2, 3]
+    assert [event["seq"] for event in bundle["events"]] == [0, 1, 2, 3, 4]
     assert page.console_errors == []
 
 

@@ -415,8 +415,8 @@ def test_a_recycler_cannot_hand_over_waste_it_does_not_hold(
 @pytest.mark.parametrize(
     ("to", "message"),
     [
-        ("manufacturer", "A waste product can be handed only to a collector or recycler, "
-                         "not to a manufacturer."),
+        ("manufacturer", "While the product is waste, it can be handed only to a collector "
+                         "or recycler, not to a manufacturer."),
         (uuid.UUID(int=7), "No organisation has this id."),
         ("not-an-id", "Must be a valid UUID."),
         ("", "Choose the organisation that takes the product."),
