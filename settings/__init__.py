@@ -151,7 +151,8 @@ LOG_ORIGIN = env("LOG_ORIGIN", default=RESOLVER_BASE_URL.split("://", 1)[-1] + "
 CHECKPOINT_INTERVAL_SECONDS = env.int("CHECKPOINT_INTERVAL_SECONDS", default=5)
 
 # Statistical disclosure control: a non-regulator sees no inventory cell, statistic or forecast
-# describing fewer products, or products of fewer manufacturers, than these (recycling/disclosure.py).
+# describing fewer products, or products of fewer manufacturers, than these
+# (recycling/disclosure.py).
 DISCLOSURE_MIN_PRODUCTS = env.int("DISCLOSURE_MIN_PRODUCTS", default=10)
 DISCLOSURE_MIN_MANUFACTURERS = env.int("DISCLOSURE_MIN_MANUFACTURERS", default=3)
 # A statistic resting on fewer products, behind its numerator or its denominator, is flagged
