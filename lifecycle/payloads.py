@@ -43,16 +43,48 @@ class AtLeastOneField(StrictSerializer):
         return data
 
 
+def temperature(**kwargs) -> serializers.DecimalField:
+    return quantity(min_value=-273, required=False, **kwargs)
+
+
 class BatteryHealth(AtLeastOneField):
+    """A battery's values measured over its life (the longlist's dynamic attributes).
+
+    Units are in the names: `_pct` percent, `_ah` ampere-hours, `_kwh` kilowatt-hours, `_w`
+    watts, `_c` degrees Celsius, `_h` hours, `_pct_per_month` percent per month. Which of
+    them are mandatory for which battery category is in passports/battery_attributes.py.
+    """
+
     state_of_health_pct = percent()
     state_of_certified_energy_pct = percent()
+    state_of_charge_pct = percent()
     full_cycles = serializers.IntegerField(min_value=0, max_value=SAFE_INTEGER, required=False)
     capacity_fade_pct = percent()
     remaining_capacity_ah = quantity(required=False)
+    remaining_usable_energy_kwh = quantity(required=False)
     remaining_power_capability_w = quantity(required=False)
-    internal_resistance_increase_pct = quantity(required=False)
+    remaining_power_capability_soc_pct = percent(
+        help_text="The state of charge the remaining power capability was measured at."
+    )
+    power_fade_pct = percent()
+    remaining_round_trip_efficiency_pct = percent()
+    round_trip_efficiency_fade_pct = percent()
+    current_self_discharge_pct_per_month = percent()
+    self_discharge_evolution_pct = quantity(
+        min_value=None,
+        required=False,
+        help_text="Change of the self-discharge rate since the initial rate, in %.",
+    )
+    internal_resistance_increase_pct = quantity(
+        required=False, help_text="Increase of the pack's internal resistance, in %."
+    )
+    internal_resistance_increase_cell_pct = quantity(required=False)
+    internal_resistance_increase_module_pct = quantity(required=False)
     energy_throughput_kwh = quantity(required=False)
     capacity_throughput_ah = quantity(required=False)
+    temperature_c = temperature(help_text="The battery's temperature when measured.")
+    temperature_min_c = temperature(help_text="Lowest temperature since the last report.")
+    temperature_max_c = temperature(help_text="Highest temperature since the last report.")
     time_above_max_temperature_h = hours()
     time_below_min_temperature_h = hours()
     time_charging_above_max_temperature_h = hours()
@@ -66,6 +98,16 @@ class BatteryHealth(AtLeastOneField):
     accidents = serializers.ListField(
         child=serializers.CharField(max_length=500), required=False, max_length=50
     )
+
+    def validate(self, data: dict) -> dict:
+        data = super().validate(data)
+        if "remaining_power_capability_soc_pct" in data and (
+            "remaining_power_capability_w" not in data
+        ):
+            raise serializers.ValidationError(
+                {"remaining_power_capability_w": ["Give the power the state of charge is for."]}
+            )
+        return data
 
 
 class PvModuleHealth(AtLeastOneField):

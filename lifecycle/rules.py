@@ -16,7 +16,8 @@ Who may post an event depends on the poster's kind and on its relation to the pr
 - ``any``: any organisation of the kind, holding the product or not (a workshop that services a
   battery it does not own; a collector taking back a product from its last user).
 
-A regulator never holds a product and posts no lifecycle event (it cosigns checkpoints).
+A regulator never holds a product and posts no lifecycle event (it cosigns checkpoints); nor
+does a notified body, which only reads (test reports, Annex XIII 4).
 ``recycled`` is never posted directly: closing the treatment batch that took the product in
 signs it, as the batch's recycler, which must hold the product.
 """

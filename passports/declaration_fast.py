@@ -26,6 +26,7 @@ from passports.declaration import (
     OriginItem,
     PassportDeclaration,
 )
+from passports.declaration.fields import PostalAddress
 from passports.models import ProductType
 from passports.reference import country_codes
 from passports.validators import validate_plausible_date
@@ -42,25 +43,32 @@ _url = URLValidator()
 
 
 @cache
-def _quantity_pattern(whole: int) -> re.Pattern:
+def _quantity_pattern(whole: int, signed: bool) -> re.Pattern:
     # Digits only, at most `whole` before the point and six after: inside every limit of
-    # DecimalField(max_digits=14 or 7, decimal_places=6) without looking at the value.
-    return re.compile(rf"^\d{{1,{whole}}}(\.\d{{1,6}})?$")
+    # DecimalField(max_digits=14 or 7, decimal_places=6) without looking at the value. A minus
+    # sign only where the field allows negative values (temperatures).
+    sign = "-?" if signed else ""
+    return re.compile(rf"^{sign}\d{{1,{whole}}}(\.\d{{1,6}})?$")
 
 
 def _decimal(value: Any, *, whole: int = 8, minimum=None, maximum=None) -> Decimal:
     if type(value) is int:
         value = str(value)
-    if type(value) is not str or not _quantity_pattern(whole).match(value):
+    signed = minimum is None or minimum < 0
+    if type(value) is not str or not _quantity_pattern(whole, signed).match(value):
         raise _Slow
     number = Decimal(value)
+    if number.is_signed() and not number:
+        raise _Slow  # "-0": the serializer decides
     if (minimum is not None and number < minimum) or (maximum is not None and number > maximum):
         raise _Slow
     return number
 
 
 def _text(value: Any, max_length: int, *, blank: bool = False) -> str:
-    if type(value) is not str or len(value) > max_length or value != value.strip():
+    if type(value) is not str or value != value.strip():
+        raise _Slow
+    if max_length is not None and len(value) > max_length:
         raise _Slow
     if (not value and not blank) or "\x00" in value:
         raise _Slow
@@ -104,25 +112,63 @@ def _field_specs(serializer_class) -> dict:
         if isinstance(field, s.DecimalField):
             whole = field.max_digits - field.decimal_places
             low, high = field.min_value, field.max_value
-            if low is not None and low < 0:
-                low = 0  # negative input takes the slow path anyway
             parse = _bind(_decimal, whole=whole, minimum=low, maximum=high)
         elif isinstance(field, s.ChoiceField):
             parse = _bind(_choice, choices=frozenset(field.choice_strings_to_values))
         elif isinstance(field, s.IntegerField):
             parse = _bind(_integer, minimum=field.min_value, maximum=field.max_value)
+        elif isinstance(field, (s.EmailField, s.DateField)):
+            parse = _bind(_by_field, field=field)
         elif isinstance(field, s.URLField):
             parse = _bind(_checked_url, max_length=field.max_length)
         elif isinstance(field, s.CharField):
             parse = _bind(_text, max_length=field.max_length, blank=field.allow_blank)
         elif isinstance(field, s.ListField) and isinstance(field.child, s.CharField):
             parse = _bind(_text_list, max_items=field.max_length, max_length=field.child.max_length)
+        elif isinstance(field, s.ListSerializer) and isinstance(field.child, s.Serializer):
+            parse = _bind(
+                _nested_list,
+                serializer_class=type(field.child),
+                max_items=field.max_length,
+                allow_empty=field.allow_empty,
+            )
         elif isinstance(field, s.Serializer):
-            parse = _bind(_fields, serializer_class=type(field))
+            parse = _bind(_nested, serializer_class=type(field))
         else:
             parse = _slow_field
         specs[name] = (parse, field.required)
     return specs
+
+
+@cache
+def _instance(serializer_class):
+    return serializer_class()
+
+
+def _nested(value: Any, serializer_class) -> dict:
+    """A nested object: its fields, then its own field and object validators, as DRF runs them."""
+    parsed = _fields(value, serializer_class)
+    checker = _instance(serializer_class)
+    for name in list(parsed):
+        validate_method = getattr(checker, "validate_" + name, None)
+        if validate_method is not None:
+            parsed[name] = validate_method(parsed[name])
+    return checker.validate(parsed)
+
+
+def _nested_list(value: Any, serializer_class, max_items, allow_empty: bool) -> list[dict]:
+    if type(value) is not list or (max_items is not None and len(value) > max_items):
+        raise _Slow
+    if not value and not allow_empty:
+        raise _Slow
+    return [_nested(item, serializer_class) for item in value]
+
+
+def _by_field(value: Any, field) -> Any:
+    """Kinds met rarely in bulk (dates, e-mail addresses): the field itself parses them."""
+    if type(value) is not str or value != value.strip():
+        raise _Slow
+    return field.run_validation(value)
 
 
 def _bind(function, **fixed):
@@ -183,13 +229,15 @@ def _declaration(data: Any, checker: PassportDeclaration) -> dict:
         validate_plausible_date(out["manufactured_at"])
     except (ValueError, DjangoValidationError):
         raise _Slow from None
-    place = _object(data["manufacturing_place"], frozenset({"country", "facility"}),
+    place = _object(data["manufacturing_place"], frozenset({"country", "facility", "address"}),
                     frozenset({"country"}))  # fmt: skip
     out["manufacturing_place"] = {"country": _choice(place["country"], country_codes())}
     if "facility" in place:
         out["manufacturing_place"]["facility"] = _text(place["facility"], 200, blank=True)
+    if "address" in place:
+        out["manufacturing_place"]["address"] = _nested(place["address"], PostalAddress)
     out["mass_kg"] = _decimal(data["mass_kg"], minimum=_MIN_POSITIVE)
-    out["attributes"] = _fields(data["attributes"], ATTRIBUTE_SCHEMAS[product_type])
+    out["attributes"] = _nested(data["attributes"], ATTRIBUTE_SCHEMAS[product_type])
     if "carbon_footprint" in data:
         out["carbon_footprint"] = _fields(data["carbon_footprint"], _carbon_footprint())
     out["composition"] = _items(data["composition"], 200, _composition_item, allow_empty=False)

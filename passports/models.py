@@ -16,6 +16,8 @@ class OrganisationKind(models.TextChoices):
     COLLECTOR = "collector"
     RECYCLER = "recycler"
     REGULATOR = "regulator"
+    # A conformity-assessment body (Art. 47): reads test reports (Annex XIII 4), posts no events.
+    NOTIFIED_BODY = "notified_body"
 
 
 class Organisation(models.Model):
@@ -225,12 +227,31 @@ class OriginShare(models.Model):
 class AccessTier(models.TextChoices):
     PUBLIC = "public"
     LEGITIMATE_INTEREST = "legitimate_interest"
+    # A notified body's reading: the public tier and what is for notified bodies, market
+    # surveillance authorities and the Commission (test reports), not legitimate-interest data.
+    NOTIFIED_BODY = "notified_body"
     AUTHORITY = "authority"
     OWNER = "owner"
 
 
+class AccessPurpose(models.TextChoices):
+    """Why a person with a legitimate interest (or an authority) reads a restricted tier."""
+
+    REPAIR = "repair"
+    REUSE = "reuse"
+    REPURPOSING = "repurposing"
+    REMANUFACTURING = "remanufacturing"
+    COLLECTION = "collection"
+    RECYCLING = "recycling"
+    MARKET_SURVEILLANCE = "market_surveillance"
+    CONFORMITY_ASSESSMENT = "conformity_assessment"
+    HOLDING = "holding", "holding (the current holder of the product)"
+    RESEARCH = "research"
+    OTHER = "other"
+
+
 class AccessRecord(models.Model):
-    """A read of a passport's restricted tier: who read which passport at which tier, and when."""
+    """A read of a passport's restricted tier: who read which passport, at which tier, why, when."""
 
     id = models.BigAutoField(primary_key=True)
     passport = models.ForeignKey(Passport, on_delete=models.CASCADE, related_name="access_records")
@@ -238,6 +259,9 @@ class AccessRecord(models.Model):
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
     tier = models.CharField(max_length=24, choices=AccessTier.choices)
     via = models.CharField(max_length=32, help_text="api, resolver, bundle")
+    # Stated by the reader (?purpose= or a Purpose header) or defaulted from its kind; blank
+    # on reads recorded before purposes were asked for.
+    purpose = models.CharField(max_length=32, choices=AccessPurpose.choices, blank=True)
     at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

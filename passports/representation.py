@@ -1,11 +1,15 @@
 """The passport as readers see it: built from stored rows, then filtered by access tier."""
 
+import json
+from decimal import Decimal, InvalidOperation
+
 from django.urls import reverse
 
+from passports.battery_attributes import mandatory, passport_required
 from passports.declaration import decimal_text as text
 from passports.identifiers import digital_link
-from passports.models import AccessRecord, Passport, User
-from passports.tiers import filter_representation, is_restricted
+from passports.models import AccessRecord, Passport, ProductType, User
+from passports.tiers import default_purpose, filter_representation, is_restricted
 
 
 def passport_full(passport: Passport) -> dict:
@@ -30,10 +34,7 @@ def passport_full(passport: Passport) -> dict:
         "model": passport.model,
         "batch": passport.batch,
         "manufactured_at": passport.manufactured_at.isoformat(),
-        "manufacturing_place": {
-            "country": passport.manufacturing_country,
-            "facility": passport.manufacturing_facility,
-        },
+        "manufacturing_place": _manufacturing_place(passport),
         "mass_kg": text(passport.mass_kg),
         "attributes": passport.attributes,
         "carbon_footprint": passport.carbon_footprint,
@@ -78,6 +79,7 @@ def passport_full(passport: Passport) -> dict:
         if passport.placed_on_market_on
         else None,
         "health": passport.health,
+        **_missing_dynamic(passport),
         "predecessor": str(passport.predecessor_id) if passport.predecessor_id else None,
         "successor": _successor_id(passport),
         "head_hash": passport.head_hash,
@@ -89,22 +91,75 @@ def passport_full(passport: Passport) -> dict:
     }
 
 
+def _manufacturing_place(passport: Passport) -> dict:
+    place = {"country": passport.manufacturing_country, "facility": passport.manufacturing_facility}
+    # The postal address lives only in the signed declaration: nothing queries it.
+    address = _declared(passport).get("manufacturing_place", {}).get("address")
+    if address:
+        place["address"] = address
+    return place
+
+
+def _declared(passport: Passport) -> dict:
+    raw = passport.declaration
+    return json.loads(bytes(raw)) if raw else {}
+
+
+def _missing_dynamic(passport: Passport) -> dict:
+    """For a battery that needs a passport: the mandatory health values never reported.
+
+    The longlist makes these mandatory over the battery's life, so they cannot be asked for at
+    registration; this list says which are still owed (keys as in the health reports).
+    """
+    if passport.product_type != ProductType.BATTERY:
+        return {}
+    category = passport.attributes.get("category")
+    try:
+        energy = Decimal(str(passport.attributes.get("rated_energy_kwh")))
+    except InvalidOperation:
+        energy = None  # older passports declared it under another name
+    if not passport_required(category, energy):
+        return {"missing_dynamic": []}
+    reported = passport.health or {}
+    return {
+        "missing_dynamic": [
+            row.path.split(":", 1)[1]
+            for row in mandatory(category, source="health")
+            if row.path.split(":", 1)[1] not in reported
+        ]
+    }
+
+
 def _successor_id(passport: Passport) -> str | None:
     successor = getattr(passport, "successor", None)  # joined by with_related()
     return str(successor.pk) if successor else None
 
 
-def access_record(*, passport: Passport, user: User | None, tier: str, via: str) -> None:
-    """Records a read of a restricted tier; public and owner reads are not recorded."""
+def access_record(
+    *, passport: Passport, user: User | None, tier: str, via: str, purpose: str = ""
+) -> None:
+    """Records a read of a restricted tier: who, when, at which tier and why.
+
+    Public and owner reads are not recorded. A read that states no purpose is recorded with
+    the default purpose of the reader's relation or kind (tiers.default_purpose).
+    """
     if user is not None and is_restricted(tier):
+        organisation = user.organisation
         AccessRecord.objects.create(
-            passport=passport, user=user, organisation=user.organisation, tier=tier, via=via
+            passport=passport,
+            user=user,
+            organisation=organisation,
+            tier=tier,
+            via=via,
+            purpose=purpose or default_purpose(organisation, passport),
         )
 
 
-def passport_for_reader(passport: Passport, *, user: User | None, tier: str, via: str) -> dict:
+def passport_for_reader(
+    passport: Passport, *, user: User | None, tier: str, via: str, purpose: str = ""
+) -> dict:
     """The tier-filtered passport; a restricted read is recorded before it is returned."""
-    access_record(passport=passport, user=user, tier=tier, via=via)
+    access_record(passport=passport, user=user, tier=tier, via=via, purpose=purpose)
     return filter_representation(passport_full(passport), tier)
 
 

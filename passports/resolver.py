@@ -24,6 +24,7 @@ from rest_framework.exceptions import AuthenticationFailed
 from passports.api.throttling import ScanThrottle
 from passports.identifiers import IdentifierError, check_serial, digital_link, normalise_gtin
 from passports.models import Passport
+from passports.purpose import PurposeError, purpose_stated
 from passports.representation import passport_for_reader
 from passports.tiers import tier_for
 
@@ -149,8 +150,12 @@ def _answer(request, passport: Passport) -> HttpResponse:
         response = HttpResponseNotModified()
         response["ETag"] = etag
         return response
+    try:
+        purpose = purpose_stated(request.GET, request.headers)
+    except PurposeError as exc:
+        return JsonResponse({"errors": [{"field": "purpose", "message": str(exc)}]}, status=400)
     prefetch_related_objects([passport], "composition", "origin")
-    data = passport_for_reader(passport, user=user, tier=tier, via="resolver")
+    data = passport_for_reader(passport, user=user, tier=tier, via="resolver", purpose=purpose)
     if kind == "json":
         response = JsonResponse(data)
     else:

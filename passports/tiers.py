@@ -2,20 +2,39 @@
 
 Tiers are ordered: public < legitimate_interest < authority. The owning manufacturer and
 regulators see everything; repairers, collectors, recyclers and the current holder see the
-legitimate-interest tier; everyone else, signed in or not, sees the public tier. The same
+legitimate-interest tier; everyone else, signed in or not, sees the public tier. A notified
+body reads beside that order: the public tier and what Annex XIII 4 keeps for notified bodies,
+market surveillance authorities and the Commission (test reports), but not the
+legitimate-interest data, which the Annex does not grant it.
+
+A battery attribute's tier is read from passports/battery_attributes.py, the table checked
+against the Battery Pass longlist; the tables below that are not derived from it hold the
+fields every product type shares. The same
 grouping is applied to PV modules and magnets: identity, make, mass, carbon footprint, critical
 raw materials and recycled content are public; detailed composition, suppliers, dismantling and
 safety information, status (and the predecessor and successor links that reveal it) and health
 need a legitimate interest; test reports are for authorities.
 """
 
-from passports.models import AccessTier, Organisation, OrganisationKind, Passport
+from passports.battery_attributes import ATTRIBUTES, BatteryAttribute
+from passports.models import (
+    AccessPurpose,
+    AccessTier,
+    Organisation,
+    OrganisationKind,
+    Passport,
+    ProductType,
+)
 
-RANK = {
-    AccessTier.PUBLIC: 0,
-    AccessTier.LEGITIMATE_INTEREST: 1,
-    AccessTier.AUTHORITY: 2,
-    AccessTier.OWNER: 3,
+# reader's tier -> the tiers of data it sees
+SEES: dict[str, frozenset[str]] = {
+    AccessTier.PUBLIC: frozenset({AccessTier.PUBLIC}),
+    AccessTier.LEGITIMATE_INTEREST: frozenset({AccessTier.PUBLIC, AccessTier.LEGITIMATE_INTEREST}),
+    AccessTier.NOTIFIED_BODY: frozenset({AccessTier.PUBLIC, AccessTier.AUTHORITY}),
+    AccessTier.AUTHORITY: frozenset(
+        {AccessTier.PUBLIC, AccessTier.LEGITIMATE_INTEREST, AccessTier.AUTHORITY}
+    ),
+    AccessTier.OWNER: frozenset(AccessTier.values),
 }
 
 LEGITIMATE_INTEREST_KINDS = {
@@ -39,11 +58,42 @@ FIELD_TIERS: dict[str, str] = {
     # are shown from the tier that may see the status, and the public sees neither.
     "predecessor": AccessTier.LEGITIMATE_INTEREST,
     "successor": AccessTier.LEGITIMATE_INTEREST,
+    # Which mandatory health values were never reported: it describes the health record.
+    "missing_dynamic": AccessTier.LEGITIMATE_INTEREST,
 }
+
+# The lifecycle events (put into service, repairs, ...) are read from the chain, which needs a
+# legitimate interest (lifecycle/api/passports.py _restricted_object).
+EVENT_TIER = AccessTier.LEGITIMATE_INTEREST
+
+
+def _battery_tables() -> tuple[dict[str, str], dict[str, str]]:
+    """Attribute and document tiers of batteries, read from the longlist table.
+
+    Every path under one top-level attribute must share its tier, since the representation
+    withholds attributes whole.
+    """
+    attributes: dict[str, str] = {}
+    documents: dict[str, str] = {}
+    for row in ATTRIBUTES:
+        if row.path.startswith("attributes."):
+            key = row.path.split(".")[1]
+            if attributes.setdefault(key, row.tier) != row.tier:
+                raise ValueError(f"attributes.{key} is given two tiers (longlist #{row.number}).")
+        elif row.source == "documents":
+            documents[row.path.split("#", 1)[1]] = row.tier
+    public = AccessTier.PUBLIC
+    return (
+        {key: tier for key, tier in attributes.items() if tier != public},
+        {kind: tier for kind, tier in documents.items() if tier != public},
+    )
+
+
+BATTERY_ATTRIBUTE_TIERS, BATTERY_DOCUMENT_TIERS = _battery_tables()
 
 # Attributes that are not public, per product type.
 ATTRIBUTE_TIERS: dict[str, dict[str, str]] = {
-    "battery": {"expected_lifetime_years": AccessTier.LEGITIMATE_INTEREST},
+    "battery": BATTERY_ATTRIBUTE_TIERS,
     "pv_module": {},
     "magnet": {"removal_information": AccessTier.LEGITIMATE_INTEREST},
 }
@@ -54,11 +104,55 @@ ORIGIN_FIELD_TIERS: dict[str, str] = {
     "facility": AccessTier.LEGITIMATE_INTEREST,
 }
 
-DOCUMENT_TIERS: dict[str, str] = {
-    "dismantling": AccessTier.LEGITIMATE_INTEREST,
-    "safety": AccessTier.LEGITIMATE_INTEREST,
-    "test_report": AccessTier.AUTHORITY,
+# Documents are withheld by kind, for every product type, as the battery table gives them
+# (dismantling and safety: legitimate interest; test reports: authorities and notified bodies).
+DOCUMENT_TIERS: dict[str, str] = BATTERY_DOCUMENT_TIERS
+
+# Where a declared battery value shows in the representation when not under its own name:
+# identifiers together, critical raw materials and recycled shares as public summaries of
+# the (legitimate-interest) composition.
+SHOWN_AS = {
+    "serial": "identifiers",
+    "gbt_code": "identifiers",
+    "composition": "critical_raw_materials",
+    "composition.recycled_share_pre_consumer": "recycled_content",
+    "composition.recycled_share_post_consumer": "recycled_content",
 }
+
+
+def battery_attribute_tier(row: BatteryAttribute) -> str:
+    """The tier the representation actually needs to show a longlist attribute."""
+    path = row.path.split("|")[0]  # alternatives are shown in the same place
+    if path.startswith("documents#"):
+        return DOCUMENT_TIERS.get(path.split("#", 1)[1], AccessTier.PUBLIC)
+    if path.startswith("health:"):
+        return FIELD_TIERS["health"]
+    if path.startswith("event:"):
+        return EVENT_TIER
+    if path.startswith("passport:"):
+        return FIELD_TIERS.get(path.split(":", 1)[1], AccessTier.PUBLIC)
+    if path.startswith("attributes."):
+        key = path.split(".")[1]
+        return ATTRIBUTE_TIERS[ProductType.BATTERY].get(key, AccessTier.PUBLIC)
+    shown = SHOWN_AS.get(path, path.split(".")[0])
+    return FIELD_TIERS.get(shown, AccessTier.PUBLIC)
+
+
+# Why a reader reads, when it does not say: by its relation to the passport or its kind.
+DEFAULT_PURPOSES: dict[str, str] = {
+    OrganisationKind.REPAIRER: AccessPurpose.REPAIR,
+    OrganisationKind.COLLECTOR: AccessPurpose.COLLECTION,
+    OrganisationKind.RECYCLER: AccessPurpose.RECYCLING,
+    OrganisationKind.REGULATOR: AccessPurpose.MARKET_SURVEILLANCE,
+    OrganisationKind.NOTIFIED_BODY: AccessPurpose.CONFORMITY_ASSESSMENT,
+}
+
+
+def default_purpose(organisation: Organisation, passport: Passport) -> str:
+    """The purpose recorded for a restricted read that states none."""
+    if organisation.pk == passport.holder_id:
+        return AccessPurpose.HOLDING
+    return DEFAULT_PURPOSES.get(organisation.kind, AccessPurpose.OTHER)
 
 
 def tier_for(organisation: Organisation | None, passport: Passport) -> str:
@@ -69,18 +163,20 @@ def tier_for(organisation: Organisation | None, passport: Passport) -> str:
         return AccessTier.OWNER
     if organisation.kind == OrganisationKind.REGULATOR:
         return AccessTier.AUTHORITY
+    if organisation.kind == OrganisationKind.NOTIFIED_BODY:
+        return AccessTier.NOTIFIED_BODY
     if organisation.kind in LEGITIMATE_INTEREST_KINDS or organisation.pk == passport.holder_id:
         return AccessTier.LEGITIMATE_INTEREST
     return AccessTier.PUBLIC
 
 
 def allows(reader_tier: str, needed: str) -> bool:
-    return RANK[reader_tier] >= RANK[needed]
+    return needed in SEES[reader_tier]
 
 
 def is_restricted(tier: str) -> bool:
     """Whether reading at this tier must be recorded (any non-owner tier above public)."""
-    return tier in (AccessTier.LEGITIMATE_INTEREST, AccessTier.AUTHORITY)
+    return tier not in (AccessTier.PUBLIC, AccessTier.OWNER)
 
 
 def filter_representation(full: dict, tier: str) -> dict:

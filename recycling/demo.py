@@ -32,6 +32,7 @@ from passports.services.organisations import (
     service_account_token_create,
 )
 from passports.substances import is_element
+from recycling.battery_facts import END_USER_DOCUMENTS, battery_facts, postal_address
 from recycling.categories import category_of
 from recycling.models import (
     Batch,
@@ -91,6 +92,9 @@ DOCUMENT_TITLES = {
     "test_report": "Performance and durability test report",
     "carbon_footprint_study": "Carbon footprint study",
     "user_information": "User manual",
+    "waste_prevention": "Your role in preventing battery waste",
+    "separate_collection": "Returning the battery for separate collection",
+    "end_of_life_information": "Collection, second life and treatment at end of life",
 }
 
 # Grid carbon intensity relative to the EU average, for the manufacturing-stage footprint.
@@ -274,6 +278,7 @@ OTHER_ORGANISATIONS: tuple[OrganisationSpec, ...] = (
     OrganisationSpec("Nordic Metal Recovery AB", OrganisationKind.RECYCLER, "SE"),
     OrganisationSpec("Rhein Hydromet Recycling GmbH", OrganisationKind.RECYCLER, "DE"),
     OrganisationSpec("Federal Market Surveillance Office", OrganisationKind.REGULATOR, "DE"),
+    OrganisationSpec("Notified Body for Batteries GmbH", OrganisationKind.NOTIFIED_BODY, "DE"),
 )
 
 ORGANISATIONS: tuple[OrganisationSpec, ...] = (
@@ -499,8 +504,7 @@ def battery(rng: random.Random, draft: Draft) -> dict:
         "attributes": {
             "category": model.category,
             "chemistry": model.chemistry,
-            "rated_capacity_kwh": text(capacity),
-            "rated_capacity_ah": text((capacity * 1000 / model.voltage_v).quantize(Decimal(1))),
+            "rated_energy_kwh": text(capacity),
             "nominal_voltage_v": str(model.voltage_v),
             "expected_lifetime_years": {"ev": 12, "stationary": 15, "industrial": 10}.get(
                 model.category, 6
@@ -508,25 +512,38 @@ def battery(rng: random.Random, draft: Draft) -> dict:
             "expected_lifetime_cycles": rng.randrange(4000, 6001, 500)
             if lfp
             else rng.randrange(1500, 2501, 250),
-            "warranty_years": {"ev": 8, "stationary": 10, "industrial": 5}.get(model.category, 2),
-            "hazardous_substances": ["lithium hexafluorophosphate (LiPF6)"]
-            + ([] if lfp else ["cobalt and nickel oxides"]),
             "extinguishing_agent": "Water in large quantities; cool the pack for 24 h",
+            **battery_facts(
+                maker=draft.manufacturer.organisation.name,
+                domain=draft.manufacturer.domain,
+                country=draft.manufacturer.organisation.country,
+                chemistry=model.chemistry,
+                kwh=capacity,
+                voltage_v=Decimal(model.voltage_v),
+            ),
+            "warranty": {
+                "years": {"ev": 8, "stationary": 10, "industrial": 5}.get(model.category, 2)
+            },
         },
         "composition": composition,
         "origin": origins(rng, composition, ("Co", "Li", "Ni", "graphite")),
         "documents": documents(
             draft.manufacturer.domain,
             model.name,
-            ["dismantling", "safety", "declaration_of_conformity", "test_report"],
+            list(END_USER_DOCUMENTS) + ["carbon_footprint_study"],
         ),
     }
-    if draft.made.year >= 2020:
-        base = {"NMC811": 72, "NMC622": 76, "NMC111": 84, "NCA": 74, "LFP": 58}[model.chemistry]
-        per_kwh = base * jitter(rng, 0.9, 1.1) * GRID_FACTOR[draft.plant.country]
-        declaration["carbon_footprint"] = carbon_footprint(
-            rng, "kg_co2e_per_kwh", per_kwh, capacity, (60, 75, 90, 110)
-        )
+    declaration["manufacturing_place"]["address"] = postal_address(
+        draft.plant.facility, draft.plant.country
+    )
+    # Every battery carries the footprint now: the longlist makes it mandatory for all
+    # categories that need a passport, whatever the year of manufacture.
+    base = {"NMC811": 72, "NMC622": 76, "NMC111": 84, "NCA": 74, "LFP": 58}[model.chemistry]
+    per_kwh = base * jitter(rng, 0.9, 1.1) * GRID_FACTOR[draft.plant.country]
+    declaration["carbon_footprint"] = carbon_footprint(
+        rng, "kg_co2e_per_kwh", per_kwh, capacity, (60, 75, 90, 110)
+    )
+    declaration["carbon_footprint"]["study_url"] = declaration["documents"][-1]["url"]
     # China's traction-battery traceability rules took effect in August 2018; from 2019 on,
     # every pack of a Chinese maker carries a code.
     traction = model.category == "ev" and draft.made.year >= 2019

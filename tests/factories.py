@@ -2,22 +2,89 @@
 
 import copy
 
+ADDRESS = {"street": "Werkstrasse 1", "postal_code": "38440", "city": "Wolfsburg", "country": "DE"}
+SYMBOL = "https://example.com/symbols/"
+
 BATTERY = {
     "product_type": "battery",
     "gtin": "09506000134352",
     "serial": "BAT-000001",
     "model": "P75",
     "manufactured_at": "2026-03-14",
-    "manufacturing_place": {"country": "DE", "facility": "Plant 1"},
+    "manufacturing_place": {"country": "DE", "facility": "Plant 1", "address": ADDRESS},
     "mass_kg": "450.000",
+    # Every attribute the longlist marks mandatory for EV batteries (passports/battery_attributes)
     "attributes": {
         "category": "ev",
         "chemistry": "NMC811",
-        "rated_capacity_kwh": "75.0",
+        "manufacturer_information": {
+            "identifier": "DE123456789",
+            "name": "Test Cells GmbH",
+            "postal_address": ADDRESS,
+            "email": "passport@example.com",
+            "web_address": "https://example.com",
+        },
+        "warranty": {"years": 8, "months": 0},
+        "labels": {
+            "separate_collection_symbol": {
+                "identifier": "separate_collection",
+                "image_url": SYMBOL + "crossed-out-bin.svg",
+                "meaning": "Collect separately from household waste.",
+            },
+            "cadmium_lead_symbols": [],
+        },
+        "extinguishing_agent": "Water (large quantities)",
+        "hazardous_substances": [
+            {
+                "name": "lithium hexafluorophosphate",
+                "cas": "21324-40-3",
+                "hazard_classes": ["Acute Tox. 3", "Skin Corr. 1A"],
+                "concentration_pct": "1.2",
+                "location": "electrolyte",
+                "impact": "Toxic if swallowed; releases hydrogen fluoride in a fire.",
+            }
+        ],
+        "materials": [
+            {"component": "cathode", "name": "NMC811", "mass_kg": "95", "share_pct": "92"},
+            {"component": "anode", "name": "graphite", "cas": "7782-42-5", "mass_kg": "64"},
+            {"component": "electrolyte", "name": "LiPF6 in EC/DMC", "mass_kg": "30"},
+        ],
+        "due_diligence": {
+            "report": {
+                "url": "https://example.com/due-diligence-2026.pdf",
+                "published_on": "2026-01-31",
+            },
+        },
+        "part_numbers": [{"component": "module", "part_number": "M-75-01"}],
+        "spare_parts_sources": [{"name": "Test Parts GmbH", "postal_address": ADDRESS}],
+        "renewable_content_pct": "0",
+        "rated_energy_kwh": "75.0",
+        "rated_capacity_ah": "187.5",
         "nominal_voltage_v": "400",
+        "minimum_voltage_v": "300",
+        "maximum_voltage_v": "460",
+        "original_power_capability": {"at_80_pct_soc_w": "250000", "at_20_pct_soc_w": "180000"},
+        "maximum_permitted_power_w": "270000",
+        "initial_round_trip_efficiency_pct": "95",
+        "round_trip_efficiency_at_50_pct_cycle_life_pct": "92",
+        "initial_internal_resistance": {"cell_mohm": "0.8", "pack_mohm": "75"},
         "expected_lifetime_years": 12,
+        "expected_lifetime_cycles": 2000,
+        "cycle_life_test": {"reference": "IEC 62660-1:2018", "c_rate": "0.333"},
+        "capacity_threshold_for_exhaustion_pct": "70",
+        "idle_temperature_range": {"lower_c": "-20", "upper_c": "45"},
     },
-    "carbon_footprint": {"kg_co2e_per_kwh": "61.2"},
+    "carbon_footprint": {
+        "kg_co2e_per_kwh": "61.2",
+        "stages": {
+            "raw_material_acquisition": "40.1",
+            "main_production": "18.3",
+            "distribution": "1.2",
+            "end_of_life_and_recycling": "1.6",
+        },
+        "performance_class": "B",
+        "study_url": "https://example.com/carbon-footprint-study.pdf",
+    },
     "composition": [
         {"substance": "Li", "mass_kg": "6.900", "recycled_share_post_consumer": "0.06"},
         {"substance": "Co", "mass_kg": "5.700", "recycled_share_post_consumer": "0.16"},
@@ -31,6 +98,11 @@ BATTERY = {
     "documents": [
         {"kind": "dismantling", "url": "https://example.com/dismantling.pdf"},
         {"kind": "test_report", "url": "https://example.com/tests.pdf"},
+        {"kind": "declaration_of_conformity", "url": "https://example.com/doc.pdf"},
+        {"kind": "safety", "url": "https://example.com/safety.pdf"},
+        {"kind": "waste_prevention", "url": "https://example.com/waste-prevention.pdf"},
+        {"kind": "separate_collection", "url": "https://example.com/collection.pdf"},
+        {"kind": "end_of_life_information", "url": "https://example.com/end-of-life.pdf"},
     ],
 }
 

@@ -42,9 +42,21 @@ from passports.api.schemas import BulkRegistered, ErrorResponse, PassportRead, P
 from passports.declaration import PassportDeclaration
 from passports.declaration_fast import declarations_validate_fast
 from passports.identifiers import digital_link
-from passports.models import AccessRecord, OrganisationKind, Passport, ProductType
+from passports.models import AccessPurpose, AccessRecord, OrganisationKind, Passport, ProductType
+from passports.purpose import PurposeError, purpose_stated
 from passports.representation import access_record, passport_for_reader, with_related
 from passports.tiers import allows, tier_for
+
+PURPOSE_PARAMETER = OpenApiParameter(
+    "purpose",
+    str,
+    enum=AccessPurpose.values,
+    required=False,
+    description=(
+        "Why a restricted tier is read; recorded in the access log. Also accepted as a "
+        "Purpose header. Without it the reader's default purpose is recorded."
+    ),
+)
 
 UUID_PATTERN = r"[0-9a-fA-F-]{36}"
 
@@ -163,15 +175,29 @@ class PassportViewSet(viewsets.GenericViewSet):
         organisation = organisation_of(self.request)
         user = self.request.user if organisation is not None else None
         return passport_for_reader(
-            passport, user=user, tier=tier_for(organisation, passport), via=via
+            passport,
+            user=user,
+            tier=tier_for(organisation, passport),
+            via=via,
+            purpose=self._purpose(),
         )
+
+    def _purpose(self) -> str:
+        """The purpose the reader states for a restricted read (passports/purpose.py)."""
+        try:
+            return purpose_stated(self.request.query_params, self.request.headers)
+        except PurposeError as exc:
+            raise serializers.ValidationError({"purpose": [str(exc)]}) from exc
 
     @extend_schema(responses={200: PassportRead(many=True)})
     def list(self, request):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         return self.get_paginated_response([self._read(p) for p in page])
 
-    @extend_schema(responses={200: PassportRead, 404: ErrorResponse})
+    @extend_schema(
+        parameters=[PURPOSE_PARAMETER],
+        responses={200: PassportRead, 400: ErrorResponse, 404: ErrorResponse},
+    )
     def retrieve(self, request, pk=None):
         return Response(self._read(self.get_object()))
 
@@ -319,7 +345,9 @@ class PassportViewSet(viewsets.GenericViewSet):
         """Everything needed to verify this passport offline, with no trust in this server."""
         passport = self._restricted_object()
         tier = tier_for(organisation_of(request), passport)
-        data = passport_for_reader(passport, user=request.user, tier=tier, via="bundle")
+        data = passport_for_reader(
+            passport, user=request.user, tier=tier, via="bundle", purpose=self._purpose()
+        )
         return Response(passport_bundle(passport=passport, representation=data))
 
     @extend_schema(
@@ -331,6 +359,7 @@ class PassportViewSet(viewsets.GenericViewSet):
                     "organisation": serializers.UUIDField(),
                     "tier": serializers.CharField(),
                     "via": serializers.CharField(),
+                    "purpose": serializers.CharField(),
                     "at": serializers.DateTimeField(),
                 },
                 many=True,
@@ -354,6 +383,7 @@ class PassportViewSet(viewsets.GenericViewSet):
                     "organisation": str(r.organisation_id),
                     "tier": r.tier,
                     "via": r.via,
+                    "purpose": r.purpose,
                     "at": r.at.isoformat().replace("+00:00", "Z"),
                 }
                 for r in page
@@ -364,7 +394,13 @@ class PassportViewSet(viewsets.GenericViewSet):
         # The chain and the health history carry legitimate-interest data (status, holders,
         # readings), so reading them is recorded like any other restricted read.
         tier = tier_for(organisation_of(self.request), passport)
-        access_record(passport=passport, user=self.request.user, tier=tier, via=via)
+        access_record(
+            passport=passport,
+            user=self.request.user,
+            tier=tier,
+            via=via,
+            purpose=self._purpose(),
+        )
 
     def _restricted_object(self) -> Passport:
         passport = self.get_object()

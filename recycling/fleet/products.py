@@ -16,6 +16,7 @@ from functools import cache
 from passports import substances
 from passports.declaration import normalised
 from passports.reference import load
+from recycling.battery_facts import END_USER_DOCUMENTS, battery_facts, carbon_stages, postal_address
 
 # Where each critical substance is mined or refined, with typical leading shares.
 SOURCES: dict[str, tuple[str, ...]] = {
@@ -131,14 +132,31 @@ def _battery(rng: random.Random):
     kwh = round(rng.uniform(low, high), 1)
     per_kwh = _reference()["battery_pack_kg_per_kwh"][chemistry]
     masses = {k: v * kwh for k, v in per_kwh.items() if k != "pack_kg_per_kwh"}
+    voltage = normalised(Decimal(400 if category == "ev" else 48))
     attributes = {
         "category": category,
         "chemistry": chemistry,
-        "rated_capacity_kwh": _kg(kwh, 1),
-        "nominal_voltage_v": normalised(Decimal(400 if category == "ev" else 48)),
+        "rated_energy_kwh": _kg(kwh, 1),
+        "nominal_voltage_v": voltage,
         "expected_lifetime_years": 12 if category == "ev" else 10,
+        "expected_lifetime_cycles": 2000,
+        "extinguishing_agent": "Water in large quantities",
+        **battery_facts(
+            maker="Fleet Batteries",
+            domain="fleet.example",
+            country="DE",
+            chemistry=chemistry,
+            kwh=Decimal(_kg(kwh, 1)),
+            voltage_v=voltage,
+        ),
     }
-    footprint = {"kg_co2e_per_kwh": _kg(rng.uniform(55, 110), 1)}
+    co2e_per_kwh = _kg(rng.uniform(55, 110), 1)
+    footprint = {
+        "kg_co2e_per_kwh": co2e_per_kwh,
+        "stages": carbon_stages(co2e_per_kwh),
+        "performance_class": "C",
+        "study_url": "https://fleet.example/carbon-footprint-study.pdf",
+    }
     return (
         f"{chemistry}-{category}",
         attributes,
@@ -200,15 +218,32 @@ def declaration(rng: random.Random, manufacturer: Manufacturer, serial: str, tod
         "model": model,
         "batch": f"{made:%Y%m}",
         "manufactured_at": made,
-        "manufacturing_place": {"country": country, "facility": facility},
+        "manufacturing_place": _place(manufacturer.family, country, facility),
         "mass_kg": normalised(mass_kg),
         "attributes": attributes,
         "carbon_footprint": footprint,
         "composition": composition,
         "origin": _origin(rng, composition),
-        "documents": [],
+        "documents": _documents(manufacturer.family),
         "predecessor": None,
     }
+
+
+def _place(family: str, country: str, facility: str) -> dict:
+    place = {"country": country, "facility": facility}
+    if family == "battery":
+        place["address"] = postal_address(facility, country)
+    return place
+
+
+def _documents(family: str) -> list[dict]:
+    """The documents a battery passport must link (none for the other families here)."""
+    if family != "battery":
+        return []
+    return [
+        {"kind": kind, "url": f"https://fleet.example/docs/{kind}.pdf", "title": ""}
+        for kind in END_USER_DOCUMENTS
+    ]
 
 
 def family_of(rng: random.Random) -> Manufacturer:

@@ -5,6 +5,12 @@ import pytest
 from passports.models import AccessRecord
 
 RESTRICTED = {"composition", "batch", "status", "holder", "health"}
+PUBLIC_DOCUMENTS = {
+    "declaration_of_conformity", "waste_prevention", "separate_collection",
+    "end_of_life_information",
+}  # fmt: skip
+RESTRICTED_DOCUMENTS = {"dismantling", "safety"}  # legitimate interest
+ALL_DOCUMENTS = PUBLIC_DOCUMENTS | RESTRICTED_DOCUMENTS | {"test_report"}
 
 
 def detail(actor_client, passport_id):
@@ -17,7 +23,7 @@ def test_owner_sees_everything(manufacturer, registered_battery):
     assert body["tier"] == "owner"
     assert body["withheld"] == []
     assert set(body) >= RESTRICTED
-    assert {d["kind"] for d in body["documents"]} == {"dismantling", "test_report"}
+    assert {d["kind"] for d in body["documents"]} == ALL_DOCUMENTS
     assert body["origin"][0]["supplier"] == "Mine Co"
 
 
@@ -31,7 +37,8 @@ def test_anonymous_reader_gets_the_public_tier_only(anonymous, registered_batter
     assert "expected_lifetime_years" not in body["attributes"]
     assert body["attributes"]["chemistry"] == "NMC811"
     assert body["critical_raw_materials"] == ["Li", "Co", "Ni", "graphite"]
-    assert body["documents"] == []
+    assert {d["kind"] for d in body["documents"]} == PUBLIC_DOCUMENTS
+    assert "attributes.materials" in body["withheld"]
     assert all("supplier" not in o for o in body["origin"])
     assert "composition" in body["withheld"]
     assert AccessRecord.objects.count() == 0
@@ -42,7 +49,7 @@ def test_recycler_sees_legitimate_interest_but_not_test_reports(recycler, regist
 
     assert body["tier"] == "legitimate_interest"
     assert body["composition"][1]["substance"] == "Co"
-    assert [d["kind"] for d in body["documents"]] == ["dismantling"]
+    assert {d["kind"] for d in body["documents"]} == PUBLIC_DOCUMENTS | RESTRICTED_DOCUMENTS
     assert "documents.test_report" in body["withheld"]
 
 
@@ -50,7 +57,7 @@ def test_regulator_sees_everything_and_the_read_is_recorded(regulator, registere
     body = detail(regulator.client, registered_battery["id"]).json()
 
     assert body["tier"] == "authority"
-    assert {d["kind"] for d in body["documents"]} == {"dismantling", "test_report"}
+    assert {d["kind"] for d in body["documents"]} == ALL_DOCUMENTS
     record = AccessRecord.objects.get()
     assert record.organisation == regulator.organisation
     assert record.tier == "authority"

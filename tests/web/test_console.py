@@ -4,6 +4,7 @@ anonymous visitors and the wrong role."""
 
 import csv
 import io
+import json
 import re
 
 import pytest
@@ -16,6 +17,7 @@ from passports.models import Passport
 from passports.services.organisations import person_create
 from tests.factories import declaration
 from web.console.csv_format import COLUMNS
+from web.console.declaration_form import attribute_fields
 
 PASSWORD = "a-long-test-password"
 
@@ -56,19 +58,36 @@ def register_api(actor, kind: str = "battery", **changes) -> Passport:
 
 
 def form_data(item: dict) -> dict[str, str]:
-    """A declaration as the registration form posts it: one input per field path."""
+    """A declaration as the registration form posts it: one input per field path, and what has
+    no input (nested objects, lists of objects, documents) in the JSON details input."""
+    details: dict = {}
     data = {
         key: str(value)
         for key, value in item.items()
         if key in ("product_type", "gtin", "serial", "gbt_code", "model", "batch")
         or key in ("manufactured_at", "mass_kg")
     }
+    form_carbon = {"kg_co2e_per_kwh", "kg_co2e_per_kwp", "kg_co2e_per_kg", "total_kg_co2e"}
     for key, value in item.get("manufacturing_place", {}).items():
-        data[f"manufacturing_place.{key}"] = value
+        if isinstance(value, dict):
+            details.setdefault("manufacturing_place", {})[key] = value
+        else:
+            data[f"manufacturing_place.{key}"] = value
+    inputs = {f.name for f in attribute_fields(item["product_type"])}
     for key, value in item["attributes"].items():
-        data[f"attributes.{item['product_type']}.{key}"] = str(value)
+        if f"attributes.{item['product_type']}.{key}" not in inputs:
+            details.setdefault("attributes", {})[key] = value
+        else:
+            data[f"attributes.{item['product_type']}.{key}"] = str(value)
     for key, value in item.get("carbon_footprint", {}).items():
-        data[f"carbon_footprint.{key}"] = value
+        if key in form_carbon:
+            data[f"carbon_footprint.{key}"] = value
+        else:
+            details.setdefault("carbon_footprint", {})[key] = value
+    if item.get("documents"):
+        details["documents"] = item["documents"]
+    if details:
+        data["details"] = json.dumps(details)
     for list_name in ("composition", "origin"):
         for index, entry in enumerate(item.get(list_name, [])):
             for key, value in entry.items():
@@ -415,12 +434,12 @@ def test_one_bad_row_imports_nothing_and_reports_it(maker, manufacturer):
 def test_rows_are_reported_by_column_and_entry(maker):
     rows = template_rows(maker)
     rows[0]["composition"] = "Li:6.9;Co"
-    rows[1]["rated_capacity_kwh"] = "12"
+    rows[1]["rated_energy_kwh"] = "12"
     rows[2]["origin"] = "Nd:CN:0.5"
     response = upload(maker, csv_text(rows))
     assert response.status_code == 400
     found = {(p.row, p.column) for p in response.context["check"].problems}
-    assert found == {(2, "composition"), (3, "rated_capacity_kwh"), (4, "origin")}
+    assert found == {(2, "composition"), (3, "rated_energy_kwh"), (4, "origin")}
     assert response.context["check"].valid == []
     assert "Import the" not in response.content.decode()
 

@@ -21,6 +21,7 @@ def rich_battery(**changes) -> dict:
             "kg_co2e_per_kwh": "61.2",
             "total_kg_co2e": "4590.0",
             "performance_class": "B",
+            "study_url": "https://example.com/carbon-footprint-study.pdf",
             "stages": {
                 "raw_material_acquisition": "37.9",
                 "main_production": "17.1",
@@ -33,14 +34,14 @@ def rich_battery(**changes) -> dict:
             {"kind": "safety", "url": "https://example.com/safety.pdf"},
             {"kind": "declaration_of_conformity", "url": "https://example.com/doc.pdf"},
             {"kind": "test_report", "url": "https://example.com/tests.pdf"},
+            {"kind": "waste_prevention", "url": "https://example.com/waste-prevention.pdf"},
+            {"kind": "separate_collection", "url": "https://example.com/collection.pdf"},
+            {"kind": "end_of_life_information", "url": "https://example.com/end-of-life.pdf"},
         ],
         **changes,
     )
     battery["composition"].append({"substance": "Fe", "mass_kg": "20.000"})
-    battery["attributes"] |= {
-        "hazardous_substances": ["lithium hexafluorophosphate (LiPF6)"],
-        "extinguishing_agent": "Water in large quantities",
-    }
+    battery["attributes"] |= {"extinguishing_agent": "Water in large quantities"}
     return battery
 
 

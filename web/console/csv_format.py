@@ -6,35 +6,52 @@ a row fills those of its own type. Lists that a spreadsheet cannot nest use one 
 - composition: `substance:mass_kg[:post-consumer share[:pre-consumer share]]` entries separated
   by `;`, e.g. `Li:6.9:0.06;Co:5.7:0.16;Ni:45.6`
 - origin: `substance:country:share[:supplier]` entries separated by `;`, e.g. `Co:CD:0.7:Mine Co`
-- hazardous_substances: names separated by `;`
+- hazardous_substances: names separated by `;` (PV modules; a battery's are objects, see below)
+- details: a JSON object merged into the declaration, for what a cell cannot hold (a battery's
+  nested Annex XIII data: manufacturer information, labels, materials, documents, ...)
 
 This module knows the format only; validation is `PassportDeclaration`'s, as in the API.
 """
 
 import csv
 import io
+import json
 import re
 from dataclasses import dataclass
+from decimal import Decimal
 
 from biip.checksums import gs1_standard_check_digit
 from django.utils.translation import gettext as _
+from rest_framework import serializers
 
 from passports.declaration import ATTRIBUTE_SCHEMAS
 from passports.spreadsheet import DictWriter, is_formula
+from recycling.battery_facts import (
+    END_USER_DOCUMENTS,
+    battery_facts,
+    carbon_stages,
+    postal_address,
+)
 
 COMMON_COLUMNS = [
     "product_type", "gtin", "serial", "gbt_code", "model", "batch", "manufactured_at",
     "manufacturing_country", "manufacturing_facility", "mass_kg",
 ]  # fmt: skip
+# Attributes a cell can hold; nested objects and lists of objects go in the details column.
 ATTRIBUTE_COLUMNS = list(
-    dict.fromkeys(name for schema in ATTRIBUTE_SCHEMAS.values() for name in schema().fields)
+    dict.fromkeys(
+        name
+        for schema in ATTRIBUTE_SCHEMAS.values()
+        for name, field in schema().fields.items()
+        if not isinstance(field, (serializers.Serializer, serializers.ListSerializer))
+    )
 )
 CARBON_COLUMNS = [
     "carbon_footprint_kg_co2e_per_kwh", "carbon_footprint_kg_co2e_per_kwp",
     "carbon_footprint_kg_co2e_per_kg", "carbon_footprint_total_kg_co2e",
 ]  # fmt: skip
 LIST_COLUMNS = ["composition", "origin"]
-COLUMNS = COMMON_COLUMNS + ATTRIBUTE_COLUMNS + CARBON_COLUMNS + LIST_COLUMNS
+COLUMNS = COMMON_COLUMNS + ATTRIBUTE_COLUMNS + CARBON_COLUMNS + LIST_COLUMNS + ["details"]
 LIST_ATTRIBUTES = {"hazardous_substances"}
 DELIMITERS = [",", ";", "\t"]
 MAX_FILE_BYTES = 8 * 1024 * 1024
@@ -54,14 +71,18 @@ class CellError:
 
 
 def column_of(path: str) -> str:
-    """The CSV column a declaration field path comes from."""
+    """The CSV column a declaration field path comes from (details for what has none)."""
     if path.startswith("manufacturing_place."):
-        return "manufacturing_" + path.removeprefix("manufacturing_place.").split(".")[0]
-    if path.startswith("attributes."):
-        return re.split(r"[.\[]", path.removeprefix("attributes."))[0]
-    if path.startswith("carbon_footprint."):
-        return "carbon_footprint_" + path.removeprefix("carbon_footprint.").split(".")[0]
-    return re.split(r"[.\[]", path)[0]
+        column = "manufacturing_" + path.removeprefix("manufacturing_place.").split(".")[0]
+    elif path.startswith("attributes."):
+        column = re.split(r"[.\[]", path.removeprefix("attributes."))[0]
+    elif path.startswith("carbon_footprint."):
+        column = "carbon_footprint_" + path.removeprefix("carbon_footprint.").split(".")[0]
+    else:
+        column = re.split(r"[.\[]", path)[0]
+    if column not in COLUMNS and column not in ("", "attributes", "carbon_footprint"):
+        return "details"
+    return column
 
 
 def read_rows(data: bytes, max_rows: int) -> list[tuple[int, dict[str, str]]]:
@@ -200,7 +221,27 @@ def row_declaration(cells: dict[str, str]) -> tuple[dict, list[CellError]]:
         declaration["origin"] = _entries(
             cells["origin"], "origin", ["substance", "country", "share", "supplier"], errors
         )
+    if "details" in cells:
+        _merge_details(declaration, cells["details"], errors)
     return declaration, errors
+
+
+def _merge_details(declaration: dict, cell: str, errors: list[CellError]) -> None:
+    """Merges the details cell's JSON object into the row's declaration."""
+    try:
+        details = json.loads(cell)
+    except ValueError as exc:
+        errors.append(CellError("details", _("This is not valid JSON: %(error)s") % {"error": exc}))
+        return
+    if not isinstance(details, dict):
+        errors.append(CellError("details", _("Give a JSON object, { ... }.")))
+        return
+    for key, value in details.items():
+        current = declaration.get(key)
+        if isinstance(current, dict) and isinstance(value, dict):
+            declaration[key] = {**current, **value}
+        else:
+            declaration[key] = value
 
 
 def _entries(cell: str, column: str, keys: list[str], errors: list[CellError]) -> list[dict]:
@@ -230,6 +271,29 @@ def example_gtin(prefix: str, item: int) -> str:
     return body + str(gs1_standard_check_digit(body))
 
 
+def _example_battery_details() -> str:
+    """The nested data an EV battery must carry (Annex XIII), as the details cell holds it."""
+    attributes = battery_facts(
+        maker="Example Cells GmbH", domain="example.com", country="DE", chemistry="NMC811",
+        kwh=Decimal(75), voltage_v=Decimal(400),
+    )  # fmt: skip
+    attributes["warranty"] = {"years": 8}
+    details = {
+        "attributes": attributes,
+        "manufacturing_place": {"address": postal_address("Musterstadt", "DE")},
+        "carbon_footprint": {
+            "stages": carbon_stages(Decimal("61.2")),
+            "performance_class": "B",
+            "study_url": "https://example.com/carbon-footprint-study.pdf",
+        },
+        "documents": [
+            {"kind": kind, "url": f"https://example.com/docs/{kind}.pdf"}
+            for kind in END_USER_DOCUMENTS
+        ],
+    }
+    return json.dumps(details, default=str, ensure_ascii=False)
+
+
 def template_csv(gs1_company_prefix: str) -> str:
     """The header and one example row per product type, ready to open in a spreadsheet."""
     examples = [
@@ -238,10 +302,13 @@ def template_csv(gs1_company_prefix: str) -> str:
             "serial": "BAT-000001", "model": "P75", "batch": "B-2026-01",
             "manufactured_at": "2026-03-14", "manufacturing_country": "DE",
             "manufacturing_facility": "Plant 1", "mass_kg": "450", "category": "ev",
-            "chemistry": "NMC811", "rated_capacity_kwh": "75", "nominal_voltage_v": "400",
-            "expected_lifetime_years": "12", "carbon_footprint_kg_co2e_per_kwh": "61.2",
+            "chemistry": "NMC811", "rated_energy_kwh": "75", "nominal_voltage_v": "400",
+            "expected_lifetime_years": "12", "expected_lifetime_cycles": "2000",
+            "extinguishing_agent": "Water in large quantities",
+            "carbon_footprint_kg_co2e_per_kwh": "61.2",
             "composition": "Li:6.9:0.06;Co:5.7:0.16;Ni:45.6;graphite:64",
             "origin": "Co:CD:0.7:Mine Co;Co:AU:0.3",
+            "details": _example_battery_details(),
         },
         {
             "product_type": "pv_module", "gtin": example_gtin(gs1_company_prefix, 2),

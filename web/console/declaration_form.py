@@ -4,6 +4,7 @@ The dict is validated by `PassportDeclaration`, the serializer behind `POST /api
 so the form and the API accept and refuse exactly the same passports with the same messages.
 """
 
+import json
 import re
 from dataclasses import dataclass, field
 
@@ -70,12 +71,11 @@ def attribute_fields(product_type: str) -> list[FormField]:
         ProductType.BATTERY: [
             ("category", _("Battery category"), "select", plain_choices(BATTERY_CATEGORIES), True),
             ("chemistry", _("Chemistry"), "select", plain_choices(BATTERY_CHEMISTRIES), True),
-            ("rated_capacity_kwh", _("Rated energy (kWh)"), "decimal", [], True),
+            ("rated_energy_kwh", _("Rated energy (kWh)"), "decimal", [], True),
             ("rated_capacity_ah", _("Rated capacity (Ah)"), "decimal", [], False),
             ("nominal_voltage_v", _("Nominal voltage (V)"), "decimal", [], True),
             ("expected_lifetime_years", _("Expected lifetime (years)"), "integer", [], False),
             ("expected_lifetime_cycles", _("Expected lifetime (cycles)"), "integer", [], False),
-            ("warranty_years", _("Warranty (years)"), "integer", [], False),
             ("extinguishing_agent", _("Extinguishing agent"), "text", [], False),
         ],
         ProductType.PV_MODULE: [
@@ -120,6 +120,21 @@ def carbon_fields() -> list[FormField]:
         FormField("carbon_footprint.kg_co2e_per_kwp", _("kg CO₂e per kWp"), "decimal"),
         FormField("carbon_footprint.kg_co2e_per_kg", _("kg CO₂e per kg"), "decimal"),
         FormField("carbon_footprint.total_kg_co2e", _("Total kg CO₂e"), "decimal"),
+    ]
+
+
+def details_fields() -> list[FormField]:
+    """One JSON input for what has no input of its own (a battery's nested Annex XIII data)."""
+    return [
+        FormField(
+            "details",
+            _("Further passport data (JSON)"),
+            "textarea",
+            help=_(
+                "A JSON object merged into the declaration, e.g. "
+                '{"attributes": {"warranty": {"years": 8}}, "documents": [...]}.'
+            ),
+        )
     ]
 
 
@@ -169,6 +184,7 @@ class RegistrationForm:
     common: list[FormField]
     attributes: dict[str, list[FormField]]
     carbon: list[FormField]
+    details: list[FormField]
     composition: list[Row]
     origin: list[Row]
     composition_errors: list[str] = field(default_factory=list)
@@ -184,6 +200,7 @@ class RegistrationForm:
             common=common_fields(),
             attributes={t: attribute_fields(t) for t in PRODUCT_TYPE_LABELS},
             carbon=carbon_fields(),
+            details=details_fields(),
             composition=[Row(i, composition_row(i)) for i in range(composition)],
             origin=[Row(i, origin_row(i)) for i in range(origin)],
         )
@@ -191,7 +208,7 @@ class RegistrationForm:
         return form
 
     def all_fields(self) -> list[FormField]:
-        fields = [*self.common, *self.carbon]
+        fields = [*self.common, *self.carbon, *self.details]
         for group in self.attributes.values():
             fields.extend(group)
         for row in [*self.composition, *self.origin]:
@@ -226,7 +243,7 @@ class RegistrationForm:
         product_type = values.get("product_type", "")
         declaration: dict = {}
         for name, value in values.items():
-            if name.startswith(("attributes.", "composition[", "origin[")):
+            if name.startswith(("attributes.", "composition[", "origin[")) or name == "details":
                 continue
             head, _dot, tail = name.partition(".")
             if tail:
@@ -251,7 +268,27 @@ class RegistrationForm:
                     rows[list_name].append(row.index)
             if items or list_name == "composition":
                 declaration[list_name] = items
+        self._merge_details(declaration, values.get("details", ""))
         return declaration, rows
+
+    def _merge_details(self, declaration: dict, text: str) -> None:
+        """Merges the JSON input into the declaration; an unreadable one is its input's error."""
+        if not text.strip():
+            return
+        try:
+            details = json.loads(text)
+        except ValueError as exc:
+            self.details[0].errors.append(_("This is not valid JSON: %(error)s") % {"error": exc})
+            return
+        if not isinstance(details, dict):
+            self.details[0].errors.append(_("Give a JSON object, { ... }."))
+            return
+        for key, value in details.items():
+            current = declaration.get(key)
+            if isinstance(current, dict) and isinstance(value, dict):
+                declaration[key] = {**current, **value}
+            else:
+                declaration[key] = value
 
     def show_errors(self, errors: list[dict[str, str]], rows: dict[str, list[int]]) -> None:
         """Places the serializer's or service's messages on the inputs they are about."""

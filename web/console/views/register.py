@@ -30,8 +30,9 @@ def register(request):
     checked = PassportDeclaration(
         data=declaration, context={"gs1_company_prefix": organisation.gs1_company_prefix}
     )
-    if not checked.is_valid():
-        form.show_errors(flatten_errors(checked.errors), rows)
+    valid = checked.is_valid()
+    if not valid or form.error_count:  # the JSON input may be unreadable
+        form.show_errors(flatten_errors(checked.errors) if not valid else [], rows)
         return _page(request, form, status=400)
     try:
         (passport,) = passports_register(
