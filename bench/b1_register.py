@@ -74,7 +74,7 @@ def _limit(organisation, items: list[dict]) -> float:
                 item["mass_kg"],
                 json.dumps(prepare(item["attributes"])),
                 json.dumps(prepare(item["carbon_footprint"])),
-                "[]",
+                json.dumps(prepare(item["documents"])),
                 "original",
                 "",
                 None,

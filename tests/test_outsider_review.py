@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.factories import declaration
+
 ROOT = Path(__file__).resolve().parents[1]
 WHEN = "2026-09-01T08:00:00Z"
 ANON_LIMIT = 20
@@ -150,15 +152,14 @@ def ids(server):
 
 
 def register(maker: Client, serial: str) -> str:
-    body = {
-        "product_type": "battery", "gtin": "09506000134352", "serial": serial, "model": "P75",
-        "manufactured_at": "2026-03-14", "manufacturing_place": {"country": "DE"},
-        "mass_kg": "450", "attributes": {"category": "ev", "chemistry": "NMC811",
-        "rated_capacity_kwh": "75", "nominal_voltage_v": "400"},
-        "composition": [{"substance": "Co", "mass_kg": "5.7"},
-                        {"substance": "Ni", "mass_kg": "45"}],
-        "documents": [{"kind": "test_report", "url": "https://example.com/secret-tests.pdf"}],
-    }  # fmt: skip
+    # The complete EV battery of the factories, its test report at a recognisable address.
+    body = declaration(serial=serial)
+    body["documents"] = [
+        {"kind": d["kind"], "url": "https://example.com/secret-tests.pdf"}
+        if d["kind"] == "test_report"
+        else d
+        for d in body["documents"]
+    ]
     status, answer = maker.json("POST", "/api/v1/passports/", body)
     assert status == 201, answer
     return answer["id"]

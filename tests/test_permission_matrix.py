@@ -7,32 +7,32 @@ from lifecycle.services.log import checkpoint_publish, log_integrate
 from tests.factories import declaration
 
 ROLES = ["anonymous", "owner", "other_manufacturer", "repairer", "collector", "recycler",
-         "regulator"]  # fmt: skip
+         "regulator", "notified_body"]  # fmt: skip
 
 # endpoint -> expected status per role, in ROLES order
 MATRIX = {
-    "list passports": [401, 200, 200, 200, 200, 200, 200],
-    "read passport": [200, 200, 200, 200, 200, 200, 200],
-    "register passport": [401, 201, 201, 403, 403, 403, 403],
-    "bulk register": [401, 201, 201, 403, 403, 403, 403],
-    "list events": [401, 200, 404, 200, 200, 200, 200],
-    "access log": [401, 200, 404, 404, 404, 404, 200],
-    "qr png": [200, 200, 200, 200, 200, 200, 200],
-    "resolve": [200, 200, 200, 200, 200, 200, 200],
-    "list organisations": [401, 200, 200, 200, 200, 200, 200],
-    "rotate owner's key": [401, 200, 404, 404, 404, 404, 404],
-    "jwks": [200, 200, 200, 200, 200, 200, 200],
-    "report health": [401, 201, 404, 201, 403, 403, 403],
-    "read health": [401, 200, 404, 200, 200, 200, 200],
-    "download bundle": [401, 200, 404, 200, 200, 200, 200],
-    "latest checkpoint": [200, 200, 200, 200, 200, 200, 200],
-    "inclusion proof": [200, 200, 200, 200, 200, 200, 200],
-    "read leaves": [401, 403, 403, 403, 403, 403, 200],
-    "cosign": [401, 403, 403, 403, 403, 403, 400],
+    "list passports": [401, 200, 200, 200, 200, 200, 200, 200],
+    "read passport": [200, 200, 200, 200, 200, 200, 200, 200],
+    "register passport": [401, 201, 201, 403, 403, 403, 403, 403],
+    "bulk register": [401, 201, 201, 403, 403, 403, 403, 403],
+    "list events": [401, 200, 404, 200, 200, 200, 200, 404],
+    "access log": [401, 200, 404, 404, 404, 404, 200, 404],
+    "qr png": [200, 200, 200, 200, 200, 200, 200, 200],
+    "resolve": [200, 200, 200, 200, 200, 200, 200, 200],
+    "list organisations": [401, 200, 200, 200, 200, 200, 200, 200],
+    "rotate owner's key": [401, 200, 404, 404, 404, 404, 404, 404],
+    "jwks": [200, 200, 200, 200, 200, 200, 200, 200],
+    "report health": [401, 201, 404, 201, 403, 403, 403, 404],
+    "read health": [401, 200, 404, 200, 200, 200, 200, 404],
+    "download bundle": [401, 200, 404, 200, 200, 200, 200, 404],
+    "latest checkpoint": [200, 200, 200, 200, 200, 200, 200, 200],
+    "inclusion proof": [200, 200, 200, 200, 200, 200, 200, 200],
+    "read leaves": [401, 403, 403, 403, 403, 403, 200, 403],
+    "cosign": [401, 403, 403, 403, 403, 403, 400, 403],
 }
 
 TIERS = ["public", "owner", "public", "legitimate_interest", "legitimate_interest",
-         "legitimate_interest", "authority"]  # fmt: skip
+         "legitimate_interest", "authority", "notified_body"]  # fmt: skip
 
 
 @pytest.fixture
@@ -45,6 +45,7 @@ def world(make_actor):
         ("collector", "collector"),
         ("recycler", "recycler"),
         ("regulator", "regulator"),
+        ("notified_body", "notified_body"),
     ]:
         clients[role] = make_actor(kind, role).client
     created = owner.client.post("/api/v1/passports/", declaration(), format="json").json()

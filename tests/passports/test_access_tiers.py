@@ -133,3 +133,15 @@ def test_access_log_is_not_anonymous(anonymous, registered_battery):
     url = f"/api/v1/passports/{registered_battery['id']}/access-log/"
 
     assert anonymous.get(url).status_code == 401
+
+
+def test_notified_body_reads_test_reports_but_no_legitimate_interest_data(
+    make_actor, registered_battery
+):
+    body = detail(make_actor("notified_body").client, registered_battery["id"]).json()
+
+    assert body["tier"] == "notified_body"
+    assert {d["kind"] for d in body["documents"]} == PUBLIC_DOCUMENTS | {"test_report"}
+    assert not RESTRICTED & set(body)
+    assert "attributes.materials" in body["withheld"]
+    assert AccessRecord.objects.get().tier == "notified_body"

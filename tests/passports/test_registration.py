@@ -98,7 +98,7 @@ BAD_INPUT = [
     (invalid(attributes={"category": "ev", "chemistry": "NMC811", "rated_power_w": "5"}),
      "attributes.rated_power_w"),
     (invalid(attributes={"category": "car", "chemistry": "NMC811",
-                         "rated_capacity_kwh": "1", "nominal_voltage_v": "1"}),
+                         "rated_energy_kwh": "1", "nominal_voltage_v": "1"}),
      "attributes.category"),
     (invalid(manufactured_at="2999-01-01"), "manufactured_at"),
     (invalid(colour="red"), "colour"),

@@ -11,6 +11,7 @@ from web.labels import EVENT_TYPES, PRODUCT_TYPES, STATUSES  # noqa: F401 (re-ex
 TIERS = {
     "public": _("Public information"),
     "legitimate_interest": _("Legitimate-interest information"),
+    "notified_body": _("Notified-body information (public data and test reports)"),
     "authority": _("Authority information (everything)"),
     "owner": _("Manufacturer's own passport (everything)"),
 }
@@ -19,7 +20,9 @@ TIERS = {
 ATTRIBUTES = {
     "category": _("Category"),
     "chemistry": _("Chemistry"),
-    "rated_capacity_kwh": _("Rated capacity (kWh)"),
+    "rated_energy_kwh": _("Rated energy (kWh)"),
+    # Passports registered before the rename hold the rated energy under this name.
+    "rated_capacity_kwh": _("Rated energy (kWh)"),
     "rated_capacity_ah": _("Rated capacity (Ah)"),
     "nominal_voltage_v": _("Nominal voltage (V)"),
     "expected_lifetime_years": _("Expected lifetime (years)"),
@@ -70,6 +73,9 @@ DOCUMENT_KINDS = {
     "test_report": _("Test report"),
     "carbon_footprint_study": _("Carbon footprint study"),
     "user_information": _("User information"),
+    "waste_prevention": _("Your role in preventing battery waste"),
+    "separate_collection": _("Separate collection of waste batteries"),
+    "end_of_life_information": _("Collection, second life and treatment at end of life"),
     "other": _("Other document"),
 }
 

@@ -22,6 +22,23 @@ from web.console.queries import own_passport_or_404
 HEALTH_LABELS = {
     "state_of_health_pct": gettext_lazy("State of health (%)"),
     "state_of_certified_energy_pct": gettext_lazy("State of certified energy (%)"),
+    "state_of_charge_pct": gettext_lazy("State of charge (%)"),
+    "remaining_usable_energy_kwh": gettext_lazy("Remaining usable energy (kWh)"),
+    "remaining_power_capability_soc_pct": gettext_lazy(
+        "State of charge of the power measurement (%)"
+    ),
+    "power_fade_pct": gettext_lazy("Power fade (%)"),
+    "remaining_round_trip_efficiency_pct": gettext_lazy("Remaining round-trip efficiency (%)"),
+    "round_trip_efficiency_fade_pct": gettext_lazy("Round-trip efficiency fade (%)"),
+    "current_self_discharge_pct_per_month": gettext_lazy("Self-discharge rate (% per month)"),
+    "self_discharge_evolution_pct": gettext_lazy("Change of self-discharge rate (%)"),
+    "internal_resistance_increase_cell_pct": gettext_lazy("Internal resistance increase, cell (%)"),
+    "internal_resistance_increase_module_pct": gettext_lazy(
+        "Internal resistance increase, module (%)"
+    ),
+    "temperature_c": gettext_lazy("Temperature (°C)"),
+    "temperature_min_c": gettext_lazy("Lowest temperature since last report (°C)"),
+    "temperature_max_c": gettext_lazy("Highest temperature since last report (°C)"),
     "full_cycles": gettext_lazy("Full charge cycles"),
     "capacity_fade_pct": gettext_lazy("Capacity fade (%)"),
     "remaining_capacity_ah": gettext_lazy("Remaining capacity (Ah)"),
