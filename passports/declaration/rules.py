@@ -6,6 +6,7 @@ Each rule reads only fields that are valid on their own, so one answer names eve
 
 from collections import defaultdict
 from decimal import Decimal, InvalidOperation
+from functools import cache
 
 from rest_framework.settings import api_settings
 
@@ -120,19 +121,12 @@ def mandatory_errors(data: dict) -> dict[str, list[str]]:
         if isinstance(documents, list)
         else None  # not a list: that error is reported; which kinds it lacks is unknown
     )
-    for attribute in mandatory(category):
-        why = (
-            f"Mandatory for {CATEGORY_WORDS[category]} batteries: {attribute.name} "
-            f"(Annex XIII; Battery Pass longlist #{attribute.number})."
-        )
-        if attribute.source == "documents":
-            kind = attribute.path.split("#", 1)[1]
+    for kind, paths, why in _checks(category):
+        if kind is not None:
             if kinds is not None and kind not in kinds:
                 errors["documents"].append(f"Add a document of kind {kind}. {why}")
-        elif attribute.source == "declaration":
-            paths = attribute.path.split("|")
-            if all(_presence(data, path) == _ABSENT for path in paths):
-                errors[paths[0]].append(why)
+        elif all(_presence(data, path) == _ABSENT for path in paths):
+            errors[".".join(paths[0])].append(why)
     return _under_parents(errors)
 
 
@@ -146,11 +140,28 @@ def _under_parents(errors: dict[str, list[str]]) -> dict[str, list[str]]:
     return {field: merged[field] for field in errors if field in merged}
 
 
-def _presence(data: dict, path: str) -> str:
+@cache
+def _checks(category: str) -> tuple[tuple[str | None, tuple[tuple[str, ...], ...], str], ...]:
+    """Per category, what to look for: (document kind or None, alternative paths, message)."""
+    checks = []
+    for attribute in mandatory(category):
+        why = (
+            f"Mandatory for {CATEGORY_WORDS[category]} batteries: {attribute.name} "
+            f"(Annex XIII; Battery Pass longlist #{attribute.number})."
+        )
+        if attribute.source == "documents":
+            checks.append((attribute.path.split("#", 1)[1], (), why))
+        elif attribute.source == "declaration":
+            paths = tuple(tuple(path.split(".")) for path in attribute.path.split("|"))
+            checks.append((None, paths, why))
+    return tuple(checks)
+
+
+def _presence(data: dict, path: tuple[str, ...]) -> str:
     """Whether a dotted path has a value; a list counts as present (its items are checked by
     their schema), and a wrong type on the way is unknown (that error is reported already)."""
     current = data
-    for name in path.split("."):
+    for name in path:
         if isinstance(current, list):
             return _PRESENT
         if not isinstance(current, dict):

@@ -150,3 +150,28 @@ def test_idle_range_and_voltage_window_are_checked():
 
     assert not checked.is_valid()
     assert "upper_c" in checked.errors["attributes"]["idle_temperature_range"]
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda a: a["idle_temperature_range"].update(lower_c="50"),  # above the upper boundary
+        lambda a: a["idle_temperature_range"].update(lower_c="-0"),
+        lambda a: a["materials"].pop(1),  # no anode
+        lambda a: a["manufacturer_information"].update(email="not an e-mail"),
+        lambda a: a["due_diligence"]["report"].update(published_on="31.01.2026"),
+        lambda a: a["labels"]["cadmium_lead_symbols"].append({"identifier": "Cd"}),
+        lambda a: a["hazardous_substances"][0].update(location="roof"),
+    ],
+)
+def test_nested_attributes_the_serializer_refuses_are_left_to_it(change):
+    item = copy.deepcopy(declaration())
+    change(item["attributes"])
+    checked = PassportDeclaration(data=item, context=CONTEXT)
+
+    fast = declarations_validate_fast([item], CONTEXT)
+
+    if checked.is_valid():
+        assert fast in (None, [checked.validated_data])
+    else:
+        assert fast is None
