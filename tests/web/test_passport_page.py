@@ -158,6 +158,15 @@ def test_recycler_sees_legitimate_interest_but_not_test_reports(recycler, batter
     assert "Sign in to see more" not in html
 
 
+def test_notified_body_sees_test_reports_but_no_legitimate_interest_data(make_actor, battery):
+    html = page(browser_for(make_actor("notified_body")), battery).content.decode()
+
+    assert "Notified-body information (public data and test reports)" in html
+    assert "tests.pdf" in html
+    assert "dismantling.pdf" not in html and "Mine Co" not in html
+    assert 'id="timeline"' not in html
+
+
 def test_regulator_sees_verified_events_included_in_the_checkpoint(regulator, battery):
     html = page(browser_for(regulator), battery).content.decode()
 
