@@ -562,3 +562,27 @@ def test_odd_input_is_refused_without_a_server_error(maker, manufacturer):
     assert upload(maker, csv_text(odd_rows)).status_code == 400
     assert upload(maker, b'product_type\n"unterminated').status_code == 400
     assert Passport.objects.count() == 1
+
+
+def test_unreadable_details_json_is_shown_beside_its_input_and_stores_nothing(maker):
+    data = form_data(declaration())
+    data["details"] = "{not json"
+
+    response = maker.post(reverse("web:console-register"), data)
+
+    assert response.status_code == 400
+    assert "not valid JSON" in field_errors(response.content.decode(), "f-details")
+    assert not Passport.objects.exists()
+
+
+def test_a_battery_missing_mandatory_attributes_is_refused_by_the_form_too(maker):
+    data = form_data(declaration())
+    details = json.loads(data["details"])
+    del details["attributes"]["labels"]
+    data["details"] = json.dumps(details)
+
+    response = maker.post(reverse("web:console-register"), data)
+
+    assert response.status_code == 400
+    assert "longlist #12" in response.content.decode()
+    assert not Passport.objects.exists()
