@@ -32,6 +32,7 @@ from recycling.battery_facts import (
     carbon_stages,
     postal_address,
 )
+from web.console.fields import details_merge
 
 COMMON_COLUMNS = [
     "product_type", "gtin", "serial", "gbt_code", "model", "batch", "manufactured_at",
@@ -221,27 +222,10 @@ def row_declaration(cells: dict[str, str]) -> tuple[dict, list[CellError]]:
         declaration["origin"] = _entries(
             cells["origin"], "origin", ["substance", "country", "share", "supplier"], errors
         )
-    if "details" in cells:
-        _merge_details(declaration, cells["details"], errors)
+    problem = details_merge(declaration, cells.get("details", ""))
+    if problem:
+        errors.append(CellError("details", problem))
     return declaration, errors
-
-
-def _merge_details(declaration: dict, cell: str, errors: list[CellError]) -> None:
-    """Merges the details cell's JSON object into the row's declaration."""
-    try:
-        details = json.loads(cell)
-    except ValueError as exc:
-        errors.append(CellError("details", _("This is not valid JSON: %(error)s") % {"error": exc}))
-        return
-    if not isinstance(details, dict):
-        errors.append(CellError("details", _("Give a JSON object, { ... }.")))
-        return
-    for key, value in details.items():
-        current = declaration.get(key)
-        if isinstance(current, dict) and isinstance(value, dict):
-            declaration[key] = {**current, **value}
-        else:
-            declaration[key] = value
 
 
 def _entries(cell: str, column: str, keys: list[str], errors: list[CellError]) -> list[dict]:

@@ -4,7 +4,6 @@ The dict is validated by `PassportDeclaration`, the serializer behind `POST /api
 so the form and the API accept and refuse exactly the same passports with the same messages.
 """
 
-import json
 import re
 from dataclasses import dataclass, field
 
@@ -18,7 +17,14 @@ from passports.declaration import (
     PV_TECHNOLOGIES,
 )
 from passports.models import ProductType
-from web.console.fields import FormField, attach_errors, fill_values, plain_choices, with_blank
+from web.console.fields import (
+    FormField,
+    attach_errors,
+    details_merge,
+    fill_values,
+    plain_choices,
+    with_blank,
+)
 
 PRODUCT_TYPE_LABELS = {
     ProductType.BATTERY: _("Battery"),
@@ -268,27 +274,10 @@ class RegistrationForm:
                     rows[list_name].append(row.index)
             if items or list_name == "composition":
                 declaration[list_name] = items
-        self._merge_details(declaration, values.get("details", ""))
+        problem = details_merge(declaration, values.get("details", ""))
+        if problem:
+            self.details[0].errors.append(problem)
         return declaration, rows
-
-    def _merge_details(self, declaration: dict, text: str) -> None:
-        """Merges the JSON input into the declaration; an unreadable one is its input's error."""
-        if not text.strip():
-            return
-        try:
-            details = json.loads(text)
-        except ValueError as exc:
-            self.details[0].errors.append(_("This is not valid JSON: %(error)s") % {"error": exc})
-            return
-        if not isinstance(details, dict):
-            self.details[0].errors.append(_("Give a JSON object, { ... }."))
-            return
-        for key, value in details.items():
-            current = declaration.get(key)
-            if isinstance(current, dict) and isinstance(value, dict):
-                declaration[key] = {**current, **value}
-            else:
-                declaration[key] = value
 
     def show_errors(self, errors: list[dict[str, str]], rows: dict[str, list[int]]) -> None:
         """Places the serializer's or service's messages on the inputs they are about."""

@@ -5,6 +5,7 @@ hold every rule and message. An input's name is the field path `flatten_errors` 
 (`composition[1].mass_kg`), which makes mapping a message back to its input a dictionary lookup.
 """
 
+import json
 import re
 from dataclasses import dataclass, field
 
@@ -69,3 +70,26 @@ def fill_values(fields: list[FormField], data) -> None:
     """Keeps what the person typed, so a rejected form comes back as they left it."""
     for form_field in fields:
         form_field.value = str(data.get(form_field.name, "")).strip()
+
+
+def details_merge(declaration: dict, text: str) -> str | None:
+    """Merges a JSON object (the details input or cell) into a declaration, one level deep.
+
+    Returns why the text could not be read, or None. Objects already in the declaration
+    (attributes, manufacturing_place, carbon_footprint) gain the keys; other keys are set.
+    """
+    if not text.strip():
+        return None
+    try:
+        details = json.loads(text)
+    except ValueError as exc:
+        return str(_("This is not valid JSON: %(error)s") % {"error": exc})
+    if not isinstance(details, dict):
+        return str(_("Give a JSON object, { ... }."))
+    for key, value in details.items():
+        current = declaration.get(key)
+        if isinstance(current, dict) and isinstance(value, dict):
+            declaration[key] = {**current, **value}
+        else:
+            declaration[key] = value
+    return None
