@@ -68,7 +68,8 @@ def successor_register(
     for item in declaration["composition"]:
         item.pop("critical", None)
     checked = PassportDeclaration(
-        data=declaration, context={"gs1_company_prefix": operator.gs1_company_prefix}
+        data=declaration,
+        context={"gs1_company_prefix": operator.gs1_company_prefix, "successor_of_holder": True},
     )
     if not checked.is_valid():
         raise EventRefused(400, flatten_errors(checked.errors, "payload.successor"))

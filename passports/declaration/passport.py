@@ -157,6 +157,16 @@ class PassportDeclaration(StrictSerializer):
     documents = DocumentItem(many=True, required=False, max_length=50)
     predecessor = serializers.UUIDField(required=False, allow_null=True)
 
+    def validate_predecessor(self, value):
+        # Naming a predecessor supersedes it: only the holder's repurposing or remanufacturing
+        # event may do that, never a registration, or anyone could freeze anyone's passport.
+        if value is not None and not self.context.get("successor_of_holder"):
+            raise serializers.ValidationError(
+                "A successor passport is registered by posting repurposed or remanufactured on "
+                "the original passport, as its holder; a registration cannot name one."
+            )
+        return value
+
     def validate_gtin(self, value: str | None) -> str | None:
         if value is None:
             return None
