@@ -1,6 +1,7 @@
-"""Pages outside the role areas: the landing page."""
+"""Pages outside the role areas: the landing page and the favicon browsers ask for."""
 
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.urls import reverse
 
 from web.access import home_area
@@ -18,3 +19,8 @@ def home(request):
     if area is not None:
         return redirect(reverse(AREA_START[area]))
     return render(request, "web/home.html")
+
+
+def favicon(request):
+    """Browsers ask for /favicon.ico before reading the page's icon link: send them to it."""
+    return redirect(static("web/favicon.svg"), permanent=True)

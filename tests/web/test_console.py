@@ -586,3 +586,31 @@ def test_a_battery_missing_mandatory_attributes_is_refused_by_the_form_too(maker
     assert response.status_code == 400
     assert "longlist #12" in response.content.decode()
     assert not Passport.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("address", "target"),
+    [("/console/", "web:console-passports"), ("/intake/", "web:intake-scan")],
+)
+def test_area_addresses_the_readme_names_open_the_area(maker, address, target):
+    response = maker.get(address)
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse(target)
+
+
+def test_favicon_ico_leads_to_the_icon(client, db):
+    response = client.get("/favicon.ico")
+
+    assert response.status_code == 301
+    assert response["Location"].endswith("web/favicon.svg")
+
+
+def test_statuses_are_shown_in_words(maker, manufacturer):
+    passport = register_api(manufacturer)
+
+    listing = maker.get(reverse("web:console-passports")).content.decode()
+    detail = maker.get(reverse("web:console-passport", args=[passport.pk])).content.decode()
+
+    assert "<td>In its original use</td>" in listing
+    assert "<dd>In its original use</dd>" in detail

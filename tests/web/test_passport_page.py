@@ -1,6 +1,9 @@
 """The passport page behind the QR code: what each access tier sees, and the signed timeline."""
 
+from pathlib import Path
+
 import pytest
+from django.conf import settings
 from django.test import Client
 
 from lifecycle.models import Event
@@ -358,3 +361,26 @@ def test_signed_in_people_get_their_areas_next_step(manufacturer, recycler, regu
         page = client.get(f"/p/{passport_id}").content.decode()
         assert f'href="{link}"' in page, actor.organisation.kind
     assert "Your actions" not in Client().get(f"/p/{passport_id}").content.decode()
+
+
+def test_public_page_says_who_sees_dismantling_instead_of_an_empty_heading(battery):
+    html = page(browser_for(), battery).content.decode()
+
+    assert "Dismantling and safety information is available to repairers" in html
+    assert ">Dismantling and safety<" not in html
+    assert "Extinguishing agent" in html
+
+
+def test_recycler_sees_the_dismantling_and_safety_section(recycler, battery):
+    html = page(browser_for(recycler), battery).content.decode()
+
+    assert ">Dismantling and safety<" in html
+    assert "is available to repairers" not in html
+
+
+def test_substance_names_may_wrap_between_syllables(battery):
+    html = page(browser_for(), battery).content.decode()
+
+    assert 'class="substance"' in html
+    css = (Path(settings.BASE_DIR) / "web/static/web/site.css").read_text()
+    assert ".substance { overflow-wrap: anywhere; hyphens: auto; }" in css

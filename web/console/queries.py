@@ -2,20 +2,13 @@
 
 from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
-from django.utils.translation import gettext_lazy as _
 
 from passports.models import Passport, PassportStatus, ProductType
+from web.labels import STATUSES
 
 FILTER_KEYS = ("q", "product_type", "status")
-STATUS_LABELS = {
-    PassportStatus.ORIGINAL: _("original"),
-    PassportStatus.REUSED: _("reused"),
-    PassportStatus.REPURPOSED: _("repurposed"),
-    PassportStatus.REMANUFACTURED: _("remanufactured"),
-    PassportStatus.WASTE: _("waste"),
-    PassportStatus.RECYCLED: _("recycled"),
-    PassportStatus.DISPOSED: _("disposed"),
-}
+# The same words for a status as every other area shows, not its code.
+STATUS_LABELS = STATUSES
 
 
 def search_filters(params) -> dict[str, str]:

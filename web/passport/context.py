@@ -220,6 +220,11 @@ def page_context(request, *, passport: Passport, data: dict, user, tier: str) ->
         "facts": facts(attributes),
         "safety_facts": facts(attributes, SAFETY_ATTRIBUTES),
         "safety_documents": documents(data.get("documents", []), SAFETY_DOCUMENTS, False),
+        "safety_withheld": any(
+            key in {f"attributes.{name}" for name in SAFETY_ATTRIBUTES}
+            or key in {f"documents.{kind}" for kind in SAFETY_DOCUMENTS}
+            for key in data.get("withheld", [])
+        ),
         "other_documents": documents(data.get("documents", []), SAFETY_DOCUMENTS, True),
         "critical": sorted(critical),
         "composition": sorted(composition, key=mass, reverse=True) if composition else None,
