@@ -1,7 +1,12 @@
-"""The registration form: its inputs, and the declaration dict it becomes.
+"""The registration form: its inputs, grouped as a manufacturer fills them, and the declaration
+they become.
 
-The dict is validated by `PassportDeclaration`, the serializer behind `POST /api/v1/passports/`,
-so the form and the API accept and refuse exactly the same passports with the same messages.
+Inputs are read off the declaration serializers (web/console/schema_inputs.py), so every
+attribute has one and a field added to a schema appears without a hand-written input. The dict
+is validated by `PassportDeclaration`, the serializer behind `POST /api/v1/passports/`, so the
+form and the API accept and refuse exactly the same passports with the same messages. Input
+names are the API's field paths, with the product type after `attributes.` so that the three
+types' attributes can share one page (`attributes.battery.rated_energy_kwh`).
 """
 
 import re
@@ -9,34 +14,48 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext_lazy as _
 
-from passports.declaration import (
-    BATTERY_CATEGORIES,
-    BATTERY_CHEMISTRIES,
-    MAGNET_APPLICATIONS,
-    MAGNET_TYPES,
-    PV_TECHNOLOGIES,
-)
+from passports.declaration import ATTRIBUTE_SCHEMAS, PassportDeclaration
+from passports.declaration.fields import PostalAddress
 from passports.models import ProductType
-from web.console.fields import (
-    FormField,
-    attach_errors,
-    details_merge,
-    fill_values,
-    plain_choices,
-    with_blank,
-)
+from web.console import schema_inputs
+from web.console.fields import FormField, attach_errors, fill_values, plain_choices, with_blank
+from web.console.schema_inputs import Leaf, Repeat
 
 PRODUCT_TYPE_LABELS = {
     ProductType.BATTERY: _("Battery"),
     ProductType.PV_MODULE: _("PV module"),
     ProductType.MAGNET: _("Permanent magnet"),
 }
-COMPOSITION_ROWS = 6
-ORIGIN_ROWS = 4
 ROWS_ADDED = 3
-MAX_ROWS = {"composition": 200, "origin": 500}
+# Rows shown before anyone asks for more: enough for a typical product, by the list's name.
+DEFAULT_ROWS = {"composition": 6, "origin": 4, "documents": 8, "materials": 4}
 COUNTRY_HELP = _("Two-letter ISO 3166-1 code, e.g. DE.")
-ROW_INDEX = re.compile(r"^(composition|origin)\[(\d+)\]")
+LIST_HELP = _("Separate several values with semicolons.")
+ROW_PATH = re.compile(r"^(.+)\[(\d+)\]$")
+TOP_LEVEL = ("composition", "origin", "documents", "carbon_footprint")
+
+# The battery's attributes in the order a manufacturer has them to hand; an attribute named in
+# no group (a new schema field) joins "Performance and durability".
+BATTERY_GROUPS = [
+    (
+        "identity",
+        _("Identity and operator"),
+        ("category", "chemistry", "manufacturer_information", "operator", "warranty"),
+    ),
+    ("labels", _("Labels and symbols"), ("labels",)),
+    ("due_diligence", _("Due diligence"), ("due_diligence",)),
+    (
+        "materials",
+        _("Materials and hazardous substances"),
+        ("materials", "hazardous_substances", "extinguishing_agent"),
+    ),
+    (
+        "circularity",
+        _("Circularity"),
+        ("part_numbers", "spare_parts_sources", "renewable_content_pct"),
+    ),
+    ("performance", _("Performance and durability"), ()),
+]
 
 
 def product_type_choices() -> list[tuple[str, str]]:
@@ -44,7 +63,7 @@ def product_type_choices() -> list[tuple[str, str]]:
 
 
 def common_fields() -> list[FormField]:
-    return [
+    fields = [
         FormField(
             "product_type", _("Product type"), "select", product_type_choices(), required=True
         ),
@@ -69,118 +88,146 @@ def common_fields() -> list[FormField]:
         FormField("manufacturing_place.facility", _("Manufacturing facility")),
         FormField("mass_kg", _("Product mass (kg)"), "decimal", required=True),
     ]
+    address = schema_inputs.walk(PostalAddress(), "manufacturing_place.address.", ("address",))
+    return fields + [input_for(leaf, leaf.path, required=False) for leaf in address]
 
 
-def attribute_fields(product_type: str) -> list[FormField]:
-    """The type-specific attributes; input names carry the type so all three can coexist."""
-    specs = {
-        ProductType.BATTERY: [
-            ("category", _("Battery category"), "select", plain_choices(BATTERY_CATEGORIES), True),
-            ("chemistry", _("Chemistry"), "select", plain_choices(BATTERY_CHEMISTRIES), True),
-            ("rated_energy_kwh", _("Rated energy (kWh)"), "decimal", [], True),
-            ("rated_capacity_ah", _("Rated capacity (Ah)"), "decimal", [], False),
-            ("nominal_voltage_v", _("Nominal voltage (V)"), "decimal", [], True),
-            ("expected_lifetime_years", _("Expected lifetime (years)"), "integer", [], False),
-            ("expected_lifetime_cycles", _("Expected lifetime (cycles)"), "integer", [], False),
-            ("extinguishing_agent", _("Extinguishing agent"), "text", [], False),
-        ],
-        ProductType.PV_MODULE: [
-            ("technology", _("Cell technology"), "select", plain_choices(PV_TECHNOLOGIES), True),
-            ("rated_power_w", _("Rated power (W)"), "decimal", [], True),
-            ("area_m2", _("Module area (m²)"), "decimal", [], True),
-            ("efficiency_pct", _("Efficiency (%)"), "decimal", [], False),
-            ("cell_count", _("Number of cells"), "integer", [], False),
-            ("expected_lifetime_years", _("Expected lifetime (years)"), "integer", [], False),
-        ],
-        ProductType.MAGNET: [
-            ("magnet_type", _("Magnet type"), "select", plain_choices(MAGNET_TYPES), True),
-            ("grade", _("Grade"), "text", [], True),
-            ("application", _("Application"), "select", plain_choices(MAGNET_APPLICATIONS), True),
-            ("coating", _("Coating"), "text", [], False),
-            (
-                "max_operating_temperature_c",
-                _("Max. operating temperature (°C)"),
-                "decimal",
-                [],
-                False,
-            ),
-            ("host_product", _("Host product"), "text", [], False),
-            ("expected_lifetime_years", _("Expected lifetime (years)"), "integer", [], False),
-        ],
-    }[product_type]
-    return [
-        FormField(
-            f"attributes.{product_type}.{name}",
-            label,
-            kind,
-            with_blank(choices) if choices else [],
-            required=required,
-        )
-        for name, label, kind, choices, required in specs
-    ]
-
-
-def carbon_fields() -> list[FormField]:
-    return [
-        FormField("carbon_footprint.kg_co2e_per_kwh", _("kg CO₂e per kWh"), "decimal"),
-        FormField("carbon_footprint.kg_co2e_per_kwp", _("kg CO₂e per kWp"), "decimal"),
-        FormField("carbon_footprint.kg_co2e_per_kg", _("kg CO₂e per kg"), "decimal"),
-        FormField("carbon_footprint.total_kg_co2e", _("Total kg CO₂e"), "decimal"),
-    ]
-
-
-def details_fields() -> list[FormField]:
-    """One JSON input for what has no input of its own (a battery's nested Annex XIII data)."""
-    return [
-        FormField(
-            "details",
-            _("Further passport data (JSON)"),
-            "textarea",
-            help=_(
-                "A JSON object merged into the declaration, e.g. "
-                '{"attributes": {"warranty": {"years": 8}}, "documents": [...]}.'
-            ),
-        )
-    ]
-
-
-def composition_row(index: int) -> list[FormField]:
-    prefix = f"composition[{index}]"
-    return [
-        FormField(f"{prefix}.substance", _("Substance")),
-        FormField(f"{prefix}.mass_kg", _("Mass (kg)"), "decimal"),
-        FormField(
-            f"{prefix}.recycled_share_pre_consumer", _("Recycled share, pre-consumer"), "decimal"
-        ),
-        FormField(
-            f"{prefix}.recycled_share_post_consumer", _("Recycled share, post-consumer"), "decimal"
-        ),
-        FormField(f"{prefix}.cas", _("CAS number")),
-    ]
-
-
-def origin_row(index: int) -> list[FormField]:
-    prefix = f"origin[{index}]"
-    return [
-        FormField(f"{prefix}.substance", _("Substance")),
-        FormField(f"{prefix}.country", _("Country of origin")),
-        FormField(f"{prefix}.share", _("Share (0 to 1)"), "decimal"),
-        FormField(f"{prefix}.supplier", _("Supplier")),
-        FormField(f"{prefix}.facility", _("Facility")),
-    ]
+def input_for(leaf: Leaf, name: str, required: bool | None = None) -> FormField:
+    """A form input for a schema leaf, named `name`."""
+    kind = leaf.kind
+    choices = with_blank(plain_choices(list(leaf.choices))) if leaf.kind == "select" else []
+    help_text = leaf.help
+    if leaf.kind == "list":
+        help_text = f"{help_text} {LIST_HELP}".strip()
+    if leaf.keys[-1] == "country":
+        help_text = COUNTRY_HELP
+    return FormField(
+        name,
+        schema_inputs.path_label(leaf.keys),
+        kind,
+        choices,
+        help=help_text,
+        required=leaf.required if required is None else required,
+    )
 
 
 @dataclass
 class Row:
-    """A composition or origin row: its inputs and messages about the row as a whole."""
+    """One item of a list: its inputs and messages about the item as a whole."""
 
     index: int
     fields: list[FormField]
     errors: list[str] = field(default_factory=list)
 
+
+@dataclass
+class RowGroup:
+    """A list of objects on the form: rows of inputs, "add rows", and "there are none"."""
+
+    name: str
+    label: str
+    repeat: Repeat
+    rows: list[Row]
+    none: FormField | None = None
+    help: str = ""
+    errors: list[str] = field(default_factory=list)
+
     @property
-    def name(self) -> str:
-        return self.fields[0].name.split(".", 1)[0]
+    def input_id(self) -> str:
+        return "rows-" + re.sub(r"[^A-Za-z0-9_-]+", "-", self.name).strip("-")
+
+    def row(self, index: int) -> Row:
+        return Row(
+            index,
+            [
+                input_for(leaf, f"{self.name}[{index}].{leaf.path}", False)
+                for leaf in self.repeat.leaves
+            ],
+        )
+
+
+@dataclass
+class Group:
+    """One fieldset: its single inputs and its lists."""
+
+    key: str
+    legend: str
+    fields: list[FormField]
+    lists: list[RowGroup]
+    product_type: str = ""
+
+
+def rows_wanted(data, name: str, default: int, add_rows: str, maximum: int) -> int:
+    """As many rows as were posted (at least the default), plus more when asked for."""
+    pattern = re.compile(rf"^{re.escape(name)}\[(\d+)\]")
+    indexes = [int(match.group(1)) for key in data if (match := pattern.match(key))]
+    count = max(default, max(indexes, default=-1) + 1)
+    if add_rows == name:
+        count += ROWS_ADDED
+    return min(count, maximum)
+
+
+def build_group(key, legend, found: list, prefix: str, data, add_rows: str, **extra) -> Group:
+    fields, lists = [], []
+    for item in found:
+        if isinstance(item, Leaf):
+            fields.append(input_for(item, prefix + item.path))
+            continue
+        name = prefix + item.path
+        group = RowGroup(name, schema_inputs.path_label(item.keys), item, [])
+        default = DEFAULT_ROWS.get(item.keys[-1], 1)
+        count = rows_wanted(data, name, default, add_rows, item.max_rows)
+        group.rows = [group.row(i) for i in range(count)]
+        if item.path not in ("composition", "origin"):
+            group.none = FormField(
+                name,
+                _("There are none (state it)"),
+                "checkbox",
+                help=_("Tick when the list is empty on purpose, e.g. no Cd or Pb symbol needed."),
+            )
+        lists.append(group)
+    return Group(key, legend, fields, lists, **extra)
+
+
+def attribute_groups(product_type: str, data, add_rows: str) -> list[Group]:
+    """The type's attributes in fieldsets: batteries by topic, other types in one."""
+    found = schema_inputs.walk(ATTRIBUTE_SCHEMAS[product_type]())
+    prefix = f"attributes.{product_type}."
+    if product_type != ProductType.BATTERY:
+        legend = _("Attributes: %(kind)s") % {"kind": PRODUCT_TYPE_LABELS[product_type]}
+        return [build_group(product_type, legend, found, prefix, data, add_rows,
+                            product_type=product_type)]  # fmt: skip
+    named = {name for _key, _legend, names in BATTERY_GROUPS for name in names}
+    groups = []
+    for key, legend, names in BATTERY_GROUPS:
+        members = [
+            item
+            for item in found
+            if item.keys[0] in names or (not names and item.keys[0] not in named)
+        ]
+        groups.append(
+            build_group(key, legend, members, prefix, data, add_rows, product_type=product_type)
+        )
+    return groups
+
+
+def declaration_groups(data, add_rows: str) -> list[Group]:
+    """Composition, origin, documents and the carbon footprint: every product type has them."""
+    found: dict[str, list] = {}
+    for item in schema_inputs.walk(PassportDeclaration()):
+        head = item.path.split(".")[0].split("[")[0]
+        if head in TOP_LEVEL:
+            found.setdefault(head, []).append(item)
+    legends = {
+        "composition": _("Composition"),
+        "origin": _("Origin of materials"),
+        "documents": _("Documents"),
+        "carbon_footprint": _("Carbon footprint and its life-cycle stages"),
+    }
+    return [
+        build_group(head, legends[head], found.get(head, []), "", data, add_rows)
+        for head in TOP_LEVEL
+    ]
 
 
 @dataclass
@@ -188,42 +235,37 @@ class RegistrationForm:
     """Everything the registration template renders, filled from a POST when there is one."""
 
     common: list[FormField]
-    attributes: dict[str, list[FormField]]
-    carbon: list[FormField]
-    details: list[FormField]
-    composition: list[Row]
-    origin: list[Row]
-    composition_errors: list[str] = field(default_factory=list)
-    origin_errors: list[str] = field(default_factory=list)
+    groups: list[Group]
     other_errors: list[dict[str, str]] = field(default_factory=list)
 
     @classmethod
     def blank(cls, data=None, add_rows: str = "") -> "RegistrationForm":
         data = data or {}
-        composition = rows_wanted(data, "composition", COMPOSITION_ROWS, add_rows)
-        origin = rows_wanted(data, "origin", ORIGIN_ROWS, add_rows)
-        form = cls(
-            common=common_fields(),
-            attributes={t: attribute_fields(t) for t in PRODUCT_TYPE_LABELS},
-            carbon=carbon_fields(),
-            details=details_fields(),
-            composition=[Row(i, composition_row(i)) for i in range(composition)],
-            origin=[Row(i, origin_row(i)) for i in range(origin)],
-        )
+        groups = []
+        for product_type in PRODUCT_TYPE_LABELS:
+            groups.extend(attribute_groups(product_type, data, add_rows))
+        groups.extend(declaration_groups(data, add_rows))
+        form = cls(common=common_fields(), groups=groups)
         fill_values(form.all_fields(), data)
         return form
 
-    def all_fields(self) -> list[FormField]:
-        fields = [*self.common, *self.carbon, *self.details]
-        for group in self.attributes.values():
-            fields.extend(group)
-        for row in [*self.composition, *self.origin]:
-            fields.extend(row.fields)
-        return fields
-
     @property
-    def attribute_groups(self) -> list[tuple[str, str, list[FormField]]]:
-        return [(t, PRODUCT_TYPE_LABELS[t], fields) for t, fields in self.attributes.items()]
+    def lists(self) -> list[RowGroup]:
+        return [row_group for group in self.groups for row_group in group.lists]
+
+    def group(self, key: str) -> Group:
+        return next(g for g in self.groups if g.key == key)
+
+    def all_fields(self) -> list[FormField]:
+        fields = list(self.common)
+        for group in self.groups:
+            fields.extend(group.fields)
+            for row_group in group.lists:
+                if row_group.none is not None:
+                    fields.append(row_group.none)
+                for row in row_group.rows:
+                    fields.extend(row.fields)
+        return fields
 
     @property
     def product_type(self) -> str:
@@ -231,12 +273,11 @@ class RegistrationForm:
 
     @property
     def error_count(self) -> int:
-        rows = [*self.composition, *self.origin]
+        rows = [row for g in self.lists for row in g.rows]
         return (
             sum(len(f.errors) for f in self.all_fields())
-            + sum(len(r.errors) for r in rows)
-            + len(self.composition_errors)
-            + len(self.origin_errors)
+            + sum(len(row.errors) for row in rows)
+            + sum(len(g.errors) for g in self.lists)
             + len(self.other_errors)
         )
 
@@ -245,38 +286,29 @@ class RegistrationForm:
 
         Blank inputs are left out, as a JSON client would leave the key out; fully blank rows
         are skipped, so items are renumbered and the row map takes messages back to their row."""
-        values = {f.name: f.value for f in self.all_fields() if f.value != ""}
-        product_type = values.get("product_type", "")
-        declaration: dict = {}
-        for name, value in values.items():
-            if name.startswith(("attributes.", "composition[", "origin[")) or name == "details":
+        product_type = self.product_type
+        own = f"attributes.{product_type}."
+        values: dict[str, object] = {}
+        nones: dict[str, list] = {}
+        for form_field in self.all_fields():
+            name = form_field.name
+            if name.startswith("attributes."):
+                if not name.startswith(own):
+                    continue  # another product type's inputs
+                name = "attributes." + name.removeprefix(own)
+            if form_field.kind == "checkbox":
+                if form_field.value:
+                    nones[name] = []
                 continue
-            head, _dot, tail = name.partition(".")
-            if tail:
-                declaration.setdefault(head, {})[tail] = value
-            else:
-                declaration[name] = value
-        # Always present, so a missing country is reported on its input, not on the group.
+            if form_field.value == "":
+                continue
+            values[name] = schema_inputs.cell_value(form_field.kind, form_field.value)
+        values.update({name: [] for name in nones if not _has_rows(values, name)})
+        declaration, rows = schema_inputs.tree(values)
+        # Always present, so a missing value is reported on its input, not on the group.
         declaration.setdefault("manufacturing_place", {})
-        prefix = f"attributes.{product_type}."
-        declaration["attributes"] = {
-            name.removeprefix(prefix): value
-            for name, value in values.items()
-            if name.startswith(prefix)
-        }
-        rows: dict[str, list[int]] = {}
-        for list_name, form_rows in (("composition", self.composition), ("origin", self.origin)):
-            items, rows[list_name] = [], []
-            for row in form_rows:
-                item = {f.name.split(".", 1)[1]: f.value for f in row.fields if f.value != ""}
-                if item:
-                    items.append(item)
-                    rows[list_name].append(row.index)
-            if items or list_name == "composition":
-                declaration[list_name] = items
-        problem = details_merge(declaration, values.get("details", ""))
-        if problem:
-            self.details[0].errors.append(problem)
+        declaration.setdefault("attributes", {})
+        declaration.setdefault("composition", [])
         return declaration, rows
 
     def show_errors(self, errors: list[dict[str, str]], rows: dict[str, list[int]]) -> None:
@@ -284,37 +316,28 @@ class RegistrationForm:
         product_type = self.product_type
 
         def rename(path: str) -> str:
+            path = schema_inputs.typed_path(path, rows)
             if path.startswith("attributes."):
                 return f"attributes.{product_type}.{path.removeprefix('attributes.')}"
-            match = ROW_INDEX.match(path)
-            if match and int(match.group(2)) < len(rows.get(match.group(1), [])):
-                row = rows[match.group(1)][int(match.group(2))]
-                return f"{match.group(1)}[{row}]{path[match.end() :]}"
             return path
 
-        unplaced = attach_errors(self.all_fields(), errors, rename)
-        row_lists = {"composition": self.composition, "origin": self.origin}
-        for error in unplaced:
-            name = error["field"]
-            match = ROW_INDEX.match(name)
-            if name == "composition":
-                self.composition_errors.append(error["message"])
-            elif name == "origin":
-                self.origin_errors.append(error["message"])
-            elif match and int(match.group(2)) < len(row_lists[match.group(1)]):
-                row_lists[match.group(1)][int(match.group(2))].errors.append(error["message"])
+        by_name = {g.name: g for g in self.lists}
+        placed_on_inputs = []
+        for error in errors:
+            name = rename(error["field"])
+            row = ROW_PATH.match(name)
+            if name in by_name and by_name[name].none is None:
+                by_name[name].errors.append(error["message"])
+            elif row and row.group(1) in by_name:
+                row_group, index = by_name[row.group(1)], int(row.group(2))
+                if index < len(row_group.rows):
+                    row_group.rows[index].errors.append(error["message"])
+                else:
+                    row_group.errors.append(error["message"])
             else:
-                self.other_errors.append(error)
+                placed_on_inputs.append({"field": name, "message": error["message"]})
+        self.other_errors.extend(attach_errors(self.all_fields(), placed_on_inputs))
 
 
-def rows_wanted(data, list_name: str, default: int, add_rows: str) -> int:
-    """As many rows as were posted (at least the default), plus more when asked for."""
-    indexes = [
-        int(match.group(2))
-        for key in data
-        if (match := ROW_INDEX.match(key)) and match.group(1) == list_name
-    ]
-    count = max(default, max(indexes, default=-1) + 1)
-    if add_rows == list_name:
-        count += ROWS_ADDED
-    return min(count, MAX_ROWS[list_name])
+def _has_rows(values: dict, name: str) -> bool:
+    return any(key.startswith(f"{name}[") for key in values)

@@ -20,7 +20,7 @@ class FormField:
 
     name: str
     label: str
-    kind: str = "text"  # text, decimal, integer, date, datetime, select, textarea
+    kind: str = "text"  # text, decimal, integer, date, datetime, select, textarea, list, checkbox
     choices: list[tuple[str, str]] = field(default_factory=list)
     help: str = ""
     required: bool = False

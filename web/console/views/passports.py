@@ -9,13 +9,14 @@ from lifecycle.models import EventType
 from lifecycle.rules import TRANSITIONS
 from passports.identifiers import digital_link, resolver_path
 from web.access import area_required
-from web.console.declaration_form import PRODUCT_TYPE_LABELS, attribute_fields
+from web.console.declaration_form import PRODUCT_TYPE_LABELS
 from web.console.queries import (
     STATUS_LABELS,
     own_passport_or_404,
     own_passports,
     search_filters,
 )
+from web.console.schema_inputs import key_label
 from web.console.views.health import HEALTH_LABELS
 
 PAGE_SIZE = 25
@@ -88,5 +89,4 @@ def passport_detail(request, pk):
 
 def _labelled_attributes(passport) -> list[tuple[str, object]]:
     """The type-specific attributes under the labels the registration form uses."""
-    labels = {f.name.rsplit(".", 1)[1]: f.label for f in attribute_fields(passport.product_type)}
-    return [(labels.get(name, name), value) for name, value in passport.attributes.items()]
+    return [(key_label(name), value) for name, value in passport.attributes.items()]

@@ -24,15 +24,19 @@
   document.querySelectorAll("[data-add-row]").forEach(function (button) {
     button.addEventListener("click", function (event) {
       var list = button.getAttribute("data-add-row");
-      var container = document.querySelector("[data-rows=" + list + "]");
+      var container = document.querySelector('[data-rows="' + list + '"]');
       var rows = container ? container.querySelectorAll("[data-row]") : [];
       if (!rows.length) { return; }
       event.preventDefault();
       var index = rows.length;
       var copy = rows[rows.length - 1].cloneNode(true);
-      var namePattern = new RegExp("^" + list + "\\[\\d+\\]");
-      var idPattern = new RegExp("^f-" + list + "-\\d+-");
-      var renameId = function (value) { return value.replace(idPattern, "f-" + list + "-" + index + "-"); };
+      // List names are paths such as attributes.battery.hazardous_substances; ids replace
+      // every run of other characters with "-", as FormField.input_id does.
+      var escape = function (text) { return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"); };
+      var listId = list.replace(/[^A-Za-z0-9_-]+/g, "-");
+      var namePattern = new RegExp("^" + escape(list) + "\\[\\d+\\]");
+      var idPattern = new RegExp("^f-" + escape(listId) + "-\\d+-");
+      var renameId = function (value) { return value.replace(idPattern, "f-" + listId + "-" + index + "-"); };
       copy.classList.remove("invalid");
       copy.querySelectorAll(".errorlist").forEach(function (element) { element.remove(); });
       copy.querySelectorAll(".field").forEach(function (element) { element.classList.remove("invalid"); });
@@ -52,7 +56,7 @@
       });
       copy.querySelectorAll(".help[id]").forEach(function (help) { help.id = renameId(help.id); });
       var legend = copy.querySelector("legend");
-      if (legend) { legend.textContent = legend.textContent.replace(/\d+/, String(index + 1)); }
+      if (legend) { legend.textContent = legend.textContent.replace(/\d+(?=\D*$)/, String(index + 1)); }
       container.appendChild(copy);
       var first = copy.querySelector("input, select");
       if (first) { first.focus(); }
