@@ -212,7 +212,7 @@ MANUFACTURERS: tuple[Manufacturer, ...] = (
             BatteryModel("VX-Lift 24", "industrial", "LFP", Decimal(24), 80, (2014, 2026),
                          PL_PLANTS),
         ),
-        {ProductType.BATTERY: 70},
+        {ProductType.BATTERY: 140},
     ),
     Manufacturer(
         OrganisationSpec("Jiangnan Power Technology Co., Ltd.", OrganisationKind.MANUFACTURER,
@@ -231,7 +231,7 @@ MANUFACTURERS: tuple[Manufacturer, ...] = (
             PvModel("JN-Mono 410", "c-Si-mono", Decimal("1.95"), 410, 108, (2019, 2026), CN_SOLAR),
             PvModel("JN-Mono 580", "c-Si-mono", Decimal("2.58"), 580, 144, (2022, 2026), CN_SOLAR),
         ),
-        {ProductType.BATTERY: 60, ProductType.PV_MODULE: 45},
+        {ProductType.BATTERY: 120, ProductType.PV_MODULE: 90},
         gbt_manufacturer_code="JNP",
     ),
     Manufacturer(
@@ -250,7 +250,7 @@ MANUFACTURERS: tuple[Manufacturer, ...] = (
             PvModel("HB-CT 80", "CdTe", Decimal("0.72"), 80, None, (2009, 2018), MY_SOLAR),
             PvModel("HB-CT 460", "CdTe", Decimal("2.47"), 460, None, (2019, 2026), MY_SOLAR),
         ),
-        {ProductType.BATTERY: 50, ProductType.PV_MODULE: 35},
+        {ProductType.BATTERY: 100, ProductType.PV_MODULE: 70},
     ),
     Manufacturer(
         OrganisationSpec("Kisaragi Magnetics K.K.", OrganisationKind.MANUFACTURER, "JP", "9506003"),
@@ -267,7 +267,7 @@ MANUFACTURERS: tuple[Manufacturer, ...] = (
             MagnetModel("KM-VC10", "N52", "consumer_electronics", Decimal("0.012"),
                         "Hard disk voice-coil actuator", (2006, 2020), VN_MAGNETS),
         ),
-        {ProductType.MAGNET: 60},
+        {ProductType.MAGNET: 120},
     ),
 )
 # fmt: on
@@ -795,36 +795,52 @@ SIX_PLACES = Decimal("0.000001")
 
 COLLECTOR_SPEC, NORDIC_SPEC, RHEIN_SPEC = OTHER_ORGANISATIONS[1:4]
 
-# Where products are sold, by the maker's home country: Chinese makers sell at home as well.
-MARKET_COUNTRIES: dict[str, tuple[tuple[str, int], ...]] = {
-    "CN": (("CN", 30), ("DE", 35), ("FR", 13), ("NL", 11), ("SE", 11)),
-    "": (("DE", 45), ("FR", 18), ("NL", 12), ("SE", 12), ("CN", 13)),
+# Where products are sold, per battery category or product family: a few markets, each large
+# enough that its collection rates describe more than a handful of products. Forklift packs
+# (PL) and e-bike packs (NL) go where the demo's take-back schemes do not report, so a stream of
+# one or two products a year publishes no rate; magnets reach Europe in German-built motors.
+MARKETS: dict[str, tuple[tuple[str, int], ...]] = {
+    "ev": (("DE", 65), ("SE", 35)),
+    "stationary": (("DE", 100),),
+    "industrial": (("PL", 100),),
+    "lmt": (("NL", 100),),
+    ProductType.PV_MODULE: (("DE", 65), ("FR", 35)),
+    ProductType.MAGNET: (("DE", 100),),
 }
+# Chinese makers sell at home as well; their home market has no demo take-back scheme.
+HOME_MARKET_SHARE: dict[str, float] = {"CN": 0.3}
 
 # The take-back schemes the demo collectors serve; products sold elsewhere stay in use.
 COLLECTION_REGIONS: dict[str, tuple[str, ...]] = {
     "DE": ("DE-BY", "DE-NW", "DE-BW", "DE-NI"),
     "FR": ("FR-IDF", "FR-ARA"),
-    "NL": ("NL-NH", "NL-ZH"),
     "SE": ("SE-AB", "SE-O"),
 }
 
-# Share of end-of-life products that reach a take-back scheme: magnets are hidden in host
-# products, and small electronics are the worst collected of all.
+# Share of end-of-life products that reach a take-back scheme: EV and industrial packs go back
+# almost whole through dealers, magnets are hidden in host products, and small electronics are
+# the worst collected of all.
 COLLECTION_PROBABILITY: dict[str, float] = {
     ProductType.BATTERY: 0.9,
     ProductType.PV_MODULE: 0.8,
-    ProductType.MAGNET: 0.75,
-    "consumer_electronics": 0.4,
+    ProductType.MAGNET: 0.6,
+    "consumer_electronics": 0.3,
 }
 # Service life as a share of the declared expected lifetime (low, high, most likely): packs
-# often retire early with the vehicle, and older PV parks are repowered long before 25 years.
+# often retire early with the vehicle, PV parks are sometimes repowered before 25 years, and
+# wind turbines run their full design life.
 SERVICE_LIFE: dict[str, tuple[float, float, float]] = {
-    ProductType.BATTERY: (0.35, 1.1, 0.6),
-    ProductType.PV_MODULE: (0.2, 0.9, 0.3),
-    ProductType.MAGNET: (0.3, 1.0, 0.45),
+    ProductType.BATTERY: (0.5, 1.2, 0.8),
+    ProductType.PV_MODULE: (0.35, 1.0, 0.6),
+    ProductType.MAGNET: (0.5, 1.1, 0.8),
+    "wind_generator": (0.8, 1.2, 1.0),
 }
-EARLY_FAILURE = 0.05
+# Waste from before the schemes reported was stored (garages, depots) and handed in over the
+# schemes' first years, not all at once.
+BACKLOG_DAYS = 1800
+# Warranty returns and accident damage; a wind turbine's generator is not among them.
+EARLY_FAILURE: dict[str, float] = {ProductType.BATTERY: 0.05, ProductType.PV_MODULE: 0.05,
+                                   ProductType.MAGNET: 0.05, "wind_generator": 0.0}  # fmt: skip
 HEALTH_PROBABILITY: dict[str, float] = {
     ProductType.BATTERY: 0.3,
     ProductType.PV_MODULE: 0.15,
@@ -1099,22 +1115,25 @@ def life_plan(seed: int, passport: Passport, today: date) -> LifePlan:
     rng = random.Random(f"{seed}:{passport.gtin}:{passport.serial}")
     plan = LifePlan(passport)
     placed = passport.manufactured_at + timedelta(days=rng.randint(14, 150))
-    markets = MARKET_COUNTRIES.get(passport.manufacturer.country, MARKET_COUNTRIES[""])
+    stream = passport.attributes.get("category") or passport.product_type
+    markets = MARKETS[stream]
     country = rng.choices([c for c, _ in markets], weights=[w for _, w in markets])[0]
+    if rng.random() < HOME_MARKET_SHARE.get(passport.manufacturer.country, 0):
+        country = passport.manufacturer.country
     # Recent products may still be in the maker's stock; a few are kept as reference samples.
     if placed >= today or rng.random() < 0.03:
         return plan
     plan.placed, plan.country = placed, country
-    low, high, mode = SERVICE_LIFE[passport.product_type]
+    key = passport.attributes.get("application", passport.product_type)
+    low, high, mode = SERVICE_LIFE.get(key, SERVICE_LIFE[passport.product_type])
     years = passport.attributes["expected_lifetime_years"] * rng.triangular(low, high, mode)
     end = placed + timedelta(days=max(180, int(365.25 * years)))
-    if rng.random() < EARLY_FAILURE and (today - placed).days > 200:
+    early = EARLY_FAILURE.get(key, EARLY_FAILURE[passport.product_type])
+    if rng.random() < early and (today - placed).days > 200:
         # Warranty returns and accident damage end some young products' lives early.
         end = placed + timedelta(days=rng.randint(180, (today - placed).days - 3))
     if end < COLLECTION_START:
-        # Waste from before the schemes reported was stored and handed in from 2021 to mid-2023.
-        end = max(COLLECTION_START + timedelta(days=rng.randint(0, 900)), placed)
-    key = passport.attributes.get("application", passport.product_type)
+        end = max(COLLECTION_START + timedelta(days=rng.randint(0, BACKLOG_DAYS)), placed)
     probability = COLLECTION_PROBABILITY.get(key, COLLECTION_PROBABILITY[passport.product_type])
     if (
         end < today - timedelta(days=2)
