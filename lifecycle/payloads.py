@@ -111,11 +111,29 @@ class BatteryHealth(AtLeastOneField):
 
 
 class PvModuleHealth(AtLeastOneField):
-    pmax_w = quantity(required=False)
-    degradation_pct = percent()
+    """A PV module's measured performance: power at STC and its loss against the rating.
+
+    Units are in the names (`_w` watts, `_pct` percent). Tiers and sources of these values are
+    in passports/family_attributes.py.
+    """
+
+    renamed_keys = {
+        "pmax_w": "Renamed: send the maximum power measured at STC as pmax_stc_w.",
+    }
+
+    pmax_stc_w = quantity(required=False, help_text="Maximum power measured at STC, in W.")
+    degradation_pct = percent(help_text="Loss of maximum power against the rated pmax_w, in %.")
+    measured_on = serializers.DateField(required=False, validators=[validate_plausible_date])
+
+    def validate(self, data: dict) -> dict:
+        if set(data) == {"measured_on"}:
+            raise serializers.ValidationError("Report pmax_stc_w or degradation_pct with the date.")
+        return super().validate(data)
 
 
 class MagnetHealth(AtLeastOneField):
+    """A magnet's measured state: remanence loss (%), temperature reached (°C), demagnetised."""
+
     remanence_loss_pct = percent()
     max_operating_temperature_c = quantity(min_value=-273, required=False)
     demagnetised = serializers.BooleanField(required=False)

@@ -89,6 +89,12 @@ def _integer(value: Any, minimum=None, maximum=None) -> int:
     return value
 
 
+def _boolean(value: Any) -> bool:
+    if type(value) is not bool:
+        raise _Slow  # "true", 1 and the like: the serializer decides
+    return value
+
+
 def _object(value: Any, allowed: frozenset, required: frozenset = frozenset()) -> dict:
     if type(value) is not dict or not value.keys() <= allowed or not required <= value.keys():
         raise _Slow
@@ -115,6 +121,8 @@ def _field_specs(serializer_class) -> dict:
             parse = _bind(_decimal, whole=whole, minimum=low, maximum=high)
         elif isinstance(field, s.ChoiceField):
             parse = _bind(_choice, choices=frozenset(field.choice_strings_to_values))
+        elif isinstance(field, s.BooleanField):
+            parse = _boolean
         elif isinstance(field, s.IntegerField):
             parse = _bind(_integer, minimum=field.min_value, maximum=field.max_value)
         elif isinstance(field, (s.EmailField, s.DateField)):

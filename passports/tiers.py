@@ -9,14 +9,16 @@ legitimate-interest data, which the Annex does not grant it.
 
 A battery attribute's tier is read from passports/battery_attributes.py, the table checked
 against the Battery Pass longlist; the tables below that are not derived from it hold the
-fields every product type shares. The same
-grouping is applied to PV modules and magnets: identity, make, mass, carbon footprint, critical
-raw materials and recycled content are public; detailed composition, suppliers, dismantling and
-safety information, status (and the predecessor and successor links that reveal it) and health
-need a legitimate interest; test reports are for authorities.
+fields every product type shares. PV module and magnet attribute tiers are read from
+passports/family_attributes.py, which applies the same grouping by analogy: identity, make, mass,
+rated datasheet values, carbon footprint, critical raw materials, recycled content and the
+magnet information of CRMA Art. 28 are public; detailed composition and material detail,
+suppliers, dismantling and safety information, status (and the predecessor and successor links
+that reveal it) and health need a legitimate interest; test reports are for authorities.
 """
 
 from passports.battery_attributes import ATTRIBUTES, BatteryAttribute
+from passports.family_attributes import FAMILY_ATTRIBUTES, FamilyAttribute
 from passports.models import (
     AccessPurpose,
     AccessTier,
@@ -91,11 +93,22 @@ def _battery_tables() -> tuple[dict[str, str], dict[str, str]]:
 
 BATTERY_ATTRIBUTE_TIERS, BATTERY_DOCUMENT_TIERS = _battery_tables()
 
+
+def _family_attribute_tiers(rows: tuple[FamilyAttribute, ...]) -> dict[str, str]:
+    """The attributes of a PV module or magnet that are not public, read from its table."""
+    tiers: dict[str, str] = {}
+    for row in rows:
+        if row.path.startswith("attributes."):
+            key = row.path.split(".")[1]
+            if tiers.setdefault(key, row.tier) != row.tier:
+                raise ValueError(f"attributes.{key} is given two tiers ({row.name}).")
+    return {key: tier for key, tier in tiers.items() if tier != AccessTier.PUBLIC}
+
+
 # Attributes that are not public, per product type.
 ATTRIBUTE_TIERS: dict[str, dict[str, str]] = {
     "battery": BATTERY_ATTRIBUTE_TIERS,
-    "pv_module": {},
-    "magnet": {"removal_information": AccessTier.LEGITIMATE_INTEREST},
+    **{family: _family_attribute_tiers(rows) for family, rows in FAMILY_ATTRIBUTES.items()},
 }
 
 # Origin detail beyond country and share names commercial partners.

@@ -34,6 +34,7 @@ from passports.services.organisations import (
 from passports.substances import is_element
 from recycling.battery_facts import END_USER_DOCUMENTS, battery_facts, postal_address
 from recycling.categories import category_of
+from recycling.pv_facts import pv_datasheet
 from recycling.models import (
     Batch,
     BatchInput,
@@ -602,11 +603,14 @@ def pv_module(rng: random.Random, draft: Draft) -> dict:
     composition = composition_items(masses)
     declaration = draft.common(ProductType.PV_MODULE, "P") | {
         "mass_kg": product_mass(sum(masses.values()) * jitter(rng, 1.0, 1.02), composition),
-        "attributes": {
-            "technology": model.technology,
-            "rated_power_w": str(model.power_w),
-            "area_m2": text(model.area_m2),
-            "efficiency_pct": text((model.power_w / model.area_m2 / 10).quantize(Decimal("0.1"))),
+        "attributes": pv_datasheet(
+            technology=model.technology,
+            pmax_w=Decimal(model.power_w),
+            area_m2=model.area_m2,
+            silver_g=masses.get("Ag", Decimal(0)) * 1000,
+            cadmium_g=masses.get("Cd", Decimal(0)) * 1000,
+        )
+        | {
             "expected_lifetime_years": 30 if draft.made.year >= 2018 else 25,
             "hazardous_substances": ["Cd"] if key == "CdTe" else ["Pb (solder)"],
         }
@@ -1171,10 +1175,10 @@ def health_payload(rng: random.Random, passport: Passport, years: Decimal) -> di
         }
     if passport.product_type == ProductType.PV_MODULE:
         degradation = (years * jitter(rng, 0.4, 0.8)).quantize(one)
-        rated = Decimal(attributes["rated_power_w"])
+        rated = Decimal(attributes.get("pmax_w") or attributes["rated_power_w"])
         return {
             "degradation_pct": degradation,
-            "pmax_w": (rated * (100 - degradation) / 100).quantize(one),
+            "pmax_stc_w": (rated * (100 - degradation) / 100).quantize(one),
         }
     return {"remanence_loss_pct": (years * jitter(rng, 0.05, 0.2)).quantize(Decimal("0.01"))}
 

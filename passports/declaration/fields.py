@@ -62,18 +62,24 @@ RENAMED_KEYS = {
 }
 
 
-def unknown_key_message(key: str) -> str:
-    return RENAMED_KEYS.get(key, "This field is not part of the schema.")
+def unknown_key_message(key: str, renamed: dict[str, str] | None = None) -> str:
+    message = (renamed or {}).get(key) or RENAMED_KEYS.get(key)
+    return message or "This field is not part of the schema."
 
 
 class StrictSerializer(serializers.Serializer):
-    """Refuses keys it does not know, so a typo is an error rather than silently dropped."""
+    """Refuses keys it does not know, so a typo is an error rather than silently dropped.
+
+    `renamed_keys` maps a schema's former field names to a message naming the new field.
+    """
+
+    renamed_keys: dict[str, str] = {}
 
     def to_internal_value(self, data):
         if isinstance(data, dict):
             unknown = sorted(set(data) - set(self.fields))
             if unknown:
-                errors = {key: [unknown_key_message(key)] for key in unknown}
+                errors = {key: [unknown_key_message(key, self.renamed_keys)] for key in unknown}
                 try:
                     super().to_internal_value(data)
                 except serializers.ValidationError as exc:

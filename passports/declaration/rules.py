@@ -14,6 +14,7 @@ from passports import gbt34014
 from passports.battery_attributes import mandatory, passport_required
 from passports.declaration.battery import BATTERY_CATEGORIES
 from passports.declaration.fields import normalised
+from passports.family_attributes import CONDITIONS, FAMILY_ATTRIBUTES, FAMILY_WORDS, applies
 from passports.models import ProductType
 
 CATEGORY_WORDS = {
@@ -94,20 +95,24 @@ def declaration_rule_errors(
 
 
 def mandatory_errors(data: dict) -> dict[str, list[str]]:
-    """Every attribute the battery's category makes mandatory that the declaration lacks.
+    """Every attribute the product's family (and a battery's category) makes mandatory that the
+    declaration lacks.
 
-    The categories' mandatory attributes are the longlist's "x" marks
-    (passports/battery_attributes.py). Only what a declaration carries is asked for here:
+    A battery category's mandatory attributes are the longlist's "x" marks
+    (passports/battery_attributes.py); a PV module's or magnet's are the mandatory rows of
+    passports/family_attributes.py. Only what a declaration carries is asked for here:
     health values are reported over the battery's life (see representation.missing_dynamic).
     """
-    if data.get("product_type") != ProductType.BATTERY:
-        return {}
     if data.get("predecessor") is not None:
         # A successor passport (Art. 77(7)) is written by the repurposing or remanufacturing
         # event from what its holder may read of the original; the rule is for first passports.
         return {}
     attributes = data.get("attributes")
     if not isinstance(attributes, dict):
+        return {}
+    if data.get("product_type") in FAMILY_ATTRIBUTES:
+        return _family_errors(data, data["product_type"], attributes)
+    if data.get("product_type") != ProductType.BATTERY:
         return {}
     category = attributes.get("category")
     if not isinstance(category, str) or category not in BATTERY_CATEGORIES:
@@ -127,6 +132,30 @@ def mandatory_errors(data: dict) -> dict[str, list[str]]:
                 errors["documents"].append(f"Add a document of kind {kind}. {why}")
         elif all(_presence(data, path) == _ABSENT for path in paths):
             errors[".".join(paths[0])].append(why)
+    return _under_parents(errors)
+
+
+def _family_errors(data: dict, product_type: str, attributes: dict) -> dict[str, list[str]]:
+    """Every attribute a PV module or magnet must carry that the declaration lacks, with the
+    source that asks for it (passports/family_attributes.py)."""
+    errors: dict[str, list[str]] = defaultdict(list)
+    documents = data.get("documents", [])
+    kinds = (
+        {item.get("kind") for item in documents if isinstance(item, dict)}
+        if isinstance(documents, list)
+        else None
+    )
+    for row in FAMILY_ATTRIBUTES[product_type]:
+        if row.kind == "health" or not applies(row, attributes):
+            continue
+        whom = CONDITIONS[row.when][1] if row.when else FAMILY_WORDS[product_type]
+        why = f"Mandatory for {whom}: {row.name} ({row.source})."
+        if row.kind == "documents":
+            kind = row.path.split("#", 1)[1]
+            if kinds is not None and kind not in kinds:
+                errors["documents"].append(f"Add a document of kind {kind}. {why}")
+        elif _presence(data, tuple(row.path.split("."))) == _ABSENT:
+            errors[row.path].append(why)
     return _under_parents(errors)
 
 

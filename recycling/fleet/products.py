@@ -17,6 +17,7 @@ from passports import substances
 from passports.declaration import normalised
 from passports.reference import load
 from recycling.battery_facts import END_USER_DOCUMENTS, battery_facts, carbon_stages, postal_address
+from recycling.pv_facts import pv_datasheet
 
 # Where each critical substance is mined or refined, with typical leading shares.
 SOURCES: dict[str, tuple[str, ...]] = {
@@ -172,11 +173,13 @@ def _pv_module(rng: random.Random):
     per_m2 = _reference()["pv_module_g_per_m2"]["CdTe" if technology == "CdTe" else "c-Si"]
     masses = {k: v * area / 1000 for k, v in per_m2.items()}
     efficiency = 0.18 if technology == "CdTe" else 0.21
-    attributes = {
-        "technology": technology,
-        "rated_power_w": Decimal(int(area * efficiency * 1000)),
-        "area_m2": _kg(area, 2),
-    }
+    attributes = pv_datasheet(
+        technology=technology,
+        pmax_w=Decimal(int(area * efficiency * 1000)),
+        area_m2=_kg(area, 2),
+        silver_g=Decimal(str(masses.get("Ag", 0) * 1000)),
+        cadmium_g=Decimal(str(masses.get("Cd", 0) * 1000)),
+    )
     return technology, attributes, {}, sum(masses.values()) * 1.04, masses
 
 

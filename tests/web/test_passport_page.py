@@ -298,17 +298,31 @@ def test_pv_modules_and_magnets_render_for_every_tier(manufacturer, recycler, ki
             assert text in html, text
 
 
-def test_magnet_removal_information_is_for_legitimate_interest(manufacturer, recycler):
+def test_magnet_removal_information_is_public_as_crma_art_28_asks(manufacturer):
     magnet = declaration("magnet")
     magnet["attributes"]["removal_information"] = "Demagnetise above 350 C first."
     passport = register(manufacturer, magnet)
 
     public = page(browser_for(), passport).content.decode()
+
+    assert "Demagnetise above 350 C first." in public
+
+
+def test_pv_datasheet_values_show_with_units_and_the_silver_mass_at_its_tier(
+    manufacturer, recycler
+):
+    passport = register(manufacturer, declaration("pv_module"))
+
+    public = page(browser_for(), passport).content.decode()
     legitimate = page(browser_for(recycler), passport).content.decode()
 
-    assert "Demagnetise above 350 C first." not in public
-    assert "Removal information" in public  # listed among what is withheld
-    assert "Demagnetise above 350 C first." in legitimate
+    assert "Maximum power at STC (W)" in public
+    assert "Open-circuit voltage Voc (V)" in public
+    assert "Temperature coefficient of Pmax (%/°C)" in public
+    assert "First year (%)" in public  # the power warranty, readably
+    assert "Silver mass (g)" in public  # listed among what is withheld
+    assert "<dd>7</dd>" not in public
+    assert "<dd>7</dd>" in legitimate
 
 
 def test_page_is_served_in_chinese(battery):

@@ -32,6 +32,7 @@ from recycling.battery_facts import (
     carbon_stages,
     postal_address,
 )
+from recycling.pv_facts import pv_datasheet
 from web.console.fields import details_merge
 
 COMMON_COLUMNS = [
@@ -255,6 +256,15 @@ def example_gtin(prefix: str, item: int) -> str:
     return body + str(gs1_standard_check_digit(body))
 
 
+def _example_pv_cells() -> dict[str, str]:
+    """A PV module's EN 50380 datasheet: flat values in their columns, the warranty in details."""
+    datasheet = pv_datasheet(
+        technology="c-Si-mono", pmax_w=Decimal(420), area_m2=Decimal("1.95"), silver_g=Decimal(7)
+    )
+    warranty = datasheet.pop("degradation_warranty")
+    return datasheet | {"details": json.dumps({"attributes": {"degradation_warranty": warranty}})}
+
+
 def _example_battery_details() -> str:
     """The nested data an EV battery must carry (Annex XIII), as the details cell holds it."""
     attributes = battery_facts(
@@ -297,8 +307,8 @@ def template_csv(gs1_company_prefix: str) -> str:
         {
             "product_type": "pv_module", "gtin": example_gtin(gs1_company_prefix, 2),
             "serial": "PV-000001", "model": "Mono 420", "manufactured_at": "2025-09-01",
-            "manufacturing_country": "CN", "mass_kg": "21.5", "technology": "c-Si-mono",
-            "rated_power_w": "420", "area_m2": "1.95",
+            "manufacturing_country": "CN", "mass_kg": "21.5",
+            **_example_pv_cells(),
             "composition": "glass:17.5;Al:2.62;Si:0.77;Ag:0.007;Cu:0.016",
             "origin": "Si:CN:1",
         },

@@ -29,7 +29,6 @@ from web.passport.labels import (
     STATUSES,
     TIERS,
     WITHHELD,
-    humanise,
     label,
 )
 from web.passport.timeline import passport_timeline
@@ -56,7 +55,7 @@ def display(value) -> str:
     if isinstance(value, list):
         return ", ".join(display(v) for v in value)
     if isinstance(value, dict):
-        return "; ".join(f"{humanise(k)}: {display(v)}" for k, v in value.items())
+        return "; ".join(f"{label(ATTRIBUTES, k)}: {display(v)}" for k, v in value.items())
     return str(value)
 
 

@@ -57,7 +57,8 @@ HEALTH_LABELS = {
     "deep_discharge_events": gettext_lazy("Deep discharge events"),
     "overcharge_events": gettext_lazy("Overcharge events"),
     "accidents": gettext_lazy("Accidents"),
-    "pmax_w": gettext_lazy("Measured maximum power (W)"),
+    "pmax_stc_w": gettext_lazy("Measured maximum power at STC (W)"),
+    "measured_on": gettext_lazy("Date of measurement"),
     "degradation_pct": gettext_lazy("Degradation (%)"),
     "remanence_loss_pct": gettext_lazy("Remanence loss (%)"),
     "max_operating_temperature_c": gettext_lazy("Max. operating temperature seen (°C)"),
@@ -81,6 +82,8 @@ def health_fields(product_type: str) -> list[FormField]:
             fields.append(FormField(path, label, "textarea", help=gettext_lazy("One per line.")))
         elif isinstance(schema_field, serializers.IntegerField):
             fields.append(FormField(path, label, "integer"))
+        elif isinstance(schema_field, serializers.DateField):
+            fields.append(FormField(path, label, "date"))
         else:
             fields.append(FormField(path, label, "decimal"))
     return fields
