@@ -193,6 +193,23 @@ def linkset(request, passport: Passport) -> dict:
                         "type": "application/json",
                     }
                 ],
+                # The Battery Pass v1.2.0 document (batteries only): GS1's link type for
+                # sustainability and circularity information.
+                **(
+                    {
+                        f"{GS1_VOC}sustainabilityInfo": [
+                            {
+                                "href": request.build_absolute_uri(
+                                    reverse("passport-batterypass", kwargs={"pk": passport.id})
+                                ),
+                                "title": "Battery Pass v1.2.0",
+                                "type": "application/json",
+                            }
+                        ]
+                    }
+                    if passport.product_type == "battery"
+                    else {}
+                ),
                 "describedby": [{"href": qr, "title": "QR code", "type": "image/svg+xml"}],
             }
         ]

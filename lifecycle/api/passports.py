@@ -37,8 +37,10 @@ from lifecycle.services.registration import (
     passports_register,
 )
 from passports.api.access import IsManufacturer, organisation_of
-from passports.api.errors import error_response
+from passports.api.errors import error_response, flatten_errors
 from passports.api.schemas import BulkRegistered, ErrorResponse, PassportRead, PassportRegistered
+from passports.batterypass.export import passport_batterypass
+from passports.batterypass.importer import declaration_from, rule_error_path, schema_errors
 from passports.declaration import PassportDeclaration
 from passports.declaration_fast import declarations_validate_fast
 from passports.identifiers import digital_link
@@ -153,9 +155,9 @@ class PassportViewSet(viewsets.GenericViewSet):
     serializer_class = PassportRead
 
     def get_permissions(self):
-        if self.action == "retrieve":
+        if self.action in ("retrieve", "batterypass"):
             return [AllowAny()]
-        if self.action in ("create", "bulk"):
+        if self.action in ("create", "bulk", "batterypass_import", "batterypass_import_bulk"):
             return [IsAuthenticated(), IsManufacturer()]
         return [IsAuthenticated()]
 
@@ -242,6 +244,105 @@ class PassportViewSet(viewsets.GenericViewSet):
         return Response(
             {"passports": [registered(p) for p in outcome]}, status=status.HTTP_201_CREATED
         )
+
+    @extend_schema(
+        parameters=[PURPOSE_PARAMETER],
+        responses={
+            200: OpenApiResponse(
+                description="The seven Battery Pass v1.2.0 aspects at the reader's tier, with "
+                "declarationExtension, missing and withheld."
+            ),
+            404: ErrorResponse,
+        },
+    )
+    @action(detail=True, methods=["get"])
+    def batterypass(self, request, pk=None):
+        """The battery passport in the Battery Pass data model v1.2.0, filtered by tier."""
+        passport = self.get_object()
+        if passport.product_type != ProductType.BATTERY:
+            raise Http404
+        organisation = organisation_of(request)
+        tier = tier_for(organisation, passport)
+        access_record(
+            passport=passport,
+            user=request.user if organisation is not None else None,
+            tier=tier,
+            via="api",
+            purpose=self._purpose(),
+        )
+        return Response(passport_batterypass(passport, tier))
+
+    @extend_schema(
+        request=inline_serializer(
+            "BatteryPassDocument", {"GeneralProductInformation": serializers.DictField()}
+        ),
+        responses={201: PassportRegistered, 400: ErrorResponse, 409: ErrorResponse},
+    )
+    @action(detail=False, methods=["post"], url_path="import/batterypass")
+    def batterypass_import(self, request):
+        """Registers a passport from a Battery Pass v1.2.0 document."""
+        declarations = self._batterypass_declarations([request.data], prefix="")
+        if isinstance(declarations, Response):
+            return declarations
+        outcome = self._register(declarations, prefix="")
+        if isinstance(outcome, Response):
+            return outcome
+        return Response(registered(outcome[0]), status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=inline_serializer(
+            "BatteryPassBulk", {"documents": serializers.ListField(child=serializers.DictField())}
+        ),
+        responses={201: BulkRegistered, 400: ErrorResponse, 409: ErrorResponse},
+    )
+    @action(detail=False, methods=["post"], url_path="import/batterypass/bulk")
+    def batterypass_import_bulk(self, request):
+        """Registers up to BULK_MAX_ITEMS Battery Pass documents: all or nothing."""
+        items = request.data.get("documents") if isinstance(request.data, dict) else None
+        if not isinstance(items, list) or not items:
+            return error_response(400, [{"field": "documents", "message": "A non-empty list."}])
+        if len(items) > settings.BULK_MAX_ITEMS:
+            return error_response(
+                400,
+                [{"field": "documents", "message": f"At most {settings.BULK_MAX_ITEMS} items."}],
+            )
+        declarations = self._batterypass_declarations(items, prefix="documents")
+        if isinstance(declarations, Response):
+            return declarations
+        outcome = self._register(declarations, prefix="documents")
+        if isinstance(outcome, Response):
+            return outcome
+        return Response(
+            {"passports": [registered(p) for p in outcome]}, status=status.HTTP_201_CREATED
+        )
+
+    def _batterypass_declarations(self, documents: list, prefix: str) -> list[dict] | Response:
+        """Schema, then our rules, for each document; every error named by its JSON path."""
+        errors, declarations = [], []
+        for index, document in enumerate(documents):
+            where = f"{prefix}[{index}]." if prefix else ""
+            found = schema_errors(document)
+            if not found:
+                try:
+                    mapped = declaration_from(document)
+                except (KeyError, TypeError, ValueError, ArithmeticError, AttributeError):
+                    mapped = None  # a malformed extension: the declaration check names it
+                checked = PassportDeclaration(
+                    data=mapped if mapped is not None else document.get("declarationExtension"),
+                    context=self._context(),
+                )
+                if checked.is_valid():
+                    declarations.append(checked.validated_data)
+                    continue
+                found = [
+                    {"field": rule_error_path(e["field"]), "message": e["message"]}
+                    for e in flatten_errors(checked.errors)
+                ]
+            errors.extend({"field": (where + e["field"]).rstrip("."), "message": e["message"]}
+                          for e in found)  # fmt: skip
+        if errors:
+            return error_response(status.HTTP_400_BAD_REQUEST, errors)
+        return declarations
 
     def _context(self) -> dict:
         return {"gs1_company_prefix": organisation_of(self.request).gs1_company_prefix}
