@@ -115,14 +115,25 @@ PV_MODULE = {
     "manufacturing_place": {"country": "CN", "facility": "Line 3"},
     "mass_kg": "21.5",
     "attributes": {
-        "technology": "c-Si-mono", "pmax_w": "420", "voc_v": "49.7", "isc_a": "10.72",
-        "vmpp_v": "41.25", "impp_a": "10.18", "module_efficiency_pct": "21.5",
+        "technology": "c-Si-mono",
+        "pmax_w": "420",
+        "voc_v": "49.7",
+        "isc_a": "10.72",
+        "vmpp_v": "41.25",
+        "impp_a": "10.18",
+        "module_efficiency_pct": "21.5",
         "temperature_coefficient_pmax_pct_per_c": "-0.34",
         "temperature_coefficient_voc_pct_per_c": "-0.25",
-        "temperature_coefficient_isc_pct_per_c": "0.05", "nmot_c": "43",
-        "length_mm": "1722", "width_mm": "1134", "thickness_mm": "30", "area_m2": "1.95",
+        "temperature_coefficient_isc_pct_per_c": "0.05",
+        "nmot_c": "43",
+        "length_mm": "1722",
+        "width_mm": "1134",
+        "thickness_mm": "30",
+        "area_m2": "1.95",
         "degradation_warranty": {"first_year_pct": "2", "per_year_pct": "0.55", "years": 25},
-        "lead_g": "12", "cadmium_g": "0", "silver_mass_g": "7",
+        "lead_g": "12",
+        "cadmium_g": "0",
+        "silver_mass_g": "7",
     },
     "composition": [
         {"substance": "glass", "mass_kg": "17.5"},
@@ -163,3 +174,10 @@ def declaration(kind: str = "battery", **changes) -> dict:
     result = copy.deepcopy(base)
     result.update(changes)
     return result
+
+
+def place(country: str, kind: str = "battery") -> dict:
+    """A manufacturing place in another country, with a postal address there."""
+    if kind != "battery":
+        return {"country": country}
+    return {"country": country, "address": {**ADDRESS, "country": country}}

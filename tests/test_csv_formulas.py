@@ -18,7 +18,7 @@ from django.urls import reverse
 from lifecycle.verify import parse_vkey
 from passports.models import Passport
 from passports.services.organisations import person_create
-from tests.factories import declaration
+from tests.factories import BATTERY, declaration
 from web.console.csv_format import COLUMNS
 
 PAYLOAD = '=HYPERLINK("http://evil.example","x")'
@@ -61,7 +61,9 @@ def assert_formulas_neutralised(content: bytes) -> None:
 @pytest.fixture
 def declared_formula(manufacturer) -> dict:
     """A battery whose model and manufacturing facility are spreadsheet formulas."""
-    item = declaration(model=PAYLOAD, manufacturing_place={"country": "DE", "facility": PAYLOAD})
+    item = declaration(
+        model=PAYLOAD, manufacturing_place={**BATTERY["manufacturing_place"], "facility": PAYLOAD}
+    )
     response = manufacturer.client.post("/api/v1/passports/", item, format="json")
     assert response.status_code == 201, response.json()
     return response.json()

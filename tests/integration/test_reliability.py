@@ -37,7 +37,7 @@ from recycling.services.aggregation import aggregates_differences, aggregates_re
 from recycling.tasks import refresh_aggregates
 from settings.celery import app
 from tests.conftest import require_services
-from tests.factories import declaration
+from tests.factories import declaration, place
 from tests.integration.conftest import wait_for, worker_services_require
 
 pytestmark = [pytest.mark.integration, pytest.mark.worker]
@@ -60,7 +60,7 @@ def waste(manufacturer, collector, kind: str, count: int, tag: str) -> list[str]
 def register(manufacturer, kind: str, count: int, tag: str) -> list[str]:
     """Registers products made (and so counted in the inventory) in Germany."""
     items = [
-        declaration(kind, serial=f"{tag}-{i}", manufacturing_place={"country": "DE"})
+        declaration(kind, serial=f"{tag}-{i}", manufacturing_place=place("DE", kind))
         for i in range(count)
     ]
     response = manufacturer.client.post(

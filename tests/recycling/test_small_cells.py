@@ -12,15 +12,13 @@ from lifecycle.services.log import log_integrate
 from recycling.bounds import basis_family
 from recycling.models import InventoryCell
 from recycling.services.aggregation import aggregates_differences, buckets_refresh
-from tests.factories import declaration
+from tests.factories import declaration, place
 
 CO_PER_BATTERY = Decimal("5.7")
 
 
 def register(manufacturer, serial: str, country: str, made: str = "2026-03-14") -> str:
-    body = declaration(
-        serial=serial, manufacturing_place={"country": country}, manufactured_at=made
-    )
+    body = declaration(serial=serial, manufacturing_place=place(country), manufactured_at=made)
     response = manufacturer.client.post("/api/v1/passports/", body, format="json")
     assert response.status_code == 201, response.json()
     return response.json()["id"]

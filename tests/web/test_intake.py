@@ -62,7 +62,6 @@ def as_manufacturer(manufacturer) -> Client:
 def battery(manufacturer) -> Passport:
     attributes = {
         **copy.deepcopy(BATTERY["attributes"]),
-        "hazardous_substances": ["lithium hexafluorophosphate (LiPF6)"],
         "extinguishing_agent": "Water in large quantities",
     }
     documents = [
@@ -193,7 +192,7 @@ def test_passport_shows_the_legitimate_interest_tier(as_collector, battery):
     assert response.status_code == 200
     assert "NMC811" in html
     assert "450 kg" in html
-    assert "lithium hexafluorophosphate (LiPF6)" in html
+    assert "lithium hexafluorophosphate · CAS 21324-40-3 · Acute Tox. 3" in html
     assert "Water in large quantities" in html
     assert "https://example.com/sds.pdf" in html
     assert "https://example.com/dismantling.pdf" in html

@@ -174,7 +174,7 @@ def _page(
         "status": labels.label(labels.STATUSES, passport.status),
         "is_waste": is_waste,
         "holder_name": holder.name if holder is not None else "",
-        "hazards": attributes.get("hazardous_substances", []),
+        "hazards": [hazard_text(h) for h in attributes.get("hazardous_substances", [])],
         "extinguishing_agent": attributes.get("extinguishing_agent", ""),
         "safety_documents": _documents(data, "safety"),
         "dismantling_documents": _documents(data, "dismantling"),
@@ -206,6 +206,21 @@ def _page(
         ),
     }
     return render(request, "web/intake/passport.html", context, status=status)
+
+
+def hazard_text(hazard) -> str:
+    """One hazardous substance in a line: a name (older passports), or name, CAS, classes and
+    where it sits, which is what a worker opening the product needs."""
+    if isinstance(hazard, str):
+        return hazard
+    parts = [hazard.get("name", "")]
+    if hazard.get("cas"):
+        parts.append(f"CAS {hazard['cas']}")
+    if hazard.get("hazard_classes"):
+        parts.append(", ".join(hazard["hazard_classes"]))
+    if hazard.get("location"):
+        parts.append(hazard["location"])
+    return " · ".join(p for p in parts if p)
 
 
 @require_GET
