@@ -398,3 +398,62 @@ def test_substance_names_may_wrap_between_syllables(battery):
     assert 'class="substance"' in html
     css = (Path(settings.BASE_DIR) / "web/static/web/site.css").read_text()
     assert ".substance { overflow-wrap: anywhere; hyphens: auto; }" in css
+
+
+def test_battery_attributes_show_in_groups_with_units(battery):
+    html = page(browser_for(), battery).content.decode()
+
+    for heading in ("Identity and operator", "Labels and symbols", "Due diligence",
+                    "Materials and hazardous substances", "Circularity",
+                    "Performance and durability"):  # fmt: skip
+        assert f">{heading}</h2>" in html, heading
+    assert "<dt>Rated energy (kWh)</dt><dd>75 kWh</dd>" in html
+    assert "<dd>0.8 mΩ</dd>" in html and "<dd>-20 °C</dd>" in html
+    assert "Manufacturer › Postal address › City" in html
+    assert "rated_energy_kwh" not in html and "Rated energy kwh" not in html
+
+
+def test_label_symbols_are_shown_as_images_with_their_meaning(battery):
+    html = page(browser_for(), battery).content.decode()
+
+    assert 'src="/static/web/symbols/separate_collection.svg"' in html
+    assert 'alt="Collect separately from household waste."' in html
+    assert "<dt>Cadmium and lead symbols</dt><dd>none</dd>" in html
+
+
+def test_hazardous_substances_are_a_table_for_readers_who_may_see_them(recycler, battery):
+    html = page(browser_for(recycler), battery).content.decode()
+
+    assert 'id="table-hazardous_substances"' in html
+    assert '<td class="substance">lithium hexafluorophosphate</td>' in html
+
+
+def test_each_reported_value_has_a_chart_over_life(manufacturer, battery):
+    html = page(browser_for(manufacturer), battery).content.decode()
+
+    assert 'id="chart-dynamic-state_of_health_pct"' in html
+    assert 'id="chart-dynamic-full_cycles"' in html
+    assert "Values over the product&#x27;s life" in html or "Values over the product's life" in html
+
+
+def test_mandatory_values_never_reported_are_named(manufacturer, battery):
+    html = page(browser_for(manufacturer), battery).content.decode()
+
+    assert "Mandatory values never reported:" in html
+    assert "Capacity fade (%)" in html and "Power fade (%)" in html
+
+
+def test_new_sections_are_in_chinese(manufacturer, battery):
+    client = browser_for(manufacturer)
+    html = client.get(
+        f"/p/{battery['id']}", HTTP_ACCEPT=HTML, HTTP_ACCEPT_LANGUAGE="zh-Hans"
+    ).content.decode()
+
+    for words in (
+        "身份与经营者",
+        "性能与耐久性",
+        "额定能量",
+        "从未报告的强制性数值",
+        "产品生命周期中的数值",
+    ):
+        assert words in html, words

@@ -20,6 +20,7 @@ from passports.models import ProductType
 from web.console import schema_inputs
 from web.console.fields import FormField, attach_errors, fill_values, plain_choices, with_blank
 from web.console.schema_inputs import Leaf, Repeat
+from web.passport.sections import BATTERY_GROUPS
 
 PRODUCT_TYPE_LABELS = {
     ProductType.BATTERY: _("Battery"),
@@ -33,29 +34,6 @@ COUNTRY_HELP = _("Two-letter ISO 3166-1 code, e.g. DE.")
 LIST_HELP = _("Separate several values with semicolons.")
 ROW_PATH = re.compile(r"^(.+)\[(\d+)\]$")
 TOP_LEVEL = ("composition", "origin", "documents", "carbon_footprint")
-
-# The battery's attributes in the order a manufacturer has them to hand; an attribute named in
-# no group (a new schema field) joins "Performance and durability".
-BATTERY_GROUPS = [
-    (
-        "identity",
-        _("Identity and operator"),
-        ("category", "chemistry", "manufacturer_information", "operator", "warranty"),
-    ),
-    ("labels", _("Labels and symbols"), ("labels",)),
-    ("due_diligence", _("Due diligence"), ("due_diligence",)),
-    (
-        "materials",
-        _("Materials and hazardous substances"),
-        ("materials", "hazardous_substances", "extinguishing_agent"),
-    ),
-    (
-        "circularity",
-        _("Circularity"),
-        ("part_numbers", "spare_parts_sources", "renewable_content_pct"),
-    ),
-    ("performance", _("Performance and durability"), ()),
-]
 
 
 def product_type_choices() -> list[tuple[str, str]]:

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from passports.models import AccessTier, Organisation, Passport
 from passports.tiers import allows
-from web.passport import charts
+from web.passport import charts, sections
 from web.passport.labels import (
     ATTRIBUTE_VALUES,
     ATTRIBUTES,
@@ -185,6 +185,7 @@ def lifecycle(passport: Passport, data: dict) -> dict:
             for report in timeline.health_reports
         ],
         "health_chart": charts.health_chart(timeline.health_reports),
+        "dynamic_charts": sections.dynamic_charts(timeline.health_reports),
     }
 
 
@@ -196,6 +197,7 @@ def page_context(request, *, passport: Passport, data: dict, user, tier: str) ->
     origin = data.get("origin") or []
     recycled = data.get("recycled_content") or []
     sees_lifecycle = allows(tier, AccessTier.LEGITIMATE_INTEREST)
+    battery = data["product_type"] == "battery"
     withheld = [label(WITHHELD, key) for key in data.get("withheld", []) if key in WITHHELD]
     withheld += [
         label(ATTRIBUTES, key.split(".", 1)[1])
@@ -216,8 +218,11 @@ def page_context(request, *, passport: Passport, data: dict, user, tier: str) ->
         "signed_in": user is not None,
         "product_type_label": label(PRODUCT_TYPES, data["product_type"]),
         "status_label": label(STATUSES, data["status"]) if data.get("status") else None,
-        "facts": facts(attributes),
-        "safety_facts": facts(attributes, SAFETY_ATTRIBUTES),
+        # A battery's other attributes are shown in their groups (sections.py).
+        "facts": facts(attributes, sections.PRODUCT_CARD) if battery else facts(attributes),
+        "safety_facts": facts(attributes, sections.SAFETY_CARD if battery else SAFETY_ATTRIBUTES),
+        "attribute_sections": sections.attribute_sections(data["product_type"], attributes),
+        "missing_mandatory": sections.missing_mandatory(data),
         "safety_documents": documents(data.get("documents", []), SAFETY_DOCUMENTS, False),
         "safety_withheld": any(
             key in {f"attributes.{name}" for name in SAFETY_ATTRIBUTES}
