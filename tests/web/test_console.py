@@ -15,7 +15,7 @@ from passports.identifiers import digital_link
 from passports.models import Passport
 from passports.services.organisations import person_create
 from tests.factories import declaration
-from web.console.csv_format import COLUMNS
+from web.console.csv_format import COLUMNS, example_cells, template_columns
 from web.console.schema_inputs import flatten
 
 PASSWORD = "a-long-test-password"
@@ -355,8 +355,9 @@ def test_invalid_health_report_shows_messages_and_records_nothing(maker, manufac
 
 
 def csv_text(rows: list[dict[str, str]], delimiter: str = ",") -> bytes:
+    columns = list(dict.fromkeys([*COLUMNS, *(column for row in rows for column in row)]))
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=COLUMNS, delimiter=delimiter)
+    writer = csv.DictWriter(buffer, fieldnames=columns, delimiter=delimiter)
     writer.writeheader()
     writer.writerows(rows)
     return buffer.getvalue().encode("utf-8")
@@ -369,17 +370,41 @@ def upload(client, content: bytes, name: str = "passports.csv"):
 
 
 def template_rows(client) -> list[dict[str, str]]:
-    response = client.get(reverse("web:console-import-template"))
-    return list(csv.DictReader(io.StringIO(response.content.decode("utf-8"))))
+    """The example rows of both templates: a battery, then a PV module and a magnet."""
+    rows = []
+    for name in ("web:console-import-template", "web:console-import-template-pv-magnet"):
+        response = client.get(reverse(name))
+        rows += csv.DictReader(io.StringIO(response.content.decode("utf-8")))
+    return rows
 
 
-def test_template_has_every_column_and_an_example_per_type(maker):
-    response = maker.get(reverse("web:console-import-template"))
+@pytest.mark.parametrize(
+    ("name", "family", "types"),
+    [
+        ("web:console-import-template", "battery", ["battery"]),
+        ("web:console-import-template-pv-magnet", "pv_magnet", ["pv_module", "magnet"]),
+    ],
+)
+def test_templates_have_every_column_and_an_example_per_type(maker, name, family, types):
+    response = maker.get(reverse(name))
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
     reader = csv.reader(io.StringIO(response.content.decode("utf-8")))
-    assert next(reader) == COLUMNS
-    assert [row[0] for row in reader] == ["battery", "pv_module", "magnet"]
+    assert next(reader) == template_columns(family)
+    assert [row[0] for row in reader] == types
+
+
+def test_battery_template_has_a_column_for_every_static_attribute(maker):
+    response = maker.get(reverse("web:console-import-template"))
+    header = next(csv.reader(io.StringIO(response.content.decode("utf-8"))))
+    item = declaration("battery")
+    part = {k: item[k] for k in ("attributes", "carbon_footprint", "documents")}
+    for path in flatten(part):
+        bare = path.removeprefix("attributes.")
+        assert (
+            path in header or bare in header or path.replace("_footprint.", "_footprint_") in header
+        ), path
+    assert "details" not in header
 
 
 def test_uploading_the_template_registers_its_three_passports(maker, manufacturer):
@@ -597,3 +622,67 @@ def test_statuses_are_shown_in_words(maker, manufacturer):
 
     assert "<td>In its original use</td>" in listing
     assert "<dd>In its original use</dd>" in detail
+
+
+def battery_row(item: dict) -> dict[str, str]:
+    """A complete battery as one CSV row: flat columns, path columns, compact lists."""
+    row = example_cells({k: v for k, v in item.items() if k not in ("composition", "origin")})
+    for key, column in (("manufacturing_place.country", "manufacturing_country"),
+                        ("manufacturing_place.facility", "manufacturing_facility")):  # fmt: skip
+        if key in row:
+            row[column] = row.pop(key)
+    row["composition"] = ";".join(
+        f"{c['substance']}:{c['mass_kg']}:{c.get('recycled_share_post_consumer', '0')}"
+        for c in item["composition"]
+    )
+    row["origin"] = ";".join(
+        f"{o['substance']}:{o['country']}:{o['share']}"
+        + (f":{o['supplier']}" if "supplier" in o else "")
+        for o in item["origin"]
+    )
+    for key, column in (("carbon_footprint.kg_co2e_per_kwh", "carbon_footprint_kg_co2e_per_kwh"),):
+        if key in row:
+            row[column] = row.pop(key)
+    return row
+
+
+def test_a_complete_battery_imports_with_the_path_columns(maker, manufacturer):
+    item = declaration("battery")
+    item["composition"] = [
+        {**c, "recycled_share_post_consumer": c.get("recycled_share_post_consumer", "0")}
+        for c in item["composition"]
+    ]
+
+    response = upload(maker, csv_text([battery_row(item)]))
+
+    assert response.status_code == 302, response.context["check"].problems
+    passport = Passport.objects.get(serial=item["serial"])
+    attributes = passport.attributes
+    assert attributes["hazardous_substances"][0]["hazard_classes"] == [
+        "Acute Tox. 3",
+        "Skin Corr. 1A",
+    ]
+    assert attributes["labels"]["cadmium_lead_symbols"] == []
+    assert attributes["idle_temperature_range"] == {"lower_c": "-20", "upper_c": "45"}
+    by_api = register_api(
+        manufacturer, "battery", serial="BAT-000002", composition=item["composition"]
+    )
+    form_bytes = bytes(passport.declaration).replace(b"BAT-000001", b"BAT-000002")
+    assert form_bytes == bytes(by_api.declaration)
+
+
+def test_path_column_problems_are_reported_by_row_column_and_field(maker):
+    row = battery_row(declaration("battery"))
+    row["attributes.hazardous_substances[0].concentration_pct"] = "lots"
+    row["attributes.hazardous_substances[0].hazard_classes"] = "Acute Tox. 3; =cmd()"
+    row["attributes.magnets[0].grade"] = "N42"
+
+    response = upload(maker, csv_text([row]))
+
+    assert response.status_code == 400
+    found = {(p.row, p.column, p.field) for p in response.context["check"].problems}
+    for path in ("attributes.hazardous_substances[0].concentration_pct",
+                 "attributes.hazardous_substances[0].hazard_classes",
+                 "attributes.magnets[0].grade"):  # fmt: skip
+        assert (2, path, path) in found, found
+    assert not Passport.objects.exists()

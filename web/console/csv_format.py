@@ -7,8 +7,12 @@ a row fills those of its own type. Lists that a spreadsheet cannot nest use one 
   by `;`, e.g. `Li:6.9:0.06;Co:5.7:0.16;Ni:45.6`
 - origin: `substance:country:share[:supplier]` entries separated by `;`, e.g. `Co:CD:0.7:Mine Co`
 - hazardous_substances: names separated by `;` (PV modules; a battery's are objects, see below)
-- details: a JSON object merged into the declaration, for what a cell cannot hold (a battery's
-  nested Annex XIII data: manufacturer information, labels, materials, documents, ...)
+
+Nested values have a column named by their field path (`attributes.hazardous_substances[0].name`,
+`documents[2].url`, `carbon_footprint.stages.main_production`): see csv_columns.py. Two
+templates offer the columns: one for batteries, one for PV modules and magnets. The `details`
+column (a JSON object merged into the declaration) is still read, for files written before the
+path columns existed.
 
 This module knows the format only; validation is `PassportDeclaration`'s, as in the API.
 """
@@ -33,6 +37,7 @@ from recycling.battery_facts import (
     postal_address,
 )
 from recycling.pv_facts import pv_datasheet
+from web.console import csv_columns, schema_inputs
 from web.console.fields import details_merge
 
 COMMON_COLUMNS = [
@@ -74,6 +79,9 @@ class CellError:
 
 def column_of(path: str) -> str:
     """The CSV column a declaration field path comes from (details for what has none)."""
+    path_column = csv_columns.column_for_path(path)
+    if path_column is not None:
+        return path_column
     if path.startswith("manufacturing_place."):
         column = "manufacturing_" + path.removeprefix("manufacturing_place.").split(".")[0]
     elif path.startswith("attributes."):
@@ -104,7 +112,11 @@ def read_rows(data: bytes, max_rows: int) -> list[tuple[int, dict[str, str]]]:
         raise CsvProblem(_("The file is empty.")) from exc
     except csv.Error as exc:
         raise CsvProblem(_("The file is not valid CSV: %(error)s") % {"error": exc}) from exc
-    unknown = [name for name in header if name and name not in COLUMNS]
+    unknown = [
+        name
+        for name in header
+        if name and name not in COLUMNS and not csv_columns.is_path_column(name)
+    ]
     if unknown:
         raise CsvProblem(
             _("Unknown columns: %(columns)s. Use the columns of the template.")
@@ -139,6 +151,8 @@ def read_rows(data: bytes, max_rows: int) -> list[tuple[int, dict[str, str]]]:
 
 def path_of(column: str) -> str:
     """The declaration field path a CSV column fills; `column_of` reverses it."""
+    if csv_columns.is_path_column(column):
+        return column
     if column.startswith("manufacturing_"):
         return "manufacturing_place." + column.removeprefix("manufacturing_")
     if column in CARBON_COLUMNS:
@@ -157,7 +171,7 @@ def formula_errors(cells: dict[str, str]) -> list[CellError]:
     errors = []
     for column, cell in cells.items():
         parts = [cell]
-        if column in LIST_COLUMNS or column in LIST_ATTRIBUTES:
+        if column in LIST_COLUMNS or column in LIST_ATTRIBUTES or csv_columns.list_cell(column):
             parts += [part.strip() for part in re.split(r"[;:]", cell)]
         if any(is_formula(part) for part in parts):
             message = _(
@@ -223,6 +237,9 @@ def row_declaration(cells: dict[str, str]) -> tuple[dict, list[CellError]]:
         declaration["origin"] = _entries(
             cells["origin"], "origin", ["substance", "country", "share", "supplier"], errors
         )
+    nested, problems = csv_columns.path_values(cells, product_type)
+    csv_columns.merge(declaration, nested)
+    errors += [CellError(column, message) for column, message in problems]
     problem = details_merge(declaration, cells.get("details", ""))
     if problem:
         errors.append(CellError("details", problem))
@@ -256,23 +273,33 @@ def example_gtin(prefix: str, item: int) -> str:
     return body + str(gs1_standard_check_digit(body))
 
 
+def example_cells(part: dict) -> dict[str, str]:
+    """A declaration part as the template's cells: flat columns where there is one, path
+    columns for the rest, `none` for a list stated empty."""
+    cells = {}
+    for path, text in schema_inputs.flatten(part).items():
+        name = path.removeprefix("attributes.")
+        column = name if path.startswith("attributes.") and name in ATTRIBUTE_COLUMNS else path
+        cells[column] = text if text != "" else csv_columns.NONE
+    return cells
+
+
 def _example_pv_cells() -> dict[str, str]:
-    """A PV module's EN 50380 datasheet: flat values in their columns, the warranty in details."""
+    """A PV module's EN 50380 datasheet, its power warranty in the path columns."""
     datasheet = pv_datasheet(
         technology="c-Si-mono", pmax_w=Decimal(420), area_m2=Decimal("1.95"), silver_g=Decimal(7)
     )
-    warranty = datasheet.pop("degradation_warranty")
-    return datasheet | {"details": json.dumps({"attributes": {"degradation_warranty": warranty}})}
+    return example_cells({"attributes": datasheet})
 
 
-def _example_battery_details() -> str:
-    """The nested data an EV battery must carry (Annex XIII), as the details cell holds it."""
+def _example_battery_cells() -> dict[str, str]:
+    """The data an EV battery must carry (Annex XIII), spread over the path columns."""
     attributes = battery_facts(
         maker="Example Cells GmbH", domain="example.com", country="DE", chemistry="NMC811",
         kwh=Decimal(75), voltage_v=Decimal(400),
     )  # fmt: skip
     attributes["warranty"] = {"years": 8}
-    details = {
+    part = {
         "attributes": attributes,
         "manufacturing_place": {"address": postal_address("Musterstadt", "DE")},
         "carbon_footprint": {
@@ -285,11 +312,33 @@ def _example_battery_details() -> str:
             for kind in END_USER_DOCUMENTS
         ],
     }
-    return json.dumps(details, default=str, ensure_ascii=False)
+    return example_cells(json.loads(json.dumps(part, default=str)))
 
 
-def template_csv(gs1_company_prefix: str) -> str:
-    """The header and one example row per product type, ready to open in a spreadsheet."""
+TEMPLATE_TYPES = {"battery": ["battery"], "pv_magnet": ["pv_module", "magnet"]}
+
+
+def template_columns(family: str) -> list[str]:
+    """A template's columns: the common ones, the family's flat attributes, the lists, then a
+    column for every nested value of the family."""
+    types = TEMPLATE_TYPES[family]
+    flat = [
+        name
+        for name in ATTRIBUTE_COLUMNS
+        if any(
+            name in fields and not isinstance(fields[name], serializers.ListSerializer)
+            for fields in (ATTRIBUTE_SCHEMAS[t]().fields for t in types)
+        )
+    ]
+    carbon = {
+        "battery": ["carbon_footprint_kg_co2e_per_kwh"],
+        "pv_magnet": ["carbon_footprint_kg_co2e_per_kwp", "carbon_footprint_kg_co2e_per_kg"],
+    }[family] + ["carbon_footprint_total_kg_co2e"]
+    return COMMON_COLUMNS + flat + carbon + LIST_COLUMNS + csv_columns.template_columns(types)
+
+
+def template_csv(gs1_company_prefix: str, family: str = "battery") -> str:
+    """The header and an example row per product type of the family, ready for a spreadsheet."""
     examples = [
         {
             "product_type": "battery", "gtin": example_gtin(gs1_company_prefix, 1),
@@ -302,7 +351,7 @@ def template_csv(gs1_company_prefix: str) -> str:
             "carbon_footprint_kg_co2e_per_kwh": "61.2",
             "composition": "Li:6.9:0.06;Co:5.7:0.16;Ni:45.6;graphite:64",
             "origin": "Co:CD:0.7:Mine Co;Co:AU:0.3",
-            "details": _example_battery_details(),
+            **_example_battery_cells(),
         },
         {
             "product_type": "pv_module", "gtin": example_gtin(gs1_company_prefix, 2),
@@ -321,8 +370,9 @@ def template_csv(gs1_company_prefix: str) -> str:
             "origin": "Nd:CN:0.9;Nd:AU:0.1",
         },
     ]  # fmt: skip
+    types = TEMPLATE_TYPES[family]
     buffer = io.StringIO()
-    writer = DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\r\n")
+    writer = DictWriter(buffer, fieldnames=template_columns(family), lineterminator="\r\n")
     writer.writeheader()
-    writer.writerows(examples)
+    writer.writerows(row for row in examples if row["product_type"] in types)
     return buffer.getvalue()

@@ -34,13 +34,15 @@ TEMPLATE = "web/console/import.html"
 
 @area_required("console")
 @require_GET
-def import_template(request):
-    """The CSV template: every column, and one example row per product type."""
+def import_template(request, family: str = "battery"):
+    """A CSV template: every column of a family (batteries, or PV modules and magnets), and an
+    example row per product type."""
     response = HttpResponse(
-        template_csv(request.user.organisation.gs1_company_prefix),
+        template_csv(request.user.organisation.gs1_company_prefix, family),
         content_type="text/csv; charset=utf-8",
     )
-    response["Content-Disposition"] = 'attachment; filename="passports-template.csv"'
+    filename = {"battery": "passports-template.csv", "pv_magnet": "pv-magnets-template.csv"}
+    response["Content-Disposition"] = f'attachment; filename="{filename[family]}"'
     return response
 
 
