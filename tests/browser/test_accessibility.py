@@ -48,7 +48,7 @@ def test_registering_is_reachable_with_the_keyboard(new_page, person, manufactur
     page = new_page(user=person(manufacturer))
     page.goto("/console/register/")
     submit = page.locator("form button[type=submit]").last
-    for _ in range(300):
+    for _ in range(1000):  # every attribute of a battery has its input before the button
         page.keyboard.press("Tab")
         if submit.evaluate("element => element === document.activeElement"):
             break

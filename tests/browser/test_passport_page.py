@@ -137,3 +137,41 @@ def test_magnet_page_renders(new_page, manufacturer, recycler, person, screensho
         assert accessibility_problems(page) == []
         screenshot(page, f"magnet-{label}-phone")
         assert page.console_errors == []
+
+
+def test_battery_groups_symbols_and_life_charts_in_english_and_chinese(
+    new_page, manufacturer, person, screenshot
+):
+    battery = register(manufacturer, rich_battery())
+    with_history(manufacturer, battery["id"])
+    expected = {
+        "en-GB": ("Identity and operator", "Performance and durability",
+                  "Mandatory values never reported"),
+        "zh-CN": ("身份与经营者", "性能与耐久性", "从未报告的强制性数值"),
+    }  # fmt: skip
+    for locale, words in expected.items():
+        page = new_page(user=person(manufacturer, f"owner-{locale}"), locale=locale)
+        page.goto(f"/p/{battery['id']}", wait_until="load")
+        for text in words:
+            assert page.get_by_text(text).first.is_visible(), text
+        assert "75 kWh" in page.locator("#group-performance").inner_text()
+        symbol = page.locator("#group-labels img")
+        assert symbol.get_attribute("alt") == "Collect separately from household waste."
+        assert symbol.evaluate("img => img.complete && img.naturalWidth > 0")
+        assert chart_drawn(page, "chart-dynamic-state_of_health_pct")
+        assert chart_drawn(page, "chart-dynamic-full_cycles")
+        assert accessibility_problems(page) == []
+        screenshot(page, f"battery-groups-{locale}")
+        assert page.console_errors == []
+
+
+def test_public_reader_sees_who_may_read_dismantling(new_page, manufacturer):
+    battery = register(manufacturer, rich_battery())
+    page = new_page(phone=True)
+
+    page.goto(f"/p/{battery['id']}")
+
+    assert page.get_by_text("Dismantling and safety information is available to").is_visible()
+    assert page.get_by_role("heading", name="Dismantling and safety").count() == 0
+    assert fits_the_phone(page)
+    assert page.console_errors == []

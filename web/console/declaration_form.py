@@ -29,7 +29,13 @@ PRODUCT_TYPE_LABELS = {
 }
 ROWS_ADDED = 3
 # Rows shown before anyone asks for more: enough for a typical product, by the list's name.
-DEFAULT_ROWS = {"composition": 6, "origin": 4, "documents": 8, "materials": 4}
+DEFAULT_ROWS = {
+    "composition": 6,
+    "origin": 4,
+    "documents": 8,
+    "materials": 4,
+    "hazardous_substances": 2,
+}
 COUNTRY_HELP = _("Two-letter ISO 3166-1 code, e.g. DE.")
 LIST_HELP = _("Separate several values with semicolons.")
 ROW_PATH = re.compile(r"^(.+)\[(\d+)\]$")
@@ -78,7 +84,8 @@ def input_for(leaf: Leaf, name: str, required: bool | None = None) -> FormField:
     if leaf.kind == "list":
         help_text = f"{help_text} {LIST_HELP}".strip()
     if leaf.keys[-1] == "country":
-        help_text = COUNTRY_HELP
+        # Typed as a two-letter code, as on the API; a list of 250 codes helps nobody.
+        kind, choices, help_text = "text", [], COUNTRY_HELP
     return FormField(
         name,
         schema_inputs.path_label(leaf.keys),
