@@ -293,3 +293,15 @@ def test_csv_import_with_the_nested_columns(new_page, manufacturer, person, scre
     battery = Passport.objects.get(product_type="battery")
     assert battery.attributes["hazardous_substances"][0]["concentration_pct"] == "1.2"
     assert page.console_errors == []
+
+
+def test_the_grouped_form_reads_in_chinese(new_page, manufacturer, person, screenshot):
+    page = new_page(person(manufacturer, "maker"), locale="zh-CN")
+    page.goto("/console/register/")
+
+    for legend in ("身份与经营者", "标签与标志", "材料与有害物质", "性能与耐久性"):
+        assert page.locator("legend", has_text=legend).first.is_visible(), legend
+    page.get_by_role("button", name="添加行：文件").click()
+    assert page.locator("#f-documents-8-url").is_visible()
+    screenshot(page, "form-zh")
+    assert page.console_errors == []

@@ -686,3 +686,21 @@ def test_path_column_problems_are_reported_by_row_column_and_field(maker):
                  "attributes.magnets[0].grade"):  # fmt: skip
         assert (2, path, path) in found, found
     assert not Passport.objects.exists()
+
+
+def test_detail_shows_nested_attributes_in_words(maker, manufacturer):
+    passport = register_api(manufacturer)
+
+    html = maker.get(reverse("web:console-passport", args=[passport.pk])).content.decode()
+
+    assert "<dt>Manufacturer › Postal address › City</dt>" in html
+    assert "<dd>75 kWh</dd>" in html
+    assert "{&#x27;" not in html  # no dict printed as Python
+
+
+def test_register_form_is_in_chinese(maker):
+    html = maker.get(reverse("web:console-register"), HTTP_ACCEPT_LANGUAGE="zh-Hans")
+    text = html.content.decode()
+
+    for words in ("身份与经营者", "材料与有害物质", "循环性", "碳足迹及其生命周期阶段", "添加行："):
+        assert words in text, words

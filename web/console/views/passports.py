@@ -18,6 +18,7 @@ from web.console.queries import (
 )
 from web.console.schema_inputs import key_label
 from web.console.views.health import HEALTH_LABELS
+from web.passport.sections import value_rows
 
 PAGE_SIZE = 25
 
@@ -88,5 +89,12 @@ def passport_detail(request, pk):
 
 
 def _labelled_attributes(passport) -> list[tuple[str, object]]:
-    """The type-specific attributes under the labels the registration form uses."""
-    return [(key_label(name), value) for name, value in passport.attributes.items()]
+    """The type-specific attributes under the labels the registration form uses; nested
+    values one per line, lists of objects as their number of entries."""
+    rows = []
+    for name, value in passport.attributes.items():
+        if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+            rows.append((key_label(name), len(value)))
+        else:
+            rows += value_rows(name, value)
+    return rows
