@@ -114,7 +114,6 @@ class RowGroup:
     repeat: Repeat
     rows: list[Row]
     none: FormField | None = None
-    help: str = ""
     errors: list[str] = field(default_factory=list)
 
     @property
