@@ -107,7 +107,7 @@ def test_the_audit_report_command_writes_a_declared_formula_as_text(declared_for
 
 def csv_upload(client: Client, rows: list[dict[str, str]]):
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=COLUMNS)
+    writer = csv.DictWriter(buffer, fieldnames=list(rows[0]) if rows else COLUMNS)
     writer.writeheader()
     writer.writerows(rows)
     upload = io.BytesIO(buffer.getvalue().encode("utf-8"))
@@ -122,12 +122,13 @@ def template_rows(client: Client) -> list[dict[str, str]]:
 
 def test_the_import_refuses_cells_a_spreadsheet_would_run(manufacturer):
     maker = sign_in(manufacturer)
-    rows = template_rows(maker)
+    (battery,) = template_rows(maker)
+    rows = [{**battery, "serial": f"{battery['serial']}-{n}"} for n in range(3)]
     rows[0]["model"] = PAYLOAD
     rows[0]["batch"] = "-7"  # a number, not a formula: no problem reported
     rows[1]["manufacturing_facility"] = "\t@SUM(1+1)"
     rows[2]["batch"] = "-2+3"
-    rows[2]["origin"] = f"Nd:CN:1:{PAYLOAD}"
+    rows[2]["origin"] = f"Co:CD:1:{PAYLOAD}"
 
     response = csv_upload(maker, rows)
 
