@@ -34,7 +34,6 @@ from passports.services.organisations import (
 from passports.substances import is_element
 from recycling.battery_facts import END_USER_DOCUMENTS, battery_facts, postal_address
 from recycling.categories import category_of
-from recycling.pv_facts import pv_datasheet
 from recycling.models import (
     Batch,
     BatchInput,
@@ -44,6 +43,7 @@ from recycling.models import (
     CountsAs,
     Statistic,
 )
+from recycling.pv_facts import pv_datasheet
 from recycling.services.aggregation import aggregates_rebuild
 from recycling.services.batches import batch_close, batch_input_add, batch_open, batch_output_add
 from recycling.services.collections import collection_record
