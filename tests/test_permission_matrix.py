@@ -1,9 +1,12 @@
 """Every role against every endpoint: the status each gets, and the tier each reads at."""
 
 import pytest
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from lifecycle.services.log import checkpoint_publish, log_integrate
+from passports.services.tokens import token_create
+from recycling.models import AlertRule, CloneAlert
 from tests.factories import declaration
 
 ROLES = ["anonymous", "owner", "other_manufacturer", "repairer", "collector", "recycler",
@@ -29,6 +32,14 @@ MATRIX = {
     "inclusion proof": [200, 200, 200, 200, 200, 200, 200, 200],
     "read leaves": [401, 403, 403, 403, 403, 403, 200, 403],
     "cosign": [401, 403, 403, 403, 403, 403, 400, 403],
+    "list tokens": [401, 200, 200, 200, 200, 200, 200, 200],
+    "revoke owner's spare token": [401, 204, 404, 404, 404, 404, 404, 404],
+    "export battery pass": [200, 200, 200, 200, 200, 200, 200, 200],
+    "import battery pass": [401, 400, 400, 403, 403, 403, 403, 403],
+    "list alerts": [401, 200, 200, 200, 200, 200, 200, 200],
+    "dismiss owner's alert": [401, 200, 404, 404, 404, 404, 409, 404],
+    "supply concentration": [401, 200, 200, 200, 200, 200, 200, 200],
+    "self-sufficiency": [401, 200, 200, 200, 200, 200, 200, 200],
 }
 
 TIERS = ["public", "owner", "public", "legitimate_interest", "legitimate_interest",
@@ -51,7 +62,15 @@ def world(make_actor):
     created = owner.client.post("/api/v1/passports/", declaration(), format="json").json()
     log_integrate()
     checkpoint_publish()
-    return {"clients": clients, "passport": created["id"], "owner_org": owner.organisation.id}
+    spare, _ = token_create(organisation=owner.organisation, name="spare")
+    alert = CloneAlert.objects.create(
+        passport_id=created["id"], rule=AlertRule.COLLECTED_OUTSIDE_MARKET, key="matrix",
+        evidence={}, raised_at=timezone.now(),
+    )  # fmt: skip
+    return {
+        "clients": clients, "passport": created["id"], "owner_org": owner.organisation.id,
+        "spare_token": spare.pk, "alert": alert.pk,
+    }  # fmt: skip
 
 
 def call(endpoint: str, client: APIClient, world: dict, index: int):
@@ -91,6 +110,20 @@ def call(endpoint: str, client: APIClient, world: dict, index: int):
         "latest checkpoint": lambda: client.get("/api/v1/log/checkpoint"),
         "inclusion proof": lambda: client.get("/api/v1/log/proof/inclusion?index=0&size=1"),
         "read leaves": lambda: client.get("/api/v1/log/leaves?start=0&end=1"),
+        "list tokens": lambda: client.get("/api/v1/tokens/"),
+        "revoke owner's spare token": lambda: client.delete(
+            f"/api/v1/tokens/{world['spare_token']}/"
+        ),
+        "export battery pass": lambda: client.get(f"/api/v1/passports/{passport}/batterypass/"),
+        "import battery pass": lambda: client.post(
+            "/api/v1/passports/import/batterypass/", {}, format="json"
+        ),
+        "list alerts": lambda: client.get("/api/v1/alerts/"),
+        "dismiss owner's alert": lambda: client.post(
+            f"/api/v1/alerts/{world['alert']}/dismiss/", {"reason": "checked"}, format="json"
+        ),
+        "supply concentration": lambda: client.get("/api/v1/supply/concentration?element=Co"),
+        "self-sufficiency": lambda: client.get("/api/v1/forecasts/self-sufficiency?element=Co"),
         "cosign": lambda: client.post(
             "/api/v1/log/checkpoints/1/cosign",
             {"cosignature": "— not a signature"},
