@@ -69,10 +69,18 @@ def value_rows(key: str, value) -> list[tuple[str, str]]:
     return [(key_label(key), with_unit(key, value))]
 
 
+LEADING_COLUMNS = {"name": 0, "substance": 1, "component": 2}
+
+
 def item_table(key: str, items: list[dict]) -> dict:
     """A list of objects as a table: one column per value any item has."""
     rows = [flatten(item) for item in items]
-    columns = list(dict.fromkeys(path for row in rows for path in row))
+    # Stored JSON may come back with its keys reordered (PostgreSQL's jsonb does), so the order
+    # is fixed here: what the item is first, then its values by name.
+    columns = sorted(
+        {path for row in rows for path in row},
+        key=lambda path: (LEADING_COLUMNS.get(path, len(LEADING_COLUMNS)), path),
+    )
     return {
         "key": key,
         "label": key_label(key),
