@@ -118,6 +118,8 @@ def self_sufficiency_forecast(
         entries = entries.filter(passport__market_country=market)
     history: dict[tuple, dict[int, float]] = defaultdict(lambda: defaultdict(float))
     products, manufacturers = set(), set()
+    # Who stands behind each published part of the history: a year of demand, a stream's series.
+    parts: dict[tuple, tuple[set, set]] = defaultdict(lambda: (set(), set()))
     for mass, placed, product_type, attributes, passport, maker in entries.values_list(
         "mass_kg", "passport__placed_on_market_on", "passport__product_type",
         "passport__attributes", "passport_id", "passport__manufacturer_id",
@@ -126,8 +128,14 @@ def self_sufficiency_forecast(
         history[stream][placed.year] += float(mass)
         products.add(passport)
         manufacturers.add(str(maker))
+        for part in (("year", placed.year), ("stream", stream)):
+            parts[part][0].add(passport)
+            parts[part][1].add(str(maker))
     years = list(range(min((min(h) for h in history.values()), default=base_year), until + 1))
-    streams, described, populations = [], [], [Population(len(products), frozenset(manufacturers))]
+    streams, described = [], []
+    populations = [Population(len(products), frozenset(manufacturers))] + [
+        Population(len(members), frozenset(makers)) for members, makers in parts.values()
+    ]
     for product_type, category in sorted(history):
         spec = default_lifetime(product_type)
         collection = observed_collection(product_type=product_type, category=category,
@@ -146,11 +154,11 @@ def self_sufficiency_forecast(
                 regime=TARGET_REGIME, metric="material_recovery", product_type=pt, year=year,
                 element=element)) if targets_apply else None,
         )  # fmt: skip
-        # Observed rates the forecast uses carry their own populations into the disclosure check.
-        if chosen.collection_rate is None and collection["population"] is not None:
-            populations.append(collection["population"])
-        if chosen.recovery_rate is None and recovery["population"] is not None:
-            populations.append(recovery["population"])
+        # Observed rates are published beside the forecast whatever the scenario uses, so their
+        # populations count too: an override must not unlock what they describe.
+        for observed in (collection, recovery):
+            if observed["population"] is not None:
+                populations.append(observed["population"])
         streams.append(Stream(label=f"{product_type}/{category}" if category else product_type,
                               history=dict(history[(product_type, category)]),
                               lifetime=lifetime_from_dict(spec), collection_rate=collection_rates,

@@ -156,3 +156,16 @@ def test_non_regulators_see_a_forecast_above_the_thresholds(manufacturer, two_ba
     body = manufacturer.client.get(URL, FIXED).json()
     assert body["suppressed"] is False
     assert body["demand_kg"][-1] == pytest.approx(13.8)
+
+
+def test_a_year_of_history_resting_on_too_few_products_withholds_the_forecast(
+    manufacturer, two_batteries, settings
+):
+    settings.DISCLOSURE_MIN_PRODUCTS = 2
+    settings.DISCLOSURE_MIN_MANUFACTURERS = 1
+    placed_battery(manufacturer, "SSR-OLD", year=BASE_YEAR - 3)  # alone in its year
+
+    body = manufacturer.client.get(URL, FIXED).json()
+
+    assert body["suppressed"] is True
+    assert body["demand_kg"] is None and body["streams"] is None
