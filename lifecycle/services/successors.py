@@ -53,6 +53,14 @@ def successor_register(
     identity: dict,
 ) -> Passport:
     """Registers the successor passport under the new operator, linked to its predecessor."""
+    if identity.get("gtin") and not operator.gs1_company_prefix:
+        # Without a company prefix of its own the operator would be numbering under another's.
+        raise EventRefused.one(
+            400,
+            "payload.successor.gtin",
+            "A GTIN is given under your own GS1 company prefix, and none is recorded for your "
+            "organisation; leave it out (the passport id identifies the product) or record one.",
+        )
     declaration = declaration_carried_over(json.loads(bytes(predecessor.declaration)))
     declaration.update(
         gtin=identity.get("gtin"),

@@ -13,6 +13,7 @@ from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 
 from passports.api.access import organisation_of
+from passports.api.errors import error_response
 from passports.api.schemas import ErrorResponse
 from passports.declaration import StrictSerializer
 from passports.models import ApiToken
@@ -99,7 +100,17 @@ class TokenViewSet(
         """Issues a token; its secret is in this answer and nowhere else, ever."""
         body = TokenRequest(data=request.data)
         body.is_valid(raise_exception=True)
-        token, secret = token_create(organisation=organisation_of(request), **body.validated_data)
+        fields = dict(body.validated_data)
+        # A token never outlives the token that issued it, or revoking an expiring token would
+        # leave a never-expiring child behind.
+        parent = getattr(request.auth, "expiry", None)
+        if parent is not None and (fields.get("expiry") is None or fields["expiry"] > parent):
+            if "expiry" in request.data or "expires_in_days" in request.data:
+                return error_response(400, [{"field": "expiry", "message": (
+                    f"A token issued with an expiring token expires by {parent.isoformat()} "
+                    "at the latest.")}])  # fmt: skip
+            fields["expiry"] = parent
+        token, secret = token_create(organisation=organisation_of(request), **fields)
         token.token = secret
         return Response(TokenIssued(token).data, status=status.HTTP_201_CREATED)
 

@@ -122,3 +122,16 @@ def test_a_registration_cannot_name_another_passport_as_its_predecessor(
     assert "repurposed or remanufactured" in fields(response)["predecessor"]
     still_open = post(manufacturer, battery, "health_reported", {"state_of_health_pct": "97"})
     assert still_open.status_code == 201
+
+
+def test_a_successor_gtin_must_be_under_the_operators_own_prefix(make_actor, manufacturer, battery):
+    second_life = make_actor("repairer", "Second Life")  # no GS1 company prefix of its own
+    post(manufacturer, battery, "ownership_transferred", {"to": str(second_life.organisation.id)})
+    taken = {"gtin": "09506000555550", "serial": "SUCC-1", "model": "R1"}
+
+    response = post(second_life, battery, "repurposed",
+                    {"successor": taken, "application": "stationary"})  # fmt: skip
+
+    assert response.status_code == 400
+    assert "payload.successor.gtin" in fields(response)
+    assert Passport.objects.count() == 1

@@ -249,7 +249,8 @@ def test_repurposing_creates_a_linked_successor(make_actor, manufacturer, batter
 
 def test_repurposing_with_a_taken_identity_is_refused(make_actor, manufacturer, battery):
     manufacturer.client.post("/api/v1/passports/", declaration(serial="TAKEN"), format="json")
-    second_life = make_actor("repairer", "Second Life")
+    # An operator numbering under the same company prefix (a brand's own remanufacturer).
+    second_life = make_actor("repairer", "Second Life", gs1_company_prefix="9506000")
     hand_over(manufacturer, battery, second_life)
     successor = {"gtin": "09506000134352", "serial": "TAKEN", "model": "X"}
 

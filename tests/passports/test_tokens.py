@@ -163,3 +163,23 @@ def test_the_command_refuses_what_it_cannot_do(manufacturer, arguments):
 
     with pytest.raises(CommandError):
         run(*[a.format(org=org) for a in arguments])
+
+
+def test_a_token_issued_with_an_expiring_token_expires_with_it(manufacturer):
+    from rest_framework.test import APIClient
+
+    issued = manufacturer.client.post(
+        "/api/v1/tokens/", {"name": "short", "expires_in_days": 30}, format="json"
+    ).json()
+    short = APIClient()
+    short.credentials(HTTP_AUTHORIZATION=f"Token {issued['token']}")
+
+    child = short.post("/api/v1/tokens/", {"name": "child"}, format="json")
+    longer = short.post(
+        "/api/v1/tokens/", {"name": "longer", "expires_in_days": 300}, format="json"
+    )
+
+    assert child.status_code == 201
+    assert child.json()["expiry"] == issued["expiry"]
+    assert longer.status_code == 400
+    assert longer.json()["errors"][0]["field"] == "expiry"
