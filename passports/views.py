@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import connection
 from django.http import Http404, HttpResponse, JsonResponse
 from django.views.decorators.http import require_GET
+from django.views.defaults import page_not_found
 
 from passports.identifiers import digital_link
 from passports.models import Passport, SigningKey
@@ -78,3 +79,11 @@ def passport_qr(request, pk, fmt: str):
         response = HttpResponse(qr_svg(uri), content_type="image/svg+xml")
     response["Cache-Control"] = "public, max-age=86400"
     return response
+
+
+def not_found(request, exception=None):
+    """An unknown address: JSON under /api/, as every API error is; the site's page elsewhere."""
+    if request.path.startswith("/api/"):
+        message = "Nothing is at this address; the API's paths are listed at /api/schema/."
+        return JsonResponse({"errors": [{"field": "path", "message": message}]}, status=404)
+    return page_not_found(request, exception)

@@ -69,3 +69,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("web.urls")),
 ]
+
+# Unknown API addresses answer JSON like every other API error (with DEBUG off).
+handler404 = "passports.views.not_found"

@@ -152,3 +152,12 @@ def test_unknown_identifiers_are_an_html_404_for_browsers(anonymous, path):
     assert response.status_code == 404
     assert response["Content-Type"].startswith("text/html")
     assert "Accept" in varies_on(response)
+
+
+@pytest.mark.parametrize("path", ["/api/v1/tokens/not-a-uuid/", "/api/v1/no-such-thing/"])
+def test_unknown_api_addresses_are_a_json_404(client, db, path):
+    response = client.get(path)
+
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("application/json")
+    assert response.json()["errors"][0]["field"] == "path"
