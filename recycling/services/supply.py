@@ -12,12 +12,13 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from itertools import combinations
 
 from django.conf import settings
 from django.db.models import Count, DecimalField, Exists, F, OuterRef, Q, Sum
 
 from passports import reference
-from passports.models import CompositionEntry, Organisation, OriginShare
+from passports.models import CompositionEntry, Organisation, OriginShare, Passport
 from passports.substances import is_element
 from recycling import supply_math
 from recycling.disclosure import Population, combined, suppressed
@@ -195,6 +196,41 @@ def _withheld(population: Population, all_shown: bool) -> str | None:
     return None if all_shown else disclosure_rule().reason(population)
 
 
+def _complement_reason(
+    *, element: str, all_shown: bool, product_type=None, market=None, year=None
+) -> str | None:
+    """Why a filtered figure is withheld because of what it leaves out of a wider one.
+
+    A reader could subtract the figure for DE from the figure for all markets and learn what the
+    other markets' few products hold; so every wider query (one or more filters dropped) minus
+    this one must pass the rule too, unless it is empty.
+    """
+    if all_shown:
+        return None
+    given = {"product_type": product_type, "market": market, "year": year}
+    narrow = _passport_filter("", product_type, market, year)
+    names = [name for name, value in given.items() if value]
+    rule = disclosure_rule()
+    for size in range(1, len(names) + 1):
+        for dropped in combinations(names, size):
+            wider = {name: (None if name in dropped else value) for name, value in given.items()}
+            rest = (
+                Passport.objects.order_by()
+                .filter(_passport_filter("", **wider), composition__substance=element)
+                .exclude(narrow)
+                .values_list("pk", "manufacturer_id")
+                .distinct()
+            )
+            rows = list(rest)
+            if not rows:
+                continue
+            population = Population(len(rows), frozenset(str(m) for _, m in rows))
+            reason = rule.reason(population)
+            if reason:
+                return f"Withheld: beside the wider figure it would reveal a remainder. {reason}"
+    return None
+
+
 def supply_concentration(
     *,
     element: str,
@@ -218,7 +254,9 @@ def supply_concentration(
         "population": population_read(table.total.population),
         "suppressed": False,
     }
-    reason = _withheld(table.total.population, all_shown)
+    reason = _withheld(table.total.population, all_shown) or _complement_reason(
+        element=element, all_shown=all_shown, product_type=product_type, market=market, year=year
+    )
     if reason:
         answer.update(
             total_kg=None, declared_share=None, countries=[], hhi=None, top_country=None,
@@ -404,7 +442,9 @@ def supply_recycled_share(
         "world": world_supply(element),
         "suppressed": False,
     }
-    reason = _withheld(population, all_shown)
+    reason = _withheld(population, all_shown) or _complement_reason(
+        element=element, all_shown=all_shown, product_type=product_type, market=market, year=year
+    )
     if reason:
         for name in list(answer):
             if name.endswith(("_kg", "_share")):

@@ -209,3 +209,19 @@ def test_csv_cells_that_look_like_formulas_are_written_as_text():
     response = csv_response([{"a": "=HYPERLINK(1)", "b": "-1.5"}], ["a", "b"], "x.csv")
 
     assert response.content.decode().splitlines()[1] == "'=HYPERLINK(1),-1.5"
+
+
+def test_a_market_whose_remainder_is_small_is_withheld_so_it_cannot_be_subtracted(
+    other_manufacturer, three_batteries, settings
+):
+    settings.DISCLOSURE_MIN_PRODUCTS = 2
+    settings.DISCLOSURE_MIN_MANUFACTURERS = 1
+
+    everywhere = get(other_manufacturer, "concentration", element="Co").json()
+    germany = get(other_manufacturer, "concentration", element="Co", market="DE").json()
+
+    # All markets hold three batteries and DE two; FR's one would be their difference.
+    assert everywhere["suppressed"] is False
+    assert germany["suppressed"] is True
+    assert "remainder" in germany["reason"]
+    assert germany["total_kg"] is None
