@@ -14,6 +14,7 @@ from decimal import Decimal
 
 from passports.battery_attributes import BY_NUMBER
 from passports.batterypass import mapping as m
+from passports.batterypass.schemas import ASPECTS
 from passports.tiers import (
     ATTRIBUTE_TIERS,
     DOCUMENT_TIERS,
@@ -519,22 +520,11 @@ def document_build(
     return {
         "batteryPassVersion": m.VERSION,
         "tier": str(tier),
-        **{name: out.aspects.get(name, {}) for name in _ASPECT_ORDER},
+        **{name: out.aspects.get(name, {}) for name in ASPECTS},
         m.EXTENSION: extension_for(declaration, tier),
         "missing": out.missing,
         "withheld": out.withheld,
     }
-
-
-_ASPECT_ORDER = (
-    "GeneralProductInformation",
-    "CarbonFootprintForBatteries",
-    "Circularity",
-    "Labeling",
-    "MaterialComposition",
-    "PerformanceAndDurability",
-    "SupplyChainDueDiligence",
-)
 
 
 def passport_batterypass(passport, tier: str) -> dict:

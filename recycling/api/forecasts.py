@@ -15,7 +15,7 @@ from passports.api.access import organisation_of
 from passports.api.schemas import ErrorResponse
 from passports.declaration import StrictSerializer
 from passports.models import ProductType
-from passports.substances import is_element
+from recycling.api.fields import element_symbol
 from recycling.disclosure import Population
 from recycling.services.forecast import urban_mine_forecast
 from recycling.services.small_cells import disclosure_rule, population_read, sees_small_cells
@@ -173,9 +173,7 @@ class UrbanMineQuery(serializers.Serializer):
     lifetime_scale = serializers.FloatField(required=False)
 
     def validate_element(self, value: str) -> str:
-        if not is_element(value):
-            raise serializers.ValidationError(f"{value!r} is not an element symbol.")
-        return value
+        return element_symbol(value)
 
     def validate(self, data: dict) -> dict:
         given = {

@@ -13,8 +13,8 @@ from rest_framework.response import Response
 from passports.api.access import organisation_of
 from passports.api.schemas import ErrorResponse
 from passports.models import Organisation
-from passports.substances import is_element
-from recycling.api.supply import _country, csv_response
+from recycling.api.fields import country_code, element_symbol
+from recycling.api.supply import csv_response
 from recycling.self_sufficiency import (
     DEFAULT_SCENARIO,
     MAX_GROWTH_PCT,
@@ -70,12 +70,10 @@ class SelfSufficiencyQuery(serializers.Serializer):
     format = serializers.ChoiceField(choices=["json", "csv"], default="json")
 
     def validate_element(self, value: str) -> str:
-        if not is_element(value):
-            raise serializers.ValidationError(f"{value!r} is not an element symbol.")
-        return value
+        return element_symbol(value)
 
     def validate_market(self, value: str) -> str:
-        return _country(value)
+        return country_code(value)
 
     def validate_until(self, value: int) -> int:
         this_year = timezone.localdate().year

@@ -21,9 +21,8 @@ from rest_framework.response import Response
 from passports.api.access import organisation_of
 from passports.api.schemas import ErrorResponse
 from passports.models import ProductType
-from passports.reference import country_codes
 from passports.spreadsheet import DictWriter
-from passports.substances import is_element
+from recycling.api.fields import country_code, element_symbol
 from recycling.services.supply import (
     country_groups,
     sees_all,
@@ -32,13 +31,6 @@ from recycling.services.supply import (
     supply_recycled_share,
     watch_countries_default,
 )
-
-
-def _country(value: str) -> str:
-    code = value.strip().upper()
-    if code not in country_codes():
-        raise serializers.ValidationError(f"{value!r} is not an ISO 3166-1 alpha-2 country code.")
-    return code
 
 
 class SupplyQuery(serializers.Serializer):
@@ -55,12 +47,10 @@ class SupplyQuery(serializers.Serializer):
     format = serializers.ChoiceField(choices=["json", "csv"], default="json")
 
     def validate_element(self, value: str) -> str:
-        if not is_element(value):
-            raise serializers.ValidationError(f"{value!r} is not an element symbol.")
-        return value
+        return element_symbol(value)
 
     def validate_market(self, value: str) -> str:
-        return _country(value)
+        return country_code(value)
 
 
 class ConcentrationQuery(SupplyQuery):
@@ -73,7 +63,7 @@ class ConcentrationQuery(SupplyQuery):
     )
 
     def validate_watch(self, value: str) -> list[str]:
-        return [_country(code) for code in value.split(",") if code.strip()]
+        return [country_code(code) for code in value.split(",") if code.strip()]
 
 
 class ImportDependenceQuery(SupplyQuery):
@@ -91,7 +81,7 @@ class ImportDependenceQuery(SupplyQuery):
             return {"name": name, "countries": country_groups()[name]}
         return {
             "name": None,
-            "countries": [_country(code) for code in value.split(",") if code.strip()],
+            "countries": [country_code(code) for code in value.split(",") if code.strip()],
         }
 
 
