@@ -303,3 +303,7 @@ class ApiToken(models.Model):
     def revoke(self) -> None:
         """Deletes knox's row, so the secret stops working at once; this row goes with it."""
         self.knox_token.delete()
+
+
+# The registry outbox lives in its own package; importing it here registers it with the app.
+from passports.registry.models import RegistryDelivery  # noqa: E402, F401

@@ -175,6 +175,17 @@ API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=8 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = API_MAX_BODY_BYTES
 BULK_MAX_ITEMS = 1000
 
+# --- EU registry -----------------------------------------------------------------------------
+# Where uploads of passports placed on the market are POSTed (passports/registry/). Empty: delivery
+# is off; outbox rows are still written and wait, shown as pending to their operator.
+REGISTRY_URL = env("REGISTRY_URL", default="")
+# Bearer credential the registry issued to this instance.
+REGISTRY_TOKEN = env("REGISTRY_TOKEN", default="")
+REGISTRY_TIMEOUT_SECONDS = env.float("REGISTRY_TIMEOUT_SECONDS", default=10.0)
+# After a failed upload: wait about base * 2^(failures - 1) seconds, jittered, never above the cap.
+REGISTRY_RETRY_BASE_SECONDS = env.float("REGISTRY_RETRY_BASE_SECONDS", default=30.0)
+REGISTRY_RETRY_MAX_SECONDS = env.float("REGISTRY_RETRY_MAX_SECONDS", default=1800.0)
+
 # --- API -------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -244,6 +255,11 @@ CELERY_BEAT_SCHEDULE: dict = {
     "integrate-stragglers": {
         "task": "lifecycle.tasks.integrate_stragglers",
         "schedule": 3600.0,
+    },
+    # Uploads to the EU registry whose retry time has come, and any a lost message missed.
+    "sweep-registry-deliveries": {
+        "task": "passports.registry.tasks.sweep_registrations",
+        "schedule": env.float("REGISTRY_SWEEP_SECONDS", default=60.0),
     },
     "refresh-aggregates": {
         "task": "recycling.tasks.refresh_aggregates",

@@ -11,6 +11,7 @@ from lifecycle.api.passports import PassportViewSet
 from passports import resolver, views
 from passports.api.organisations import OrganisationViewSet
 from passports.api.tokens import TokenViewSet
+from passports.registry.api import DeliveryViewSet
 from recycling.api import audit, forecasts, self_sufficiency, statistics, supply
 from recycling.api.alerts import AlertViewSet
 from recycling.api.records import BatchViewSet, CollectionViewSet
@@ -22,6 +23,7 @@ router.register("collections", CollectionViewSet, basename="collection")
 router.register("batches", BatchViewSet, basename="batch")
 router.register("tokens", TokenViewSet, basename="token")
 router.register("alerts", AlertViewSet, basename="alert")
+router.register("registry/deliveries", DeliveryViewSet, basename="registry-delivery")
 
 urlpatterns = [
     path(

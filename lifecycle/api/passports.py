@@ -46,6 +46,7 @@ from passports.declaration_fast import declarations_validate_fast
 from passports.identifiers import digital_link
 from passports.models import AccessPurpose, AccessRecord, OrganisationKind, Passport, ProductType
 from passports.purpose import PurposeError, purpose_stated
+from passports.registry.api import registration_read
 from passports.representation import access_record, passport_for_reader, with_related
 from passports.tiers import allows, tier_for
 
@@ -201,7 +202,11 @@ class PassportViewSet(viewsets.GenericViewSet):
         responses={200: PassportRead, 400: ErrorResponse, 404: ErrorResponse},
     )
     def retrieve(self, request, pk=None):
-        return Response(self._read(self.get_object()))
+        passport = self.get_object()
+        read = self._read(passport)
+        if read["tier"] == "owner":
+            read["registry"] = registration_read(passport)
+        return Response(read)
 
     @extend_schema(
         request=PassportDeclaration,

@@ -26,6 +26,8 @@ from lifecycle.services.successors import successor_register
 from lifecycle.tasks import enqueue_on_commit, integrate_log
 from passports.declaration import normalise_tree
 from passports.models import Organisation, Passport
+from passports.registry.services import registration_queue
+from passports.registry.tasks import deliver_registration
 from passports.services.keys import signer_for
 
 CLOCK_SKEW = dt.timedelta(minutes=5)
@@ -68,6 +70,13 @@ def event_record(
             signed_payload = _effects_before(passport, actor, event_type, occurred_at, payload)
             event = _append(passport, actor, event_type, signed_payload, idempotency_key, digest)
             _effects_after(passport, event, event_type, occurred_at, signed_payload)
+            # The registry outbox row commits or rolls back with the event that calls for it.
+            delivery = None
+            if event_type == E.PLACED_ON_MARKET:
+                delivery = registration_queue(
+                    passport=passport, operator=actor, country=signed_payload["country"],
+                    placed_on=occurred_at.date(),
+                )  # fmt: skip
     except IntegrityError:
         # A concurrent retry with the same key committed first: answer with its event.
         earlier = Event.objects.filter(actor=actor, idempotency_key=idempotency_key).first()
@@ -75,6 +84,8 @@ def event_record(
             return _replayed(earlier, digest), False
         raise
     enqueue_on_commit(integrate_log)
+    if delivery is not None:
+        enqueue_on_commit(deliver_registration, str(delivery.pk))
     return event, True
 
 

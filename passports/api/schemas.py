@@ -44,6 +44,12 @@ class PassportRead(serializers.Serializer):
     successor = serializers.UUIDField(required=False, allow_null=True)
     qr = serializers.DictField()
     created_at = serializers.DateTimeField()
+    registry = serializers.DictField(
+        required=False,
+        allow_null=True,
+        help_text="Owner only: the EU registry upload (status, registration_id, attempts, "
+        "last_error); null until the product is placed on the market",
+    )
 
 
 class PassportRegistered(serializers.Serializer):
