@@ -13,6 +13,8 @@ def retry_delay(
     come back together, while none retries sooner than half its step. `at_least` is what the
     registry asked for (Retry-After); it is honoured, still within the cap.
     """
-    step = min(cap, base * 2 ** max(attempts - 1, 0))
+    # The exponent stops growing long after the cap is reached: weeks of failures must not
+    # overflow a float.
+    step = min(cap, base * 2 ** min(max(attempts - 1, 0), 64))
     wait = step / 2 + draw() * step / 2
     return min(cap, max(wait, at_least))
