@@ -1,10 +1,14 @@
 """Every role against every endpoint: the status each gets, and the tier each reads at."""
 
+from datetime import date
+
 import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
 from lifecycle.services.log import checkpoint_publish, log_integrate
+from passports.models import Passport
+from passports.registry.services import registration_queue
 from passports.services.tokens import token_create
 from recycling.models import AlertRule, CloneAlert
 from tests.factories import declaration
@@ -40,6 +44,9 @@ MATRIX = {
     "dismiss owner's alert": [401, 200, 404, 404, 404, 404, 409, 404],
     "supply concentration": [401, 200, 200, 200, 200, 200, 200, 200],
     "self-sufficiency": [401, 200, 200, 200, 200, 200, 200, 200],
+    "list registry deliveries": [401, 200, 200, 200, 200, 200, 200, 200],
+    "read owner's registry delivery": [401, 200, 404, 404, 404, 404, 404, 404],
+    "retry owner's registry delivery": [401, 200, 404, 404, 404, 404, 404, 404],
 }
 
 TIERS = ["public", "owner", "public", "legitimate_interest", "legitimate_interest",
@@ -67,9 +74,13 @@ def world(make_actor):
         passport_id=created["id"], rule=AlertRule.COLLECTED_OUTSIDE_MARKET, key="matrix",
         evidence={}, raised_at=timezone.now(),
     )  # fmt: skip
+    delivery = registration_queue(
+        passport=Passport.objects.get(pk=created["id"]), operator=owner.organisation,
+        country="DE", placed_on=date(2026, 6, 1),
+    )  # fmt: skip
     return {
         "clients": clients, "passport": created["id"], "owner_org": owner.organisation.id,
-        "spare_token": spare.pk, "alert": alert.pk,
+        "spare_token": spare.pk, "alert": alert.pk, "delivery": delivery.pk,
     }  # fmt: skip
 
 
@@ -124,6 +135,13 @@ def call(endpoint: str, client: APIClient, world: dict, index: int):
         ),
         "supply concentration": lambda: client.get("/api/v1/supply/concentration?element=Co"),
         "self-sufficiency": lambda: client.get("/api/v1/forecasts/self-sufficiency?element=Co"),
+        "list registry deliveries": lambda: client.get("/api/v1/registry/deliveries/"),
+        "read owner's registry delivery": lambda: client.get(
+            f"/api/v1/registry/deliveries/{world['delivery']}/"
+        ),
+        "retry owner's registry delivery": lambda: client.post(
+            f"/api/v1/registry/deliveries/{world['delivery']}/retry/"
+        ),
         "cosign": lambda: client.post(
             "/api/v1/log/checkpoints/1/cosign",
             {"cosignature": "— not a signature"},

@@ -1,5 +1,6 @@
 """The manufacturer's own passports: a searchable list and one passport's console page."""
 
+from django.conf import settings
 from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.urls import reverse
@@ -8,6 +9,7 @@ from django.views.decorators.http import require_GET
 from lifecycle.models import EventType
 from lifecycle.rules import TRANSITIONS
 from passports.identifiers import digital_link, resolver_path
+from passports.registry.models import RegistryDelivery
 from web.access import area_required
 from web.console.declaration_form import PRODUCT_TYPE_LABELS
 from web.console.queries import (
@@ -84,6 +86,8 @@ def passport_detail(request, pk):
             ],
             "health_open": health_open,
             "event_count": passport.events.count(),
+            "registry": RegistryDelivery.objects.filter(passport=passport).first(),
+            "registry_off": not settings.REGISTRY_URL,
         },
     )
 
