@@ -230,3 +230,22 @@ def test_with_delivery_off_uploads_wait_and_say_so(settings, manufacturer):
     assert delivery.attempts == 0
     assert listed[0]["status"] == "pending"
     assert "REGISTRY_URL is not set" in listed[0]["note"]
+
+
+def test_a_failed_upload_waits_its_backoff_before_the_next_attempt(
+    registry, settings, manufacturer
+):
+    settings.REGISTRY_RETRY_BASE_SECONDS = 3600.0
+    settings.REGISTRY_RETRY_MAX_SECONDS = 7200.0
+    registry_call(registry, "/_control", {"fail_next": 1})
+    [passport_id] = passports_place(manufacturer, 1)
+
+    sweep_registrations()
+    deliver_registration(str(RegistryDelivery.objects.get().pk))
+
+    delivery = RegistryDelivery.objects.get(passport_id=passport_id)
+    waited = (delivery.next_attempt_at - delivery.last_attempt_at).total_seconds()
+    assert delivery.status == DeliveryStatus.PENDING
+    assert delivery.attempts == 1
+    assert 1800 <= waited <= 3600
+    assert registry_call(registry, "/_inspect")["uploads"] == 1
