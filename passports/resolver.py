@@ -1,18 +1,27 @@
 """The resolver behind every QR code: /01/{gtin}/21/{serial} and /p/{uuid}.
 
 Browsers get an HTML page, `Accept: application/json` the passport as JSON, and
-`Accept: application/linkset+json` or `?linkType=all` an RFC 9264 linkset. All are filtered
-to the tier of whoever asks.
+`Accept: application/linkset+json` or `?linkType=linkset` (`all` before GS1 resolver 1.2) an
+RFC 9264 linkset. `?linkType=gs1:dpp` (or any type in the linkset, as a CURIE or a full URI)
+redirects to that link. Pages and JSON are filtered to the tier of whoever asks; every answer
+about a passport names its linkset in a `Link` header.
 """
 
 import functools
 import hashlib
 import math
 import uuid
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.db.models import prefetch_related_objects
-from django.http import Http404, HttpResponse, HttpResponseNotModified, JsonResponse
+from django.http import (
+    Http404,
+    HttpResponse,
+    HttpResponseNotModified,
+    HttpResponseRedirect,
+    JsonResponse,
+)
 from django.urls import reverse
 from django.utils.module_loading import import_string
 from django.views.decorators.http import require_GET
@@ -29,6 +38,11 @@ from passports.representation import passport_for_reader
 from passports.tiers import tier_for
 
 GS1_VOC = "https://gs1.org/voc/"
+# The GS1 Web Vocabulary is published under several addresses that name the same terms.
+GS1_NAMESPACES = ("gs1:", GS1_VOC, "https://www.gs1.org/voc/", "https://ref.gs1.org/voc/")
+# `linkset` since GS1-Conformant Resolver 1.2; `all` is what 1.0 and 1.1 clients send.
+LINKSET_REQUESTS = ("linkset", "all")
+LINKSET = "application/linkset+json"
 
 
 def _bad_identifier(message: str) -> JsonResponse:
@@ -116,9 +130,9 @@ def _wants(request, media_type: str) -> bool:
 def _wants_json(request) -> bool:
     """True for the answers that are JSON: the passport, its linkset."""
     return (
-        request.GET.get("linkType") == "all"
+        request.GET.get("linkType") in LINKSET_REQUESTS
         or _wants(request, "application/json")
-        or _wants(request, "application/linkset+json")
+        or _wants(request, LINKSET)
     )
 
 
@@ -139,8 +153,12 @@ def _answer(request, passport: Passport) -> HttpResponse:
     organisation = user.organisation if user is not None else None
     user = user if organisation is not None else None
     tier = tier_for(organisation, passport)
-    if request.GET.get("linkType") == "all" or _wants(request, "application/linkset+json"):
-        return JsonResponse(linkset(request, passport), content_type="application/linkset+json")
+    links = linkset(request, passport)
+    requested = request.GET.get("linkType", "")
+    if requested in LINKSET_REQUESTS or (not requested and _wants(request, LINKSET)):
+        return _with_link_header(JsonResponse(links, content_type=LINKSET), links)
+    if requested:
+        return _with_link_header(_follow(request, links, requested), links)
     kind = "json" if _wants(request, "application/json") else "html"
     # Only public answers are revalidated: a restricted read must be recorded each time, and
     # the public tier is what most QR scans get.
@@ -149,7 +167,7 @@ def _answer(request, passport: Passport) -> HttpResponse:
     if etag and etag in request.headers.get("If-None-Match", ""):
         response = HttpResponseNotModified()
         response["ETag"] = etag
-        return response
+        return _with_link_header(response, links)
     try:
         purpose = purpose_stated(request.GET, request.headers)
     except PurposeError as exc:
@@ -164,53 +182,106 @@ def _answer(request, passport: Passport) -> HttpResponse:
     if etag:
         response["ETag"] = etag
         response["Cache-Control"] = "no-cache"  # store, but ask again each time: 304 is cheap
+    return _with_link_header(response, links)
+
+
+def link_type(requested: str) -> str:
+    """The linkset key a requested link type names: `gs1:pip` and every GS1 address of it alike.
+
+    Anything else (an IANA relation such as `icon`) is looked up as given.
+    """
+    for namespace in GS1_NAMESPACES:
+        if requested.startswith(namespace):
+            return GS1_VOC + requested[len(namespace) :]
+    return requested
+
+
+def _follow(request, links: dict, requested: str) -> HttpResponse:
+    """A 307 to the requested link; to the default link when the passport has no such link.
+
+    The GS1 resolver standard sends a client whose request cannot be matched to the default
+    link; a client that asked for JSON cannot use that HTML page, so it gets a JSON 404
+    naming the parameter instead.
+    """
+    entry = links["linkset"][0]
+    targets = entry.get(link_type(requested))
+    if not targets:
+        if _wants(request, "application/json") or _wants(request, LINKSET):
+            message = (
+                f"This passport has no link of type {requested!r}; "
+                "?linkType=linkset lists the ones it has."
+            )
+            return JsonResponse({"errors": [{"field": "linkType", "message": message}]}, status=404)
+        targets = entry[f"{GS1_VOC}defaultLink"]
+    # The standard passes the rest of the query on (a stated purpose, say); linkType itself is
+    # dropped, or the default link, which is this resolver again, would loop.
+    rest = urlencode(
+        [
+            (key, value)
+            for key, values in request.GET.lists()
+            if key != "linkType"
+            for value in values
+        ]
+    )
+    target = targets[0]["href"]
+    if rest:
+        target += ("&" if "?" in target else "?") + rest
+    return HttpResponseRedirect(target, status=307)
+
+
+def _with_link_header(response: HttpResponse, links: dict) -> HttpResponse:
+    """Names the passport's linkset (RFC 9264 section 6), as GS1 resolvers do even on redirects."""
+    anchor = links["linkset"][0]["anchor"]
+    response["Link"] = (
+        f'<{anchor}?linkType=linkset>; rel="linkset"; type="{LINKSET}"; '
+        'title="Links for this passport"'
+    )
     return response
 
 
 def linkset(request, passport: Passport) -> dict:
-    """An RFC 9264 linkset naming where to find this product's information."""
+    """An RFC 9264 linkset naming where to find this product's information.
+
+    Keys are GS1 Web Vocabulary link types as full URIs, as the GS1 resolver standard writes
+    them, or IANA-registered relations.
+    """
     anchor = digital_link(gtin=passport.gtin, serial=passport.serial, passport_id=passport.id)
-    api = request.build_absolute_uri(reverse("passport-detail", kwargs={"pk": passport.id}))
-    qr = request.build_absolute_uri(
-        reverse("passport-qr", kwargs={"pk": passport.id, "fmt": "svg"})
-    )
-    return {
-        "linkset": [
+
+    def url(name: str, **kwargs) -> str:
+        return request.build_absolute_uri(reverse(name, kwargs={"pk": passport.id, **kwargs}))
+
+    page = {"href": anchor, "title": "Product passport", "type": "text/html"}
+    links = {
+        "anchor": anchor,
+        f"{GS1_VOC}defaultLink": [page],
+        # The page behind the QR code is the product information page people read.
+        f"{GS1_VOC}pip": [page],
+        # GS1's link type for a Digital Product Passport: the passport itself, as data.
+        f"{GS1_VOC}dpp": [
+            {"href": url("passport-detail"), "title": "Passport data", "type": "application/json"}
+        ],
+        f"{GS1_VOC}traceability": [
             {
-                "anchor": anchor,
-                f"{GS1_VOC}defaultLink": [
-                    {"href": anchor, "title": "Product passport", "type": "text/html"}
-                ],
-                f"{GS1_VOC}pip": [
-                    {"href": api, "title": "Passport data", "type": "application/json"}
-                ],
-                f"{GS1_VOC}traceability": [
-                    {
-                        "href": request.build_absolute_uri(
-                            reverse("passport-events", kwargs={"pk": passport.id})
-                        ),
-                        "title": "Signed lifecycle events",
-                        "type": "application/json",
-                    }
-                ],
-                # The Battery Pass v1.2.0 document (batteries only): GS1's link type for
-                # sustainability and circularity information.
-                **(
-                    {
-                        f"{GS1_VOC}sustainabilityInfo": [
-                            {
-                                "href": request.build_absolute_uri(
-                                    reverse("passport-batterypass", kwargs={"pk": passport.id})
-                                ),
-                                "title": "Battery Pass v1.2.0",
-                                "type": "application/json",
-                            }
-                        ]
-                    }
-                    if passport.product_type == "battery"
-                    else {}
-                ),
-                "describedby": [{"href": qr, "title": "QR code", "type": "image/svg+xml"}],
+                "href": url("passport-events"),
+                "title": "Signed lifecycle events",
+                "type": "application/json",
+            }
+        ],
+    }
+    if passport.product_type == "battery":
+        # The Battery Pass v1.2.0 document: GS1's type for sustainability and circularity.
+        links[f"{GS1_VOC}sustainabilityInfo"] = [
+            {
+                "href": url("passport-batterypass"),
+                "title": "Battery Pass v1.2.0",
+                "type": "application/json",
             }
         ]
-    }
+    # IANA `icon` ("an icon representing the link's context"): the QR code is a picture that
+    # stands for this product's identifier. It was `describedby`, which promises a document
+    # describing the product, which an image of its address is not.
+    links["icon"] = [
+        {"href": url("passport-qr", fmt="svg"), "title": "QR code", "type": "image/svg+xml"},
+        {"href": url("passport-qr", fmt="png"), "title": "QR code", "type": "image/png"},
+    ]
+    return {"linkset": [links]}

@@ -25,6 +25,8 @@ MATRIX = {
     "list events": [401, 200, 404, 200, 200, 200, 200, 404],
     "access log": [401, 200, 404, 404, 404, 404, 200, 404],
     "qr png": [200, 200, 200, 200, 200, 200, 200, 200],
+    "qr svg": [200, 200, 200, 200, 200, 200, 200, 200],
+    "resolve a link type": [307, 307, 307, 307, 307, 307, 307, 307],
     "resolve": [200, 200, 200, 200, 200, 200, 200, 200],
     "list organisations": [401, 200, 200, 200, 200, 200, 200, 200],
     "rotate owner's key": [401, 200, 404, 404, 404, 404, 404, 404],
@@ -99,6 +101,10 @@ def call(endpoint: str, client: APIClient, world: dict, index: int):
         "list events": lambda: client.get(f"/api/v1/passports/{passport}/events/"),
         "access log": lambda: client.get(f"/api/v1/passports/{passport}/access-log/"),
         "qr png": lambda: client.get(f"/api/v1/passports/{passport}/qr.png"),
+        "qr svg": lambda: client.get(f"/api/v1/passports/{passport}/qr.svg"),
+        "resolve a link type": lambda: client.get(
+            "/01/09506000134352/21/BAT-000001?linkType=gs1:dpp", HTTP_ACCEPT="application/json"
+        ),
         "resolve": lambda: client.get(
             "/01/09506000134352/21/BAT-000001", HTTP_ACCEPT="application/json"
         ),

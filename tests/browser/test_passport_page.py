@@ -40,6 +40,7 @@ def test_anonymous_reader_of_a_battery_on_a_phone(new_page, manufacturer, screen
     assert marked.count() == 4  # Li, Co, Ni and graphite; Fe is not critical
     assert "critical raw material" in marked.first.inner_text()
     assert page.get_by_role("img", name="QR code of this passport").is_visible()
+    assert page.get_by_role("link", name="Download as Battery Pass (JSON)").is_visible()
     assert page.get_by_text(GBT_CODE).is_visible()
     assert page.get_by_role("link", name="Sign in to see more").first.is_visible()
     assert page.locator("#timeline").count() == 0

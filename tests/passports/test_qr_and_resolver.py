@@ -78,9 +78,12 @@ def test_resolver_answers_an_rfc9264_linkset(anonymous, registered_battery, path
     assert response["Content-Type"] == "application/linkset+json"
     entry = response.json()["linkset"][0]
     assert entry["anchor"] == registered_battery["digital_link"]
-    assert entry["https://gs1.org/voc/pip"][0]["href"].endswith(
+    assert entry["https://gs1.org/voc/dpp"][0]["href"].endswith(
         f"/api/v1/passports/{registered_battery['id']}/"
     )
+    assert entry["https://gs1.org/voc/pip"][0]["href"] == registered_battery["digital_link"]
+    assert [link["type"] for link in entry["icon"]] == ["image/svg+xml", "image/png"]
+    assert "describedby" not in entry
 
 
 def test_resolver_accepts_gtin13_and_uuid_paths(anonymous, registered_battery):
@@ -161,3 +164,156 @@ def test_unknown_api_addresses_are_a_json_404(client, db, path):
     assert response.status_code == 404
     assert response["Content-Type"].startswith("application/json")
     assert response.json()["errors"][0]["field"] == "path"
+
+
+def linkset_of(client) -> dict:
+    return client.get(LINK, {"linkType": "linkset"}).json()["linkset"][0]
+
+
+def test_linktype_linkset_and_all_answer_the_same_linkset(anonymous, registered_battery):
+    new = anonymous.get(LINK, {"linkType": "linkset"}, HTTP_ACCEPT="text/html")
+    old = anonymous.get(LINK, {"linkType": "all"}, HTTP_ACCEPT="text/html")
+
+    assert new["Content-Type"] == old["Content-Type"] == "application/linkset+json"
+    assert new.json() == old.json()
+
+
+@pytest.mark.parametrize(
+    "spelling", ["gs1:{}", "https://gs1.org/voc/{}", "https://ref.gs1.org/voc/{}"]
+)
+def test_every_link_type_in_the_linkset_redirects_to_its_target(
+    anonymous, registered_battery, spelling
+):
+    entry = linkset_of(anonymous)
+    gs1_types = [key for key in entry if key.startswith("https://gs1.org/voc/")]
+    assert {"pip", "dpp", "defaultLink", "traceability", "sustainabilityInfo"} <= {
+        key.rsplit("/", 1)[1] for key in gs1_types
+    }
+
+    for key in gs1_types:
+        requested = spelling.format(key.rsplit("/", 1)[1])
+        response = anonymous.get(LINK, {"linkType": requested}, HTTP_ACCEPT="text/html")
+
+        assert response.status_code == 307, requested
+        assert response["Location"] == entry[key][0]["href"]
+
+
+def test_iana_icon_link_redirects_to_the_qr_code(anonymous, registered_battery):
+    response = anonymous.get(LINK, {"linkType": "icon"})
+
+    assert response.status_code == 307
+    assert response["Location"].endswith(f"/api/v1/passports/{registered_battery['id']}/qr.svg")
+    assert anonymous.get(response["Location"])["Content-Type"] == "image/svg+xml"
+
+
+def test_dpp_redirect_leads_to_the_passport_data_and_keeps_the_query(
+    anonymous, regulator, registered_battery
+):
+    response = regulator.client.get(LINK, {"linkType": "gs1:dpp", "purpose": "market_surveillance"})
+
+    assert response.status_code == 307
+    assert response["Location"].endswith(
+        f"/api/v1/passports/{registered_battery['id']}/?purpose=market_surveillance"
+    )
+    followed = regulator.client.get(response["Location"])
+    assert followed.json()["tier"] == "authority"
+
+
+def test_pv_module_has_no_battery_pass_link(manufacturer, anonymous):
+    from tests.factories import declaration
+
+    created = manufacturer.client.post(
+        "/api/v1/passports/", declaration("pv_module"), format="json"
+    ).json()
+    path = created["digital_link"].split("127.0.0.1:8000", 1)[1]
+
+    entry = anonymous.get(path, {"linkType": "linkset"}).json()["linkset"][0]
+    asked = anonymous.get(
+        path, {"linkType": "gs1:sustainabilityInfo"}, HTTP_ACCEPT="application/json"
+    )
+
+    assert "https://gs1.org/voc/sustainabilityInfo" not in entry
+    assert asked.status_code == 404
+    assert asked.json()["errors"][0]["field"] == "linkType"
+
+
+def test_unknown_link_type_sends_browsers_to_the_default_link(anonymous, registered_battery):
+    response = anonymous.get(LINK, {"linkType": "gs1:recipeInfo"}, HTTP_ACCEPT="text/html")
+
+    assert response.status_code == 307
+    assert response["Location"] == registered_battery["digital_link"]
+    page = anonymous.get(LINK, HTTP_ACCEPT="text/html")
+    assert page.status_code == 200
+
+
+@pytest.mark.parametrize("accept", ["application/json", "application/linkset+json"])
+def test_unknown_link_type_is_a_json_404_for_api_clients(anonymous, registered_battery, accept):
+    response = anonymous.get(LINK, {"linkType": "gs1:recipeInfo"}, HTTP_ACCEPT=accept)
+
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    error = response.json()["errors"][0]
+    assert error["field"] == "linkType"
+    assert "gs1:recipeInfo" in error["message"]
+
+
+def link_header(response) -> str:
+    return response.get("Link", "")
+
+
+@pytest.mark.parametrize(
+    ("query", "accept", "status"),
+    [
+        ({}, "text/html", 200),
+        ({}, "application/json", 200),
+        ({}, "application/linkset+json", 200),
+        ({"linkType": "linkset"}, "text/html", 200),
+        ({"linkType": "gs1:dpp"}, "application/json", 307),
+        ({"linkType": "gs1:nothing"}, "text/html", 307),
+        ({"linkType": "gs1:nothing"}, "application/json", 404),
+    ],
+)
+def test_every_answer_names_the_linkset_in_a_link_header(
+    anonymous, registered_battery, query, accept, status
+):
+    response = anonymous.get(LINK, query, HTTP_ACCEPT=accept)
+
+    assert response.status_code == status
+    expected = f"<{registered_battery['digital_link']}?linkType=linkset>"
+    assert link_header(response).startswith(expected)
+    assert 'rel="linkset"' in link_header(response)
+    assert 'type="application/linkset+json"' in link_header(response)
+
+
+def test_link_header_of_a_revalidated_scan_and_of_the_uuid_path(anonymous, registered_battery):
+    first = anonymous.get(f"/p/{registered_battery['id']}", HTTP_ACCEPT="application/json")
+    again = anonymous.get(
+        f"/p/{registered_battery['id']}",
+        HTTP_ACCEPT="application/json",
+        HTTP_IF_NONE_MATCH=first["ETag"],
+    )
+
+    assert again.status_code == 304
+    assert link_header(again) == link_header(first)
+    assert link_header(first).startswith(f"<{registered_battery['digital_link']}?linkType=")
+
+
+def test_the_link_header_target_is_the_linkset(anonymous, registered_battery):
+    header = link_header(anonymous.get(LINK))
+    target = header[1 : header.index(">")].split("127.0.0.1:8000", 1)[1]
+
+    response = anonymous.get(target)
+
+    assert response["Content-Type"] == "application/linkset+json"
+    assert response.json()["linkset"][0]["anchor"] == registered_battery["digital_link"]
+
+
+def test_a_bad_token_with_a_link_type_is_401(registered_battery):
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION="Token not-a-token")
+
+    response = client.get(LINK, {"linkType": "gs1:dpp"})
+
+    assert response.status_code == 401

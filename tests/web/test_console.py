@@ -612,6 +612,9 @@ def test_favicon_ico_leads_to_the_icon(client, db):
 
     assert response.status_code == 301
     assert response["Location"].endswith("web/favicon.svg")
+    icon = client.get(response["Location"])
+    assert icon.status_code == 200
+    assert icon["Content-Type"] == "image/svg+xml"
 
 
 def test_statuses_are_shown_in_words(maker, manufacturer):

@@ -272,6 +272,10 @@ def test_passport_page_proves_each_event_against_the_checkpoint(scenario, inspec
     ]  # fmt: skip
     assert states == ["verified"] * 5
     assert "Inclusion proof verified" in response.content.decode()
+    # The status in words, as every other page shows it, not its code.
+    assert "<dd>Recycled</dd>" in response.content.decode()
+    # Long substance names wrap between syllables here too (site.css), not mid-letter.
+    assert '<td class="substance">' in response.content.decode()
     missing = reverse("web:dashboard-passport", args=["00000000-0000-0000-0000-000000000000"])
     assert inspector.get(missing).status_code == 404
 

@@ -23,6 +23,7 @@ from passports.tiers import tier_for
 from recycling.models import BatchInput, CollectionItem
 from web.access import area_required
 from web.dashboard.labels import EVENT_LABELS, PRODUCT_TYPE_LABELS, ROUTE_LABELS, label
+from web.labels import STATUSES
 
 
 def _passport_or_404(pk) -> Passport:
@@ -96,6 +97,7 @@ def passport(request, pk):
             "passport": found,
             "data": data,
             "product_type_label": label(PRODUCT_TYPE_LABELS, found.product_type),
+            "status_label": label(STATUSES, data["status"]) if data.get("status") else "",
             # The resolver path on this server, whatever host the Digital Link names.
             "public_path": urlsplit(data["identifiers"]["digital_link"]).path,
             "events": events,

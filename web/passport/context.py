@@ -252,6 +252,10 @@ def page_context(request, *, passport: Passport, data: dict, user, tier: str) ->
             "recycled": charts.recycled_chart(recycled, critical),
         },
     }
+    if battery:
+        # The Battery Pass export answers every tier, each with what its tier may see, and
+        # reads the same session as this page: the download holds what the page shows.
+        context["batterypass_url"] = reverse("passport-batterypass", kwargs={"pk": passport.pk})
     if sees_lifecycle:
         context.update(lifecycle(passport, data))
         # The bundle endpoint serves the same tiers as the timeline (legitimate interest up).
