@@ -40,6 +40,9 @@ MATRIX = {
     "dismiss owner's alert": [401, 200, 404, 404, 404, 404, 409, 404],
     "supply concentration": [401, 200, 200, 200, 200, 200, 200, 200],
     "self-sufficiency": [401, 200, 200, 200, 200, 200, 200, 200],
+    "untp credential": [200, 200, 200, 200, 200, 200, 200, 200],
+    "owner's did document": [200, 200, 200, 200, 200, 200, 200, 200],
+    "service's did document": [200, 200, 200, 200, 200, 200, 200, 200],
 }
 
 TIERS = ["public", "owner", "public", "legitimate_interest", "legitimate_interest",
@@ -124,6 +127,9 @@ def call(endpoint: str, client: APIClient, world: dict, index: int):
         ),
         "supply concentration": lambda: client.get("/api/v1/supply/concentration?element=Co"),
         "self-sufficiency": lambda: client.get("/api/v1/forecasts/self-sufficiency?element=Co"),
+        "untp credential": lambda: client.get(f"/api/v1/passports/{passport}/credential"),
+        "owner's did document": lambda: client.get(f"/orgs/{world['owner_org']}/did.json"),
+        "service's did document": lambda: client.get("/.well-known/did.json"),
         "cosign": lambda: client.post(
             "/api/v1/log/checkpoints/1/cosign",
             {"cosignature": "— not a signature"},
