@@ -8,7 +8,6 @@ unknown format with a bare 404 and an Accept of `application/vc+jwt` with a 406.
 import uuid
 
 from django.http import HttpResponse, JsonResponse
-from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.decorators import api_view, permission_classes, renderer_classes
@@ -21,9 +20,8 @@ from rest_framework.views import APIView
 from passports.api.schemas import ErrorResponse
 from passports.models import Organisation, Passport, SigningKey
 from passports.representation import with_related
-from passports.untp.credential import passport_credential
 from passports.untp.did import organisation_did_document
-from passports.untp.services import credential_sign
+from passports.untp.services import credential_sign, passport_credential_issue
 
 JWT = "application/vc+jwt"
 VC = "application/vc"
@@ -115,20 +113,18 @@ class PassportCredentialView(APIView):
         passport = with_related(Passport.objects.filter(pk=pk)).first()
         if passport is None:
             return _error(404, "id", "No passport has this id.")
-        # Full precision: a credential signed in the second its key was created still falls
-        # within the key's validity.
-        issued_at = timezone.now().isoformat().replace("+00:00", "Z")
-        credential = passport_credential(passport, issued_at=issued_at)
-        if wanted != JWT:
-            response = Response(credential, content_type=wanted)
+        key = SigningKey.objects.active().filter(organisation=passport.manufacturer_id).first()
+        if key is None:
+            return _error(503, "", "The manufacturer has no active signing key.")
+        credential = passport_credential_issue(passport=passport, key=key)
+        if wanted == JWT:
+            response = HttpResponse(
+                credential_sign(credential=credential, key=key), content_type=JWT
+            )
         else:
-            try:
-                jws = credential_sign(credential=credential, organisation=passport.manufacturer)
-            except SigningKey.DoesNotExist:
-                return _error(503, "", "The manufacturer has no active signing key.")
-            response = HttpResponse(jws, content_type=JWT)
+            response = Response(credential, content_type=wanted)
         response["Vary"] = "Accept"
-        response["Cache-Control"] = "no-cache"
+        response["Cache-Control"] = "public, max-age=60"
         return response
 
 

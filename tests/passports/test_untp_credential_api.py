@@ -60,11 +60,23 @@ def test_format_json_and_accept_vc_give_the_credential_unsigned(manufacturer, an
     assert as_json["Content-Type"] == "application/json"
     assert as_vc["Content-Type"] == "application/vc"
     assert as_jwt["Content-Type"] == "application/vc+jwt"
-    unsigned = json.loads(as_vc.content)
     _, signed = jws_parts(as_jwt.content.decode())
-    unsigned.pop("validFrom"), signed.pop("validFrom")
-    assert unsigned == signed
+    assert json.loads(as_vc.content) == signed == as_json.json()
     assert as_json.json()["credentialSubject"]["product"]["serialNumber"] == "BAT-000001"
+
+
+def test_the_credential_is_the_same_until_the_key_is_rotated(manufacturer, anonymous):
+    passport_id = register(manufacturer)
+
+    first = anonymous.get(credential_url(passport_id)).content
+    again = anonymous.get(credential_url(passport_id)).content
+    new_key = signing_key_rotate(organisation=manufacturer.organisation)
+    rotated = anonymous.get(credential_url(passport_id)).content
+
+    assert first == again
+    header, credential = jws_parts(rotated.decode())
+    assert header["kid"].endswith(f"#{new_key.kid}")
+    assert credential["validFrom"] == new_key.valid_from.isoformat().replace("+00:00", "Z")
 
 
 def test_an_unknown_format_is_a_json_400_naming_the_parameter(manufacturer, anonymous):
