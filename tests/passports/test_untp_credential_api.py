@@ -240,3 +240,16 @@ def test_the_openapi_schema_documents_the_new_endpoints():
     assert {"400", "404"} <= set(credential["responses"])
     assert "/orgs/{slug}/did.json" in schema["paths"]
     assert "/.well-known/did.json" in schema["paths"]
+
+
+def test_the_public_passport_page_offers_the_credential(manufacturer, client):
+    passport_id = register(manufacturer)
+
+    html = client.get(f"/p/{passport_id}", HTTP_ACCEPT="text/html").content.decode()
+    chinese = client.get(
+        f"/p/{passport_id}", HTTP_ACCEPT="text/html", HTTP_ACCEPT_LANGUAGE="zh-Hans"
+    ).content.decode()
+
+    assert f'href="{credential_url(passport_id)}"' in html
+    assert "Download verifiable credential (UNTP)" in html
+    assert "下载可验证凭证（UNTP）" in chinese
