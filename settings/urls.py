@@ -67,7 +67,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path(".well-known/jwks.json", views.jwks, name="jwks"),
     path(".well-known/did.json", did.service_did, name="service-did"),
-    path("orgs/<path:slug>/did.json", organisation_did_view, name="organisation-did"),
+    path("orgs/<path:organisation_id>/did.json", organisation_did_view, name="organisation-did"),
     path("healthz", views.healthz, name="healthz"),
     path("01/<str:gtin>/21/<path:serial>", resolver.resolve_gtin, name="resolve-gtin"),
     re_path(r"^p/(?P<passport_id>[^/]+)$", resolver.resolve_uuid, name="resolve-uuid"),

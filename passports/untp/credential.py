@@ -192,6 +192,8 @@ def _hazardous(public: dict) -> list[dict]:
     found = []
     for item in attributes.get("hazardous_substances") or []:
         if isinstance(item, dict):  # batteries declare each with its concentration
+            if not item.get("name"):
+                continue
             material = {"type": ["Material"], "name": item["name"], "hazardous": True}
             fraction = number(item.get("concentration_pct"))
             if fraction is not None:

@@ -142,13 +142,14 @@ class PassportCredentialView(APIView):
 @api_view(["GET"])
 @permission_classes([AllowAny])
 @renderer_classes([DidJsonRenderer, JSONRenderer])
-def organisation_did_view(request, slug: str):
+def organisation_did_view(request, organisation_id: str):
     """An organisation's did:web document: its Ed25519 keys, current and retired, as JWKs.
 
-    The path segment is the organisation's id (a UUID), which never changes.
+    The path names the organisation by its id (a UUID): unlike a name or a slug made from one,
+    it never changes, so a DID in a credential stays resolvable.
     """
     try:
-        organisation = Organisation.objects.filter(pk=uuid.UUID(slug)).first()
+        organisation = Organisation.objects.filter(pk=uuid.UUID(organisation_id)).first()
     except ValueError:
         organisation = None
     if organisation is None:

@@ -198,9 +198,9 @@ def test_a_did_document_is_also_served_as_plain_json(manufacturer, anonymous):
     assert response["Content-Type"] == "application/json"
 
 
-@pytest.mark.parametrize("slug", ["00000000-0000-4000-8000-000000000000", "acme", "a/b"])
-def test_an_unknown_organisation_did_is_a_json_404(db, anonymous, slug):
-    response = anonymous.get(f"/orgs/{slug}/did.json")
+@pytest.mark.parametrize("organisation_id", ["00000000-0000-4000-8000-000000000000", "acme", "a/b"])
+def test_an_unknown_organisation_did_is_a_json_404(db, anonymous, organisation_id):
+    response = anonymous.get(f"/orgs/{organisation_id}/did.json")
 
     assert response.status_code == 404
     assert response["Content-Type"] == "application/json"
@@ -238,7 +238,7 @@ def test_the_openapi_schema_documents_the_new_endpoints():
         "application/json",
     }
     assert {"400", "404"} <= set(credential["responses"])
-    assert "/orgs/{slug}/did.json" in schema["paths"]
+    assert "/orgs/{organisation_id}/did.json" in schema["paths"]
     assert "/.well-known/did.json" in schema["paths"]
 
 
