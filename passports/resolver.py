@@ -29,6 +29,7 @@ from passports.representation import passport_for_reader
 from passports.tiers import tier_for
 
 GS1_VOC = "https://gs1.org/voc/"
+UNTP_DPP_LINK_TYPE = "https://test.uncefact.org/vocabulary/linkTypes/dpp"
 
 
 def _bad_identifier(message: str) -> JsonResponse:
@@ -210,6 +211,16 @@ def linkset(request, passport: Passport) -> dict:
                     if passport.product_type == "battery"
                     else {}
                 ),
+                # The UNTP Digital Product Passport credential (UNTP identity resolver link type).
+                UNTP_DPP_LINK_TYPE: [
+                    {
+                        "href": request.build_absolute_uri(
+                            reverse("passport-credential", kwargs={"pk": passport.id})
+                        ),
+                        "title": "Digital Product Passport (UNTP verifiable credential)",
+                        "type": "application/vc+jwt",
+                    }
+                ],
                 "describedby": [{"href": qr, "title": "QR code", "type": "image/svg+xml"}],
             }
         ]

@@ -253,3 +253,17 @@ def test_the_public_passport_page_offers_the_credential(manufacturer, client):
     assert f'href="{credential_url(passport_id)}"' in html
     assert "Download verifiable credential (UNTP)" in html
     assert "下载可验证凭证（UNTP）" in chinese
+
+
+def test_the_resolver_linkset_points_to_the_credential(manufacturer, anonymous):
+    passport_id = register(manufacturer)
+
+    response = anonymous.get("/01/09506000134352/21/BAT-000001?linkType=all")
+
+    (links,) = response.json()["linkset"]
+    (credential,) = links["https://test.uncefact.org/vocabulary/linkTypes/dpp"]
+    assert credential == {
+        "href": "http://testserver" + credential_url(passport_id),
+        "title": "Digital Product Passport (UNTP verifiable credential)",
+        "type": "application/vc+jwt",
+    }
