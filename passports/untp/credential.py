@@ -86,6 +86,7 @@ def number(text: str | None) -> int | float | None:
 
 
 def credential_url(passport: Passport) -> str:
+    """Where the credential is served; also its id, since it is one credential per key."""
     return absolute(reverse("passport-credential", kwargs={"pk": passport.id}))
 
 
