@@ -43,6 +43,8 @@ GS1_NAMESPACES = ("gs1:", GS1_VOC, "https://www.gs1.org/voc/", "https://ref.gs1.
 # `linkset` since GS1-Conformant Resolver 1.2; `all` is what 1.0 and 1.1 clients send.
 LINKSET_REQUESTS = ("linkset", "all")
 LINKSET = "application/linkset+json"
+# The UN Transparency Protocol's link type for a Digital Product Passport credential.
+UNTP_DPP_LINK_TYPE = "https://test.uncefact.org/vocabulary/linkTypes/dpp"
 
 
 def _bad_identifier(message: str) -> JsonResponse:
@@ -277,6 +279,14 @@ def linkset(request, passport: Passport) -> dict:
                 "type": "application/json",
             }
         ]
+    # The passport as a UNTP Digital Product Passport: a verifiable credential of the public tier.
+    links[UNTP_DPP_LINK_TYPE] = [
+        {
+            "href": url("passport-credential"),
+            "title": "Digital Product Passport (UNTP verifiable credential)",
+            "type": "application/vc+jwt",
+        }
+    ]
     # IANA `icon` ("an icon representing the link's context"): the QR code is a picture that
     # stands for this product's identifier. It was `describedby`, which promises a document
     # describing the product, which an image of its address is not.

@@ -6,12 +6,13 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
-from lifecycle.api import log
+from lifecycle.api import did, log
 from lifecycle.api.passports import PassportViewSet
 from passports import resolver, views
 from passports.api.organisations import OrganisationViewSet
 from passports.api.tokens import TokenViewSet
 from passports.registry.api import DeliveryViewSet
+from passports.untp.views import PassportCredentialView, organisation_did_view
 from recycling.api import audit, forecasts, self_sufficiency, statistics, supply
 from recycling.api.alerts import AlertViewSet
 from recycling.api.records import BatchViewSet, CollectionViewSet
@@ -38,6 +39,11 @@ urlpatterns = [
         views.PassportQrPng.as_view(),
         {"fmt": "png"},
         name="passport-qr",
+    ),
+    path(
+        "api/v1/passports/<uuid:pk>/credential",
+        PassportCredentialView.as_view(),
+        name="passport-credential",
     ),
     path("api/v1/", include(router.urls)),
     path("api/v1/log/checkpoint", log.latest_checkpoint, name="log-checkpoint"),
@@ -70,6 +76,8 @@ urlpatterns = [
     path("api/schema/", views.SchemaView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path(".well-known/jwks.json", views.jwks, name="jwks"),
+    path(".well-known/did.json", did.service_did, name="service-did"),
+    path("orgs/<path:organisation_id>/did.json", organisation_did_view, name="organisation-did"),
     path("healthz", views.healthz, name="healthz"),
     path("01/<str:gtin>/21/<path:serial>", resolver.resolve_gtin, name="resolve-gtin"),
     re_path(r"^p/(?P<passport_id>[^/]+)$", resolver.resolve_uuid, name="resolve-uuid"),

@@ -49,6 +49,9 @@ MATRIX = {
     "list registry deliveries": [401, 200, 200, 200, 200, 200, 200, 200],
     "read owner's registry delivery": [401, 200, 404, 404, 404, 404, 404, 404],
     "retry owner's registry delivery": [401, 200, 404, 404, 404, 404, 404, 404],
+    "untp credential": [200, 200, 200, 200, 200, 200, 200, 200],
+    "owner's did document": [200, 200, 200, 200, 200, 200, 200, 200],
+    "service's did document": [200, 200, 200, 200, 200, 200, 200, 200],
 }
 
 TIERS = ["public", "owner", "public", "legitimate_interest", "legitimate_interest",
@@ -148,6 +151,9 @@ def call(endpoint: str, client: APIClient, world: dict, index: int):
         "retry owner's registry delivery": lambda: client.post(
             f"/api/v1/registry/deliveries/{world['delivery']}/retry/"
         ),
+        "untp credential": lambda: client.get(f"/api/v1/passports/{passport}/credential"),
+        "owner's did document": lambda: client.get(f"/orgs/{world['owner_org']}/did.json"),
+        "service's did document": lambda: client.get("/.well-known/did.json"),
         "cosign": lambda: client.post(
             "/api/v1/log/checkpoints/1/cosign",
             {"cosignature": "— not a signature"},
