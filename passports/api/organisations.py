@@ -41,6 +41,11 @@ class OrganisationViewSet(viewsets.ReadOnlyModelViewSet):
             return own
         return super().get_queryset()
 
+    def perform_content_negotiation(self, request, force=False):
+        # The archive is sent as a plain zip response, outside the renderers; only its errors
+        # are rendered, as JSON, so a client asking for application/zip is not refused with 406.
+        return super().perform_content_negotiation(request, force=force or self.action == "archive")
+
     @extend_schema(
         request=None,
         responses={

@@ -36,6 +36,19 @@ def test_the_operator_downloads_a_signed_archive_of_its_passports(manufacturer, 
     assert sorted(archive.records) == sorted(two_batteries)
 
 
+def test_a_client_asking_for_a_zip_gets_it_and_its_errors_as_json(
+    manufacturer, other_manufacturer, two_batteries
+):
+    url = archive_url(manufacturer.organisation)
+
+    found = manufacturer.client.post(url, HTTP_ACCEPT="application/zip")
+    missing = other_manufacturer.client.post(url, HTTP_ACCEPT="application/zip")
+
+    assert (found.status_code, found["Content-Type"]) == (200, "application/zip")
+    assert (missing.status_code, missing["Content-Type"]) == (404, "application/json")
+    assert missing.json()["errors"]
+
+
 def test_a_regulator_downloads_any_operators_archive(manufacturer, regulator, two_batteries):
     response = regulator.client.post(archive_url(manufacturer.organisation))
 
