@@ -159,3 +159,12 @@ def test_statistics_here_leave_imported_passports_to_their_origin(archived, regu
     imported(archived)
 
     assert regulator.client.get(url).json() == before
+
+
+def test_the_passport_page_says_it_is_an_archived_copy(archived, anonymous):
+    imported(archived)
+
+    page = anonymous.get(f"/p/{archived['ids'][0]}", HTTP_ACCEPT="text/html")
+
+    assert page.status_code == 200
+    assert f"Archived copy from {HOST}, served read-only" in page.content.decode()
