@@ -4,11 +4,12 @@ import base64
 
 from django.db.models import Max
 
+from lifecycle import merkle
 from lifecycle.models import ArchivedCheckpoint, Checkpoint, Event
 from lifecycle.services.log import (
     checkpoint_note,
     checkpoint_publish,
-    inclusion_proof,
+    fetch_nodes,
     log_integrate,
     log_vkey,
 )
@@ -46,12 +47,16 @@ def bundle_at(*, passport: Passport, representation: dict, checkpoint: Checkpoin
         .filter(leaf__index__lt=checkpoint.size)
         .order_by("seq")
     )
+    size = checkpoint.size
+    # One read of every node the chain's proofs need, rather than one per event (an archive
+    # builds a bundle for each of an operator's passports).
+    nodes = fetch_nodes({n for e in events for n in merkle.inclusion_plan(e.leaf.index, size)})
     return {
         "format": BUNDLE_FORMAT,
         "passport": representation,
         "keys": _keys(events),
         "events": [
-            _entry(event, event.leaf.index, inclusion_proof(event.leaf.index, checkpoint.size))
+            _entry(event, event.leaf.index, merkle.inclusion_proof(event.leaf.index, size, nodes))
             for event in events
         ],
         "checkpoint": checkpoint_note(checkpoint),
