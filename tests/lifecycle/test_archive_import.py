@@ -168,3 +168,10 @@ def test_the_passport_page_says_it_is_an_archived_copy(archived, anonymous):
 
     assert page.status_code == 200
     assert f"Archived copy from {HOST}, served read-only" in page.content.decode()
+
+
+def test_an_archived_operator_cannot_be_bootstrapped_with_a_key_and_token(db):
+    with pytest.raises(CommandError, match="invalid choice: 'archived_operator'"):
+        call_command("bootstrap_org", "Gone GmbH", "--kind", "archived_operator")
+
+    assert not Organisation.objects.exists()
