@@ -13,7 +13,8 @@ import hashlib
 import uuid
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.core.exceptions import ValidationError
+from django.db import DatabaseError, transaction
 from django.db.models import Q
 
 from lifecycle.archive.verify import Archive, ArchiveRejected, archive_verify
@@ -45,18 +46,23 @@ def archive_import(*, data: bytes, host: str, log_vkey: str | None = None) -> Im
     archive = archive_verify(data, log_vkey=log_vkey)
     if archive.host.lower() != host.lower():
         raise ArchiveRejected([f"archive: it comes from {archive.host}, not from {host}"])
-    with transaction.atomic():
-        _check_free(archive)
-        organisations = _organisations(archive)
-        _keys(archive)
-        checkpoint = ArchivedCheckpoint.objects.create(
-            origin_host=archive.host,
-            note=archive.checkpoint,
-            log_vkey=archive.log_vkey,
-            size=parse_checkpoint(parse_note(archive.checkpoint).body).size,
-            archive_sha256=hashlib.sha256(data).hexdigest(),
-        )
-        events = _passports(archive, checkpoint)
+    try:
+        with transaction.atomic():
+            _check_free(archive)
+            organisations = _organisations(archive)
+            _keys(archive)
+            checkpoint = ArchivedCheckpoint.objects.create(
+                origin_host=archive.host,
+                note=archive.checkpoint,
+                log_vkey=archive.log_vkey,
+                size=parse_checkpoint(parse_note(archive.checkpoint).body).size,
+                archive_sha256=hashlib.sha256(data).hexdigest(),
+            )
+            events = _passports(archive, checkpoint)
+    except (DatabaseError, ValidationError, ValueError, KeyError, TypeError) as error:
+        # Signed by its origin yet not storable (a value out of range, a malformed field):
+        # the transaction is rolled back, and the reason is named rather than a traceback.
+        raise ArchiveRejected([f"archive: verified but cannot be stored here: {error}"]) from error
     return ImportOutcome(
         host=archive.host,
         organisation=organisations[archive.manifest["organisation"]],

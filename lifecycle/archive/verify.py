@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
+import uuid
 import zipfile
 from dataclasses import dataclass, field
 
@@ -26,6 +27,9 @@ from lifecycle.archive.format import (
 )
 from lifecycle.verify import (
     VerificationError,
+    _field,
+    _utc,
+    jwk_thumbprint,
     loads_strict,
     verify_bundle,
     verify_checkpoint,
@@ -86,6 +90,8 @@ def archive_verify(data: bytes, *, log_vkey: str | None = None) -> Archive:
         problems.append(f"checkpoint: {error.reason}")
     keys = _json(members, KEYS, problems)
     archive = Archive(manifest, checkpoint, keys if isinstance(keys, list) else [])
+    organisations = {org["id"] for org in manifest["organisations"]}
+    problems.extend(_key_problems(archive.keys, organisations))
     known = {key.get("kid"): key.get("x") for key in archive.keys if isinstance(key, dict)}
     for passport_id in manifest["passports"]:
         problems.extend(_passport(members, archive, str(passport_id), vkey, known))
@@ -125,6 +131,7 @@ def _manifest(members: dict[str, bytes], pinned: str | None) -> dict:
             raise VerificationError("lists no passports")
         if not isinstance(manifest["members"], dict):
             raise VerificationError("members is not an object")
+        _check_organisations(manifest["organisations"])
         text = verify_note(members.get(SIGNATURE, b"").decode("utf-8", "replace"), vkey)
         expected = signed_text(
             host=origin["host"],
@@ -138,6 +145,43 @@ def _manifest(members: dict[str, bytes], pinned: str | None) -> dict:
     except (KeyError, TypeError, AttributeError) as error:
         raise ArchiveRejected([f"manifest: malformed ({error!r})"]) from error
     return manifest
+
+
+def _check_organisations(organisations: object) -> None:
+    if not isinstance(organisations, list):
+        raise VerificationError("organisations is not a list")
+    for org in organisations:
+        for name in ("id", "name", "kind", "country", "gs1_company_prefix"):
+            if not isinstance(org, dict) or not isinstance(org.get(name), str):
+                raise VerificationError(f"an organisation has no {name!r} string")
+        _uuid(org["id"], "organisation id")
+
+
+def _key_problems(keys: list, organisations: set[str]) -> list[str]:
+    """keys.json's own checks: the bundles' checks cover only the keys each bundle carries."""
+    problems = []
+    for position, jwk in enumerate(keys):
+        try:
+            kid = _field(jwk, "kid", str, "key")
+            if kid != jwk_thumbprint(_field(jwk, "x", str, "key")):
+                raise VerificationError("kid is not the RFC 7638 thumbprint of the key")
+            owner = _field(_field(jwk, "owner", dict, "key"), "id", str, "key owner")
+            if owner not in organisations:
+                raise VerificationError(f"its owner {owner} is not among the manifest's")
+            _utc(_field(jwk, "valid_from", str, "key"), "valid_from")
+            until = _field(jwk, "valid_until", (str, type(None)), "key")
+            if until is not None:
+                _utc(until, "valid_until")
+        except VerificationError as error:
+            problems.append(f"{KEYS} key #{position}: {error.reason}")
+    return problems
+
+
+def _uuid(text: str, what: str) -> None:
+    try:
+        uuid.UUID(text)
+    except ValueError as error:
+        raise VerificationError(f"{what} {text!r} is not a UUID") from error
 
 
 def _member_digests(members: dict[str, bytes], manifest: dict) -> list[str]:
@@ -226,3 +270,12 @@ def _record_matches_chain(record: dict, bundle: dict, passport_id: str, manifest
         )
     if len(record["event_ids"]) != len(envelopes):
         raise VerificationError("lists a different number of events than its chain")
+    for event_id in record["event_ids"]:
+        _uuid(event_id, "event id")
+    named = {org["id"] for org in manifest["organisations"]}
+    if record["holder"] is not None and record["holder"] not in named:
+        raise VerificationError(f"its holder {record['holder']} is not among the manifest's")
+    for envelope in envelopes:
+        actor = loads_strict(envelope)["actor"]
+        if actor not in named:
+            raise VerificationError(f"actor {actor} is not among the manifest's organisations")

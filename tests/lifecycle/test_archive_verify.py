@@ -127,3 +127,30 @@ def test_a_rewritten_manifest_is_refused(archived):
 
 def test_something_that_is_not_a_zip_is_refused():
     assert rejected(b"not a zip")[0].startswith("archive: not a readable zip file")
+
+
+def test_a_key_whose_kid_is_not_its_thumbprint_is_refused(archived):
+    _, data = archived
+    members = members_of(data)
+    keys = json.loads(members["keys.json"])
+    keys[0]["kid"] = keys[1]["kid"]
+    members["keys.json"] = json.dumps(keys).encode()
+
+    problems = rejected(zipped(members))
+
+    assert "keys.json key #0: kid is not the RFC 7638 thumbprint of the key" in problems
+
+
+def test_a_record_naming_a_holder_outside_the_archive_is_refused(archived):
+    ids, data = archived
+    members = members_of(data)
+    record = json.loads(members[f"records/{ids[1]}.json"])
+    record["holder"] = "00000000-0000-4000-8000-000000000000"
+    members[f"records/{ids[1]}.json"] = json.dumps(record).encode()
+
+    problems = rejected(zipped(members))
+
+    assert (
+        f"passport {ids[1]} record: its holder 00000000-0000-4000-8000-000000000000 is not "
+        "among the manifest's" in problems
+    )
