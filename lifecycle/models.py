@@ -96,6 +96,40 @@ class LogNode(models.Model):
         return f"node {self.level}/{self.index}"
 
 
+class ArchivedCheckpoint(models.Model):
+    """The origin log's signed checkpoint that an imported backup archive's proofs lead to."""
+
+    id = models.BigAutoField(primary_key=True)
+    origin_host = models.CharField(max_length=253)
+    note = models.TextField(help_text="The signed checkpoint note, exactly as archived.")
+    log_vkey = models.TextField(help_text="The origin log's C2SP verifier key.")
+    size = models.BigIntegerField()
+    archive_sha256 = models.CharField(max_length=64, help_text="Digest of the archive's manifest.")
+    imported_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-imported_at"]
+
+    def __str__(self) -> str:
+        return f"{self.origin_host} checkpoint {self.size}"
+
+
+class ArchivedProof(models.Model):
+    """An imported event's leaf in its origin's log, with the proof to the archived checkpoint."""
+
+    event = models.OneToOneField(
+        Event, on_delete=models.PROTECT, primary_key=True, related_name="archived_proof"
+    )
+    checkpoint = models.ForeignKey(
+        ArchivedCheckpoint, on_delete=models.PROTECT, related_name="proofs"
+    )
+    log_index = models.BigIntegerField()
+    inclusion_proof = models.JSONField(help_text="Hex hashes, RFC 9162 inclusion proof.")
+
+    def __str__(self) -> str:
+        return f"archived leaf {self.log_index}"
+
+
 class LogKey(models.Model):
     """The log's own Ed25519 key, separate from every organisation's; sealed like theirs."""
 

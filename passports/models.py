@@ -18,6 +18,9 @@ class OrganisationKind(models.TextChoices):
     REGULATOR = "regulator"
     # A conformity-assessment body (Art. 47): reads test reports (Annex XIII 4), posts no events.
     NOTIFIED_BODY = "notified_body"
+    # Stands in for an operator whose passports this instance serves from a backup archive
+    # (Regulation (EU) 2023/1542 Art. 78(e)): public keys only, never signs anything.
+    ARCHIVED_OPERATOR = "archived_operator"
 
 
 class Organisation(models.Model):
@@ -144,6 +147,9 @@ class Passport(models.Model):
     # its digest, so any later edit of the columns above is detectable.
     declaration = models.BinaryField()
     head_hash = models.CharField(max_length=64, blank=True)
+    # The host whose backup archive this passport was imported from; such a passport is a
+    # read-only copy of its original chain (lifecycle/archive). Blank for passports kept here.
+    archived_from = models.CharField(max_length=253, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = PassportQuerySet.as_manager()

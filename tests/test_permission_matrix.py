@@ -30,6 +30,7 @@ MATRIX = {
     "resolve": [200, 200, 200, 200, 200, 200, 200, 200],
     "list organisations": [401, 200, 200, 200, 200, 200, 200, 200],
     "rotate owner's key": [401, 200, 404, 404, 404, 404, 404, 404],
+    "archive owner's passports": [401, 200, 404, 404, 404, 404, 200, 404],
     "jwks": [200, 200, 200, 200, 200, 200, 200, 200],
     "report health": [401, 201, 404, 201, 403, 403, 403, 404],
     "read health": [401, 200, 404, 200, 200, 200, 200, 404],
@@ -114,6 +115,9 @@ def call(endpoint: str, client: APIClient, world: dict, index: int):
         "list organisations": lambda: client.get("/api/v1/organisations/"),
         "rotate owner's key": lambda: client.post(
             f"/api/v1/organisations/{world['owner_org']}/rotate-key/"
+        ),
+        "archive owner's passports": lambda: client.post(
+            f"/api/v1/organisations/{world['owner_org']}/archive/"
         ),
         "jwks": lambda: client.get("/.well-known/jwks.json"),
         "report health": lambda: client.post(

@@ -86,7 +86,8 @@ class EventRead(serializers.ModelSerializer):
     log_index = serializers.SerializerMethodField()
     inclusion = serializers.SerializerMethodField(
         help_text="pending (not yet in the log), integrated (in the log, after the latest "
-        "checkpoint) or checkpointed (covered by the latest signed checkpoint)"
+        "checkpoint), checkpointed (covered by the latest signed checkpoint) or archived (an "
+        "imported copy: log_index is in the origin's log, proven in the passport's bundle)"
     )
 
     class Meta:
@@ -107,9 +108,14 @@ class EventRead(serializers.ModelSerializer):
 
     def get_log_index(self, event: Event) -> int | None:
         leaf = getattr(event, "leaf", None)
-        return leaf.index if leaf else None
+        if leaf is None:
+            archived = getattr(event, "archived_proof", None)
+            return archived.log_index if archived else None
+        return leaf.index
 
     def get_inclusion(self, event: Event) -> str:
+        if getattr(event, "archived_proof", None) is not None:
+            return "archived"
         index = self.get_log_index(event)
         if index is None:
             return "pending"
@@ -398,7 +404,7 @@ class PassportViewSet(viewsets.GenericViewSet):
         if request.method == "POST":
             return self._post_event(request, passport)
         self._record_read(passport, via="events")
-        events = passport.events.select_related("leaf").order_by("seq")
+        events = passport.events.select_related("leaf", "archived_proof").order_by("seq")
         page = self.paginate_queryset(events)
         context = {"checkpoint_size": latest_checkpoint_size()}
         return self.get_paginated_response(EventRead(page, many=True, context=context).data)

@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from lifecycle.canonical import canonical_bytes, rfc3339, sha256_hex
+from lifecycle.errors import EventRefused
 from lifecycle.models import Event
 from passports.models import Organisation, Passport
 from passports.services.keys import Signer, signer_for
@@ -84,6 +85,8 @@ def event_append(
     """Appends a signed event after the passport's head, holding the passport row lock."""
     with transaction.atomic():
         locked = Passport.objects.select_for_update().get(pk=passport.pk)
+        if locked.archived_from:
+            raise EventRefused.archived(locked.archived_from)
         head = locked.events.order_by("-seq").only("seq", "hash").first()
         event = event_sign(
             passport_id=locked.id,

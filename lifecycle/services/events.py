@@ -106,6 +106,9 @@ def _check_allowed(
     occurred_at: dt.datetime,
     closing_batch: bool,
 ) -> None:
+    if passport.archived_from:
+        # Before the role checks: whoever asks, the answer is that nobody here can sign.
+        raise EventRefused.archived(passport.archived_from)
     if event_type in BATCH_SIGNED and not closing_batch:
         raise EventRefused.one(
             400,

@@ -113,7 +113,9 @@ def _pending(*, everything: bool = False):
     Bounding the search keeps it on the (time, id) index; without the bound every run scans
     every event ever written for the few without a leaf (seconds at a million events).
     """
-    pending = Event.objects.filter(leaf__isnull=True)
+    # Events imported from another instance's archive belong to that instance's log; their
+    # proofs lead to its checkpoint (ArchivedProof), never to ours.
+    pending = Event.objects.filter(leaf__isnull=True, archived_proof__isnull=True)
     if everything:
         return pending
     newest = LogLeaf.objects.order_by("-index").values_list("event__time", flat=True).first()

@@ -20,7 +20,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.utils import timezone
 
-from passports.models import Organisation, SigningKey
+from passports.models import Organisation, OrganisationKind, SigningKey
 
 logger = logging.getLogger(__name__)
 
@@ -96,6 +96,9 @@ def signing_key_create(*, organisation: Organisation) -> SigningKey:
 
 def signing_key_rotate(*, organisation: Organisation) -> SigningKey:
     """Retires the active key (kept for verifying old events) and creates a new active one."""
+    if organisation.kind == OrganisationKind.ARCHIVED_OPERATOR:
+        # Retiring an archived key would change its validity and break the archived chains.
+        raise KeysArchived(f"{organisation.name} is an archived operator; its keys are frozen.")
     with transaction.atomic():
         Organisation.objects.select_for_update().get(pk=organisation.pk)
         SigningKey.objects.active().filter(organisation=organisation).update(
@@ -104,10 +107,16 @@ def signing_key_rotate(*, organisation: Organisation) -> SigningKey:
         return signing_key_create(organisation=organisation)
 
 
+class KeysArchived(Exception):
+    """The organisation is an archived operator: its public keys are kept, it never signs."""
+
+
 class Signer:
     """The active private key of one organisation, unsealed for a run of signatures."""
 
     def __init__(self, key: SigningKey):
+        if not key.encrypted_private_key:
+            raise KeysArchived(f"key {key.kid} has no private half here (an archived operator's)")
         self.kid = key.kid
         self._private = private_key_unseal(
             bytes(key.nonce), bytes(key.encrypted_private_key), bound_to=key.kid

@@ -83,7 +83,7 @@ def collection_statistics(product_type: str) -> list[Statistic]:
     placed_products: dict[tuple, set] = defaultdict(set)
     placed_makers: dict[tuple, set] = defaultdict(set)
     placed_passports = Passport.objects.filter(
-        product_type=product_type, placed_on_market_on__isnull=False
+        product_type=product_type, placed_on_market_on__isnull=False, archived_from=""
     ).only("market_country", "placed_on_market_on", "mass_kg", "attributes", "manufacturer_id")
     for passport in placed_passports:
         category = product_category(product_type, passport.attributes)

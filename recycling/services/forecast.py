@@ -26,7 +26,7 @@ def urban_mine_forecast(
     lifetime = lifetime or lifetime_from_dict(spec)
     inflow: dict[int, float] = defaultdict(float)
     entries = CompositionEntry.objects.filter(
-        substance=element, passport__product_type=product_type
+        substance=element, passport__product_type=product_type, passport__archived_from=""
     ).values_list(
         "mass_kg",
         "passport__placed_on_market_on",

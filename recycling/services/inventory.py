@@ -170,7 +170,7 @@ def inventory_cells(product_type: str, region: str) -> list[InventoryCell]:
     # A product counts where it was placed on the market, else where it was made.
     located = Q(market_country=region) | Q(market_country="", manufacturing_country=region)
     passports = (
-        Passport.objects.filter(located, product_type=product_type)
+        Passport.objects.filter(located, product_type=product_type, archived_from="")
         .filter(status__in=IN_USE | {PassportStatus.WASTE})
         .prefetch_related("composition")
     )

@@ -111,7 +111,7 @@ def self_sufficiency_forecast(
     key, chosen, changed = scenario_resolve(scenario, overrides or {})
     base_year = (today or timezone.localdate()).year - 1
     entries = CompositionEntry.objects.filter(
-        substance=element, passport__placed_on_market_on__isnull=False,
+        substance=element, passport__placed_on_market_on__isnull=False, passport__archived_from="",
         passport__placed_on_market_on__year__lte=base_year,
     )  # fmt: skip
     if market:

@@ -62,7 +62,8 @@ def watch_countries_default() -> list[str]:
 
 
 def _passport_filter(prefix: str, product_type, market, year) -> Q:
-    q = Q()
+    # Archived copies of another instance's passports are counted by their origin, not here.
+    q = Q(**{f"{prefix}archived_from": ""})
     if product_type:
         q &= Q(**{f"{prefix}product_type": product_type})
     if market:

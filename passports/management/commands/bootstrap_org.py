@@ -14,7 +14,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("name")
-        parser.add_argument("--kind", required=True, choices=OrganisationKind.values)
+        # Archived operators come only from import_archive: public keys, no signing, no token.
+        kinds = [k for k in OrganisationKind.values if k != OrganisationKind.ARCHIVED_OPERATOR]
+        parser.add_argument("--kind", required=True, choices=kinds)
         parser.add_argument("--country", default="")
         parser.add_argument("--gs1-prefix", default="", dest="gs1_prefix")
 

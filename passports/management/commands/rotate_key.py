@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from passports.models import Organisation
-from passports.services.keys import public_jwk, signing_key_rotate
+from passports.services.keys import KeysArchived, public_jwk, signing_key_rotate
 
 
 class Command(BaseCommand):
@@ -20,4 +20,8 @@ class Command(BaseCommand):
             org = Organisation.objects.get(pk=organisation)
         except (Organisation.DoesNotExist, ValidationError) as exc:
             raise CommandError(f"No organisation {organisation!r}.") from exc
-        self.stdout.write(json.dumps(public_jwk(signing_key_rotate(organisation=org))))
+        try:
+            key = signing_key_rotate(organisation=org)
+        except KeysArchived as exc:
+            raise CommandError(str(exc)) from exc
+        self.stdout.write(json.dumps(public_jwk(key)))

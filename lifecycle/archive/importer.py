@@ -1,0 +1,232 @@
+"""Serving another instance's passports from its verified backup archive, read-only.
+
+Each organisation the archive names becomes (or already is) a placeholder of kind
+`archived_operator` with its public keys only, so nothing here can sign on its behalf. The
+passports keep their ids, identifiers and stored declaration; their events keep their signed
+bytes, and each event's origin inclusion proof is kept beside it (ArchivedProof), so the events
+API and the bundle serve exactly what the origin signed.
+"""
+
+import base64
+import datetime as dt
+import hashlib
+import uuid
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import DatabaseError, transaction
+from django.db.models import Q
+
+from lifecycle.archive.verify import Archive, ArchiveRejected, archive_verify
+from lifecycle.models import ArchivedCheckpoint, ArchivedProof, Event
+from lifecycle.verify import loads_strict, parse_checkpoint, parse_note
+from passports.bulk import rows_insert
+from passports.models import (
+    CompositionEntry,
+    Organisation,
+    OrganisationKind,
+    OriginShare,
+    Passport,
+    SigningKey,
+)
+
+
+@dataclass
+class ImportOutcome:
+    """What an import added: how many passports and events, from which host."""
+
+    host: str
+    organisation: Organisation
+    passports: int
+    events: int
+
+
+def archive_import(*, data: bytes, host: str, log_vkey: str | None = None) -> ImportOutcome:
+    """Verifies the archive whole, then writes it in one transaction; raises ArchiveRejected."""
+    archive = archive_verify(data, log_vkey=log_vkey)
+    if archive.host.lower() != host.lower():
+        raise ArchiveRejected([f"archive: it comes from {archive.host}, not from {host}"])
+    try:
+        with transaction.atomic():
+            _check_free(archive)
+            organisations = _organisations(archive)
+            _keys(archive)
+            checkpoint = ArchivedCheckpoint.objects.create(
+                origin_host=archive.host,
+                note=archive.checkpoint,
+                log_vkey=archive.log_vkey,
+                size=parse_checkpoint(parse_note(archive.checkpoint).body).size,
+                archive_sha256=hashlib.sha256(data).hexdigest(),
+            )
+            events = _passports(archive, checkpoint)
+    except (DatabaseError, ValidationError, ValueError, KeyError, TypeError) as error:
+        # Signed by its origin yet not storable (a value out of range, a malformed field):
+        # the transaction is rolled back, and the reason is named rather than a traceback.
+        raise ArchiveRejected([f"archive: verified but cannot be stored here: {error}"]) from error
+    return ImportOutcome(
+        host=archive.host,
+        organisation=organisations[archive.manifest["organisation"]],
+        passports=len(archive.records),
+        events=events,
+    )
+
+
+def _check_free(archive: Archive) -> None:
+    """Refuses an archive whose passports or organisations are already here, naming them."""
+    problems = []
+    ids = list(archive.records)
+    pairs = Q(pk__in=ids)
+    for record in archive.records.values():
+        if record["gtin"]:
+            pairs |= Q(gtin=record["gtin"], serial=record["serial"])
+        if record["gbt_code"]:
+            pairs |= Q(gbt_code=record["gbt_code"])
+    for pk, gtin, serial in Passport.objects.filter(pairs).values_list("pk", "gtin", "serial"):
+        named = f" (GTIN {gtin} serial {serial})" if gtin else ""
+        problems.append(f"passport {pk}{named}: already served by this instance")
+    wanted = [org["id"] for org in archive.manifest["organisations"]]
+    live = Organisation.objects.filter(pk__in=wanted).exclude(
+        kind=OrganisationKind.ARCHIVED_OPERATOR
+    )
+    problems.extend(
+        f"organisation {org.pk}: a live organisation here; only operators this instance does "
+        "not run are imported"
+        for org in live
+    )
+    if problems:
+        raise ArchiveRejected(problems)
+
+
+def _organisations(archive: Archive) -> dict[str, Organisation]:
+    found = {}
+    for org in archive.manifest["organisations"]:
+        found[org["id"]], _ = Organisation.objects.get_or_create(
+            pk=uuid.UUID(org["id"]),
+            defaults={
+                "name": org["name"],
+                "kind": OrganisationKind.ARCHIVED_OPERATOR,
+                "country": org["country"],
+                "gs1_company_prefix": org["gs1_company_prefix"],
+            },
+        )
+    return found
+
+
+def _keys(archive: Archive) -> None:
+    """Public halves only: an empty sealed private key can never be unsealed to sign."""
+    existing = set(SigningKey.objects.filter(kid__in=[k["kid"] for k in archive.keys]).values_list(
+        "kid", flat=True))  # fmt: skip
+    rows = [
+        SigningKey(
+            kid=jwk["kid"],
+            organisation_id=uuid.UUID(jwk["owner"]["id"]),
+            public_key=_b64url(jwk["x"]),
+            encrypted_private_key=b"",
+            nonce=b"",
+            valid_from=_time(jwk["valid_from"]),
+            valid_until=_time(jwk["valid_until"]) if jwk["valid_until"] else None,
+        )
+        for jwk in archive.keys
+        if jwk["kid"] not in existing
+    ]
+    rows_insert(SigningKey, rows)
+
+
+def _passports(archive: Archive, checkpoint: ArchivedCheckpoint) -> int:
+    passports, composition, origin, events, proofs = [], [], [], [], []
+    known = set(archive.records) | set(
+        str(pk)
+        for pk in Passport.objects.filter(
+            pk__in=[r["predecessor"] for r in archive.records.values() if r["predecessor"]]
+        ).values_list("pk", flat=True)
+    )
+    for passport_id in archive.manifest["passports"]:
+        record = archive.records[passport_id]
+        passports.append(_passport(record, archive.host, known))
+        composition.extend(
+            CompositionEntry(passport_id=passport_id, position=i, **entry)
+            for i, entry in enumerate(record["composition"])
+        )
+        origin.extend(
+            OriginShare(passport_id=passport_id, position=i, **share)
+            for i, share in enumerate(record["origin"])
+        )
+        bundled = archive.bundles[passport_id]["events"]
+        for event_id, entry in zip(record["event_ids"], bundled, strict=True):
+            event = _event(event_id, entry)
+            events.append(event)
+            proofs.append(
+                ArchivedProof(
+                    event_id=event.pk,
+                    checkpoint=checkpoint,
+                    log_index=entry["log_index"],
+                    inclusion_proof=entry["inclusion_proof"],
+                )
+            )
+    rows_insert(Passport, passports)
+    rows_insert(CompositionEntry, composition)
+    rows_insert(OriginShare, origin)
+    rows_insert(Event, events)
+    rows_insert(ArchivedProof, proofs)
+    return len(events)
+
+
+def _passport(record: dict, host: str, known: set[str]) -> Passport:
+    predecessor = record["predecessor"] if record["predecessor"] in known else None
+    return Passport(
+        id=uuid.UUID(record["id"]),
+        manufacturer_id=uuid.UUID(record["manufacturer"]),
+        holder_id=uuid.UUID(record["holder"]) if record["holder"] else None,
+        product_type=record["product_type"],
+        gtin=record["gtin"],
+        serial=record["serial"],
+        gbt_code=record["gbt_code"],
+        model=record["model"],
+        batch=record["batch"],
+        manufactured_at=dt.date.fromisoformat(record["manufactured_at"]),
+        manufacturing_country=record["manufacturing_country"],
+        manufacturing_facility=record["manufacturing_facility"],
+        mass_kg=record["mass_kg"],
+        attributes=record["attributes"],
+        carbon_footprint=record["carbon_footprint"],
+        documents=record["documents"],
+        predecessor_id=predecessor,
+        status=record["status"],
+        market_country=record["market_country"],
+        placed_on_market_on=(
+            dt.date.fromisoformat(record["placed_on_market_on"])
+            if record["placed_on_market_on"]
+            else None
+        ),
+        health=record["health"],
+        declaration=base64.b64decode(record["declaration"]),
+        head_hash=record["head_hash"],
+        archived_from=host,
+    )
+
+
+def _event(event_id: str, entry: dict) -> Event:
+    """The archived event with its signed bytes exactly as they were signed."""
+    envelope = base64.b64decode(entry["envelope"])
+    body = loads_strict(envelope)
+    return Event(
+        id=uuid.UUID(event_id),
+        passport_id=uuid.UUID(body["passport"]),
+        seq=body["seq"],
+        prev=body["prev"],
+        hash=hashlib.sha256(envelope).hexdigest(),
+        type=body["type"],
+        time=_time(body["time"]),
+        actor_id=uuid.UUID(body["actor"]),
+        kid_id=body["kid"],
+        envelope=envelope,
+        signature=base64.b64decode(entry["signature"]),
+    )
+
+
+def _b64url(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def _time(text: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(text)
