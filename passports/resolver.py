@@ -24,7 +24,7 @@ from django.http import (
 )
 from django.urls import reverse
 from django.utils.module_loading import import_string
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_http_methods
 from django.views.decorators.vary import vary_on_headers
 from django.views.defaults import page_not_found
 from knox.auth import TokenAuthentication
@@ -43,12 +43,46 @@ GS1_NAMESPACES = ("gs1:", GS1_VOC, "https://www.gs1.org/voc/", "https://ref.gs1.
 # `linkset` since GS1-Conformant Resolver 1.2; `all` is what 1.0 and 1.1 clients send.
 LINKSET_REQUESTS = ("linkset", "all")
 LINKSET = "application/linkset+json"
-# The UN Transparency Protocol's link type for a Digital Product Passport credential.
-UNTP_DPP_LINK_TYPE = "https://test.uncefact.org/vocabulary/linkTypes/dpp"
+# The UN Transparency Protocol's link types, among them its Digital Product Passport credential.
+UNTP_LINK_TYPES = "https://test.uncefact.org/vocabulary/linkTypes/"
+UNTP_DPP_LINK_TYPE = UNTP_LINK_TYPES + "dpp"
+# The prefixes a `linkType` may be written with, as the resolver description file lists them.
+LINK_TYPE_PREFIXES = {"gs1:": GS1_VOC, "untp:": UNTP_LINK_TYPES}
+# Scanner apps and partners' pages read the resolver from other origins (GS1-Conformant
+# Resolver 1.2 asks for CORS). Only public answers are shared that way: a browser sends no
+# cookie to a `*` origin, and a token is never sent without the caller choosing to.
+CORS_HEADERS = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Expose-Headers": "Link, Location, ETag, Retry-After",
+}
+PREFLIGHT_HEADERS = {
+    "Access-Control-Allow-Methods": "GET, HEAD, OPTIONS",
+    "Access-Control-Allow-Headers": "Accept, Accept-Language, Authorization, If-None-Match",
+    "Access-Control-Max-Age": "86400",
+}
 
 
 def _bad_identifier(message: str) -> JsonResponse:
     return JsonResponse({"errors": [{"field": "path", "message": message}]}, status=400)
+
+
+def _resolver_http(view):
+    """GET and HEAD answered by the view, OPTIONS by a CORS preflight; every answer allows CORS."""
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if request.method == "OPTIONS":
+            response = HttpResponse(status=204)
+            response["Allow"] = "GET, HEAD, OPTIONS"
+            for name, value in PREFLIGHT_HEADERS.items():
+                response[name] = value
+        else:
+            response = view(request, *args, **kwargs)
+        for name, value in CORS_HEADERS.items():
+            response[name] = value
+        return response
+
+    return require_http_methods(["GET", "HEAD", "OPTIONS"])(wrapper)
 
 
 def _throttled(view):
@@ -68,7 +102,7 @@ def _throttled(view):
     return wrapper
 
 
-@require_GET
+@_resolver_http
 @_throttled
 def resolve_gtin(request, gtin: str, serial: str):
     try:
@@ -82,7 +116,7 @@ def resolve_gtin(request, gtin: str, serial: str):
     return _answer(request, passport)
 
 
-@require_GET
+@_resolver_http
 @_throttled
 def resolve_uuid(request, passport_id: str):
     try:
@@ -195,6 +229,9 @@ def link_type(requested: str) -> str:
     for namespace in GS1_NAMESPACES:
         if requested.startswith(namespace):
             return GS1_VOC + requested[len(namespace) :]
+    for prefix, namespace in LINK_TYPE_PREFIXES.items():
+        if requested.startswith(prefix):
+            return namespace + requested[len(prefix) :]
     return requested
 
 
@@ -295,3 +332,24 @@ def linkset(request, passport: Passport) -> dict:
         {"href": url("passport-qr", fmt="png"), "title": "QR code", "type": "image/png"},
     ]
     return {"linkset": [links]}
+
+
+@require_http_methods(["GET", "HEAD"])
+def resolver_description(request):
+    """The description file GS1-Conformant Resolvers publish at /.well-known/gs1resolver."""
+    root = settings.RESOLVER_BASE_URL
+    description = {
+        "name": "Product passport resolver",
+        "resolverRoot": root,
+        # Passports are found by GTIN with a serial number (AI 01 with 21).
+        "supportedPrimaryKeys": ["01"],
+        "supportedLinkType": [
+            {"namespace": namespace, "prefix": prefix}
+            for prefix, namespace in LINK_TYPE_PREFIXES.items()
+        ],
+        "linkTypeDefaultCanBeLinkset": False,
+    }
+    response = JsonResponse(description)
+    for name, value in CORS_HEADERS.items():
+        response[name] = value
+    return response

@@ -76,6 +76,7 @@ urlpatterns = [
     path("api/schema/", views.SchemaView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path(".well-known/jwks.json", views.jwks, name="jwks"),
+    path(".well-known/gs1resolver", resolver.resolver_description, name="gs1-resolver-description"),
     path(".well-known/did.json", did.service_did, name="service-did"),
     path("orgs/<path:organisation_id>/did.json", organisation_did_view, name="organisation-did"),
     path("healthz", views.healthz, name="healthz"),

@@ -317,3 +317,63 @@ def test_a_bad_token_with_a_link_type_is_401(registered_battery):
     response = client.get(LINK, {"linkType": "gs1:dpp"})
 
     assert response.status_code == 401
+
+
+def test_head_answers_like_get_without_a_body(anonymous, registered_battery):
+    got = anonymous.get(LINK, HTTP_ACCEPT="application/json")
+    head = anonymous.head(LINK, HTTP_ACCEPT="application/json")
+
+    assert head.status_code == 200
+    assert head.content == b""
+    assert head["Content-Type"] == got["Content-Type"]
+    assert head["Link"] == got["Link"]
+
+
+def test_preflight_allows_cross_origin_reads(anonymous, registered_battery):
+    response = anonymous.options(
+        LINK, HTTP_ORIGIN="https://scanner.example", HTTP_ACCESS_CONTROL_REQUEST_METHOD="GET"
+    )
+
+    assert response.status_code == 204
+    assert response["Access-Control-Allow-Origin"] == "*"
+    assert set(response["Access-Control-Allow-Methods"].split(", ")) == {"GET", "HEAD", "OPTIONS"}
+    assert "Accept" in response["Access-Control-Allow-Headers"]
+
+
+def test_every_resolver_answer_allows_cors_and_exposes_its_links(anonymous, registered_battery):
+    answers = [
+        anonymous.get(LINK, HTTP_ACCEPT="application/json"),
+        anonymous.get(LINK, {"linkType": "gs1:pip"}),
+        anonymous.get("/01/09506000134352/21/NOPE", HTTP_ACCEPT="application/json"),
+    ]
+
+    assert [a.status_code for a in answers] == [200, 307, 404]
+    for answer in answers:
+        assert answer["Access-Control-Allow-Origin"] == "*"
+        assert "Location" in answer["Access-Control-Expose-Headers"]
+        assert "Link" in answer["Access-Control-Expose-Headers"]
+
+
+def test_resolver_refuses_writes_with_405(anonymous, registered_battery):
+    response = anonymous.post(LINK, {})
+
+    assert response.status_code == 405
+
+
+def test_untp_curie_redirects_to_the_credential(anonymous, registered_battery):
+    response = anonymous.get(LINK, {"linkType": "untp:dpp"})
+
+    assert response.status_code == 307
+    assert response["Location"].endswith(f"/api/v1/passports/{registered_battery['id']}/credential")
+
+
+def test_resolver_description_file_names_root_keys_and_link_type_prefixes(anonymous, settings):
+    response = anonymous.get("/.well-known/gs1resolver")
+
+    body = response.json()
+    assert response.status_code == 200
+    assert response["Access-Control-Allow-Origin"] == "*"
+    assert body["resolverRoot"] == settings.RESOLVER_BASE_URL
+    assert body["supportedPrimaryKeys"] == ["01"]
+    assert {"namespace": "https://gs1.org/voc/", "prefix": "gs1:"} in body["supportedLinkType"]
+    assert all(item["prefix"].endswith(":") for item in body["supportedLinkType"])
