@@ -144,19 +144,12 @@ class Paired:
         }
 
 
-def in_process(call: Callable[[], float | None], units: float = 1) -> Sample:
-    """Times a call in this process: wall (perf_counter) and CPU of every thread (process_time).
-
-    The call may return the units of work it did (a load run counts its requests); otherwise
-    `units` is used.
-    """
+def in_process(call: Callable[[], object], units: float = 1) -> Sample:
+    """Times `units` of work done by a call in this process: wall (perf_counter) and the CPU
+    of every thread of this process (process_time)."""
     wall, cpu = time.perf_counter(), time.process_time()
-    done = call()
-    return Sample(
-        units=units if done is None else done,
-        wall=time.perf_counter() - wall,
-        cpu=time.process_time() - cpu,
-    )
+    call()
+    return Sample(units=units, wall=time.perf_counter() - wall, cpu=time.process_time() - cpu)
 
 
 def alternate(

@@ -13,6 +13,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+from bench.accounting import PROCESS_GROUPS
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -63,6 +65,7 @@ def server(port: int, workers: int = 2, threads: int = 4, env: dict | None = Non
         "2048",
     ]
     process = subprocess.Popen(command, cwd=ROOT, env=_env(env), start_new_session=True)
+    PROCESS_GROUPS["server"] = process.pid  # a new session: its pid is its group id
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -76,6 +79,7 @@ def server(port: int, workers: int = 2, threads: int = 4, env: dict | None = Non
                 time.sleep(0.3)
         yield base
     finally:
+        PROCESS_GROUPS.pop("server", None)
         _stop(process)
 
 
@@ -100,10 +104,12 @@ def celery_worker(concurrency: int = 1, env: dict | None = None):
         "--without-heartbeat",
     ]
     process = subprocess.Popen(command, cwd=ROOT, env=_env(env), start_new_session=True)
+    PROCESS_GROUPS["worker"] = process.pid
     try:
         time.sleep(3)
         if process.poll() is not None:
             raise RuntimeError("the Celery worker did not start")
         yield process
     finally:
+        PROCESS_GROUPS.pop("worker", None)
         _stop(process)

@@ -1,0 +1,135 @@
+"""CPU time of the system under test: this process, the servers the bench started, PostgreSQL.
+
+A workload served by gunicorn spends its CPU in other processes, where `time.process_time`
+cannot see it. So a block's CPU is read from /proc: this process (every thread), each process
+group the bench started (gunicorn master and workers, the Celery worker; their reaped
+children included), and every PostgreSQL backend connected to the bench database (found in
+pg_stat_activity). The same sum is taken around the limit's block, so both sides of a ratio
+count the same processes. The load generator is a client and is counted on neither side.
+Linux only; elsewhere the figures are this process's CPU alone, and the table says so.
+"""
+
+import json
+import os
+import subprocess
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from bench.paired import Sample
+
+# Process groups of the servers the bench started (see bench.services), by role.
+PROCESS_GROUPS: dict[str, int] = {}
+
+
+def _ticks() -> int:
+    try:
+        return os.sysconf("SC_CLK_TCK")
+    except (ValueError, OSError, AttributeError):
+        return 100
+
+
+def _stat(pid: int | str) -> list[str] | None:
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as stat:
+            text = stat.read()
+    except OSError:
+        return None
+    # The command name in parentheses may hold spaces; the fields after it do not.
+    return text[text.rindex(")") + 2 :].split()
+
+
+def _seconds(fields: list[str], children: bool) -> float:
+    # utime, stime (and cutime, cstime: reaped children) are fields 14-17 of proc(5).
+    used = int(fields[11]) + int(fields[12])
+    if children:
+        used += int(fields[13]) + int(fields[14])
+    return used / _ticks()
+
+
+def group_cpu_seconds(groups: set[int]) -> float:
+    """CPU seconds of every live process in the given process groups, with reaped children."""
+    total = 0.0
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return 0.0
+    for name in entries:
+        if not name.isdigit():
+            continue
+        fields = _stat(name)
+        if fields is not None and int(fields[2]) in groups:
+            total += _seconds(fields, children=True)
+    return total
+
+
+def backend_cpu_seconds() -> dict[int, float]:
+    """CPU seconds of each PostgreSQL backend connected to the default database, by pid."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return {}
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
+        pids = [row[0] for row in cursor.fetchall()]
+    used = {}
+    for pid in pids:
+        fields = _stat(pid)
+        if fields is not None:
+            used[pid] = _seconds(fields, children=False)
+    return used
+
+
+@dataclass
+class Reading:
+    """CPU seconds used so far by each part of the system under test."""
+
+    own: float
+    groups: float
+    backends: dict[int, float] = field(default_factory=dict)
+
+    def until(self, later: "Reading") -> float:
+        # A backend that connected during the block counts from zero; one that left is lost
+        # (connections live for a minute, blocks for seconds, so that is rare).
+        backends = sum(
+            seconds - self.backends.get(pid, 0.0) for pid, seconds in later.backends.items()
+        )
+        return (later.own - self.own) + (later.groups - self.groups) + backends
+
+
+def reading(database: bool = True) -> Reading:
+    """The CPU used so far by this process, the bench's servers and (optionally) PostgreSQL."""
+    return Reading(
+        own=time.process_time(),
+        groups=group_cpu_seconds(set(PROCESS_GROUPS.values())),
+        backends=backend_cpu_seconds() if database else {},
+    )
+
+
+def measured(call: Callable[[], float], database: bool = True) -> Sample:
+    """Wall and whole-system CPU of a block; the call returns the units of work it did."""
+    before = reading(database)
+    started = time.perf_counter()
+    units = call()
+    wall = time.perf_counter() - started
+    return Sample(units=units, wall=wall, cpu=before.until(reading(database)))
+
+
+def load_block(command: list[str], seconds: float, ok: str) -> tuple[Sample, dict]:
+    """One block of load from a second process: `ok` responses, the load's own seconds, CPU."""
+    outputs: list[dict] = []
+
+    def run() -> int:
+        done = subprocess.run(
+            [*command, "--seconds", str(seconds), "--latencies"],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        outputs.append(json.loads(done.stdout))
+        return outputs[-1]["statuses"].get(ok, 0)
+
+    sample = measured(run)
+    result = outputs[-1]
+    # The load's own clock: process start-up is not serving time.
+    return Sample(units=sample.units, wall=result["seconds"], cpu=sample.cpu), result
