@@ -1,8 +1,5 @@
-"""What every workload shares: results beside their limits, timing, percentiles, the table."""
+"""What every workload shares: figures beside their limits, percentiles, the table."""
 
-import statistics
-import time
-from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
 from bench.paired import Paired, Spread
@@ -67,18 +64,6 @@ class Outcome:
         return figure
 
 
-def timed(call: Callable[[], object]) -> float:
-    """Seconds one call takes (perf_counter)."""
-    started = time.perf_counter()
-    call()
-    return time.perf_counter() - started
-
-
-def best_of(call: Callable[[], object], repeat: int = 3) -> float:
-    """The fastest of several runs: the least disturbed by whatever else the machine runs."""
-    return min(timed(call) for _ in range(repeat))
-
-
 def percentile(values: list[float], p: float) -> float:
     """The p-th percentile (0-100) by linear interpolation, as numpy's default."""
     if not values:
@@ -90,10 +75,6 @@ def percentile(values: list[float], p: float) -> float:
     low = int(rank)
     high = min(low + 1, len(ordered) - 1)
     return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
-
-
-def median_ms(timings: list[float]) -> float:
-    return statistics.median(timings) * 1000
 
 
 def _number(value: float | None) -> str:
