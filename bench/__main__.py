@@ -208,6 +208,7 @@ def main() -> int:
         print("\n" + banner)
     record.update(
         finished=dt.datetime.now(dt.UTC).isoformat(),
+        invalid=bool(banner),
         notes=notes,
         workloads=[
             {

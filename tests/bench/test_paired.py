@@ -6,6 +6,7 @@ import pytest
 
 from bench.common import Figure, Outcome, invalid_banner, table
 from bench.paired import Paired, Sample, alternate, quantile, ratio, spread
+from bench.report import markdown, merged
 
 
 def sample(units: float, wall: float, cpu: float | None = None) -> Sample:
@@ -124,3 +125,28 @@ def test_beating_a_peer_implementation_is_not_invalid() -> None:
     assert not figure.invalid
     assert invalid_banner([Outcome("B7", "x", figures=[figure])]) == ""
     assert figure.as_dict()["paired"]["wall_ratio"]["rounds"] == 4
+
+
+def test_the_readme_table_shows_the_spread_the_cpu_ratio_and_an_invalid_figure() -> None:
+    outcome = Outcome("B6", "verification")
+    outcome.add(
+        "events/s", 900, "events/s", limit=1000, limit_name="raw", paired=paired([(0.8, 1.0)] * 4)
+    )
+    record = {
+        "started": "2026-12-05T06:58:00",
+        "machine": {
+            "cpu_model": "cpu",
+            "cores": 2,
+            "memory_gib": 1,
+            "load_average_at_start": [1.0, 1.0, 1.0],
+            "python": "3.12",
+            "postgresql": "15.20 (Debian)",
+            "redis": "7",
+        },
+        "workloads": [
+            {"id": "B6", "figures": [f.as_dict() for f in outcome.figures]},
+        ],
+    }
+    row = markdown(merged([record])).splitlines()[-1]
+    assert "| 1.25 (1.25-1.25, n=4) | 1.25 |" in row
+    assert row.endswith("| **INVALID** |")
