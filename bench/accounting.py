@@ -14,7 +14,7 @@ import os
 import subprocess
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from bench.paired import Sample
 
@@ -47,36 +47,44 @@ def _seconds(fields: list[str], children: bool) -> float:
     return used / _ticks()
 
 
-def group_cpu_seconds(groups: set[int]) -> float:
-    """CPU seconds of every live process in the given process groups, with reaped children."""
-    total = 0.0
+def group_cpu_seconds(groups: dict[str, int]) -> dict[str, float]:
+    """CPU seconds of every live process in each named process group, with reaped children."""
+    used = dict.fromkeys(groups, 0.0)
+    roles = {pgid: role for role, pgid in groups.items()}
     try:
         entries = os.listdir("/proc")
     except OSError:
-        return 0.0
+        return used
     for name in entries:
         if not name.isdigit():
             continue
         fields = _stat(name)
-        if fields is not None and int(fields[2]) in groups:
-            total += _seconds(fields, children=True)
-    return total
+        if fields is not None and int(fields[2]) in roles:
+            used[roles[int(fields[2])]] += _seconds(fields, children=True)
+    return used
 
 
-def backend_cpu_seconds() -> dict[int, float]:
-    """CPU seconds of each PostgreSQL backend connected to the default database, by pid."""
+def backend_cpu_seconds() -> dict[int, tuple[str, float]]:
+    """Each PostgreSQL backend on the default database: its client's name and CPU seconds.
+
+    The bench names its servers' connections (application_name bench-server, bench-worker,
+    bench-limit; see bench.services), so the database's CPU can be told apart by client.
+    """
     from django.db import connection
 
     if connection.vendor != "postgresql":
         return {}
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
-        pids = [row[0] for row in cursor.fetchall()]
+        cursor.execute(
+            "SELECT pid, application_name FROM pg_stat_activity WHERE datname = current_database()"
+        )
+        clients = cursor.fetchall()
     used = {}
-    for pid in pids:
+    for pid, name in clients:
         fields = _stat(pid)
         if fields is not None:
-            used[pid] = _seconds(fields, children=False)
+            client = name.removeprefix("bench-") if name.startswith("bench-") else "this process"
+            used[pid] = (client, _seconds(fields, children=False))
     return used
 
 
@@ -85,23 +93,31 @@ class Reading:
     """CPU seconds used so far by each part of the system under test."""
 
     own: float
-    groups: float
-    backends: dict[int, float] = field(default_factory=dict)
+    groups: dict[str, float] = field(default_factory=dict)
+    backends: dict[int, tuple[str, float]] = field(default_factory=dict)
 
-    def until(self, later: "Reading") -> float:
+    def parts(self, later: "Reading") -> dict[str, float]:
+        """CPU seconds each part used between this reading and a later one."""
+        used = {"this process": later.own - self.own}
+        for role, seconds in later.groups.items():
+            used[role] = seconds - self.groups.get(role, 0.0)
         # A backend that connected during the block counts from zero; one that left is lost
         # (connections live for a minute, blocks for seconds, so that is rare).
-        backends = sum(
-            seconds - self.backends.get(pid, 0.0) for pid, seconds in later.backends.items()
-        )
-        return (later.own - self.own) + (later.groups - self.groups) + backends
+        for pid, (client, seconds) in later.backends.items():
+            part = f"postgresql for {client}"
+            earlier = self.backends.get(pid, (client, 0.0))[1]
+            used[part] = used.get(part, 0.0) + seconds - earlier
+        return used
+
+    def until(self, later: "Reading") -> float:
+        return sum(self.parts(later).values())
 
 
 def reading(database: bool = True) -> Reading:
     """The CPU used so far by this process, the bench's servers and (optionally) PostgreSQL."""
     return Reading(
         own=time.process_time(),
-        groups=group_cpu_seconds(set(PROCESS_GROUPS.values())),
+        groups=group_cpu_seconds(PROCESS_GROUPS),
         backends=backend_cpu_seconds() if database else {},
     )
 
@@ -112,7 +128,8 @@ def measured(call: Callable[[], float], database: bool = True) -> Sample:
     started = time.perf_counter()
     units = call()
     wall = time.perf_counter() - started
-    return Sample(units=units, wall=wall, cpu=before.until(reading(database)))
+    parts = before.parts(reading(database))
+    return Sample(units=units, wall=wall, cpu=sum(parts.values()), parts=parts)
 
 
 def load_block(command: list[str], seconds: float, ok: str) -> tuple[Sample, dict]:
@@ -132,4 +149,4 @@ def load_block(command: list[str], seconds: float, ok: str) -> tuple[Sample, dic
     sample = measured(run)
     result = outputs[-1]
     # The load's own clock: process start-up is not serving time.
-    return Sample(units=sample.units, wall=result["seconds"], cpu=sample.cpu), result
+    return replace(sample, wall=result["seconds"]), result

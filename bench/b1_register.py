@@ -14,13 +14,14 @@ import sys
 import tempfile
 import time
 import uuid
+from dataclasses import replace
 
 from django.db import connection, transaction
 from django.utils import timezone
 
 from bench import fixtures
 from bench.accounting import load_block, reading
-from bench.common import Outcome
+from bench.common import Outcome, cpu_note
 from bench.paired import Sample, alternate
 from lifecycle.canonical import canonical_bytes, prepare, sha256_hex
 from lifecycle.services.chain import envelope_build
@@ -158,11 +159,11 @@ def _limit(organisation, items: list[dict]) -> Sample:
                     for row in rows:
                         copy.write_row(row)
             elapsed = time.perf_counter() - started
-            cpu = before.until(reading())
+            parts = before.parts(reading())
             raise _Rollback
     except _Rollback:
         pass
-    return Sample(units=len(items), wall=elapsed, cpu=cpu)
+    return Sample(units=len(items), wall=elapsed, cpu=sum(parts.values()), parts=parts)
 
 
 class _Rollback(Exception):
@@ -202,7 +203,7 @@ def run(base_url: str, requests: int, per_request: int = 1000) -> Outcome:
         rounds["api"] += 1
         sample, result = load_block([*command, "--bodies", bodies[rounds["api"] - 1]], 3600, "201")
         results.append(result)
-        return Sample(units=sample.units * per_request, wall=sample.wall, cpu=sample.cpu)
+        return replace(sample, units=sample.units * per_request)
 
     paired = alternate(limit, {"api": api}, rounds=requests, warmup=1)["api"]
     created = sum(r["statuses"].get("201", 0) for r in results[1:])
@@ -221,6 +222,7 @@ def run(base_url: str, requests: int, per_request: int = 1000) -> Outcome:
         and not paired.invalid(),
         paired=paired,
     )
+    outcome.notes.append(cpu_note("passport", paired))
     for result in results:
         result.pop("latencies_ms", None)
     outcome.details.update(loadgen=results, passports=created * per_request)

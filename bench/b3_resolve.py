@@ -12,7 +12,7 @@ import tempfile
 import urllib.request
 
 from bench.accounting import load_block
-from bench.common import Outcome, percentile
+from bench.common import Outcome, cpu_note, percentile
 from bench.paired import Sample, alternate
 from passports.identifiers import resolver_path
 from passports.models import Passport
@@ -115,6 +115,7 @@ def run(base_url: str, seconds: float = 10, clients: int = 8, sample: int = 20_0
             limit_name="ms minimal view",
             higher_is_better=False,
         )
+        outcome.notes.append(cpu_note(f"{name} scan", rounds))
         if failed:
             outcome.notes.append(f"{failed} {name} scans were not answered 200")
     url = base_url + resolver_path(*scanned[0])

@@ -158,3 +158,15 @@ def invalid_banner(outcomes: list[Outcome]) -> str:
         bar,
     ]
     return "\n".join(lines)
+
+
+def cpu_note(what: str, paired: Paired) -> str:
+    """Where the CPU of one unit of work went, by process, for the workload and its limit."""
+
+    def parts(side: str) -> str:
+        used = paired.cpu_per_unit(side)
+        return ", ".join(
+            f"{part} {seconds * 1000:.2f}" for part, seconds in used.items() if seconds
+        )
+
+    return f"CPU ms per {what}: {parts('workload')}; limit: {parts('limit')}"

@@ -27,6 +27,7 @@ class Sample:
     units: float
     wall: float
     cpu: float
+    parts: dict[str, float] | None = None  # CPU seconds by process, where they were read
 
     @property
     def wall_per_unit(self) -> float:
@@ -134,6 +135,16 @@ class Paired:
         """Median rate over the rounds, units per wall second."""
         samples = self.workload if side == "workload" else self.limit
         return statistics.median(s.units / s.wall for s in samples) if samples else 0.0
+
+    def cpu_per_unit(self, side: str = "workload") -> dict[str, float]:
+        """CPU seconds per unit of work by process, over all rounds of one side."""
+        samples = self.workload if side == "workload" else self.limit
+        units = sum(s.units for s in samples)
+        totals: dict[str, float] = {}
+        for sample in samples:
+            for part, seconds in (sample.parts or {}).items():
+                totals[part] = totals.get(part, 0.0) + seconds
+        return {part: seconds / units for part, seconds in totals.items()} if units else {}
 
     def as_dict(self) -> dict:
         return {

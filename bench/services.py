@@ -30,6 +30,19 @@ def _env(extra: dict | None = None) -> dict:
     return env
 
 
+def named(url: str, client: str) -> str:
+    """A database URL whose connections say who they are (pg_stat_activity.application_name)."""
+    separator = "&" if "?" in url else "?"
+    return f"{url}{separator}application_name=bench-{client}"
+
+
+def _as(env: dict | None, client: str) -> dict:
+    env = dict(env or {})
+    if "DATABASE_URL" in env:
+        env["DATABASE_URL"] = named(env["DATABASE_URL"], client)
+    return env
+
+
 def _stop(process: subprocess.Popen) -> None:
     if process.poll() is None:
         with contextlib.suppress(ProcessLookupError):
@@ -64,7 +77,9 @@ def server(port: int, workers: int = 2, threads: int = 4, env: dict | None = Non
         "--backlog",
         "2048",
     ]
-    process = subprocess.Popen(command, cwd=ROOT, env=_env(env), start_new_session=True)
+    process = subprocess.Popen(
+        command, cwd=ROOT, env=_env(_as(env, "server")), start_new_session=True
+    )
     PROCESS_GROUPS["server"] = process.pid  # a new session: its pid is its group id
     base = f"http://127.0.0.1:{port}"
     try:
@@ -103,7 +118,9 @@ def celery_worker(concurrency: int = 1, env: dict | None = None):
         "--without-mingle",
         "--without-heartbeat",
     ]
-    process = subprocess.Popen(command, cwd=ROOT, env=_env(env), start_new_session=True)
+    process = subprocess.Popen(
+        command, cwd=ROOT, env=_env(_as(env, "worker")), start_new_session=True
+    )
     PROCESS_GROUPS["worker"] = process.pid
     try:
         time.sleep(3)

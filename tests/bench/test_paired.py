@@ -4,7 +4,7 @@ import itertools
 
 import pytest
 
-from bench.common import Figure, Outcome, invalid_banner, table
+from bench.common import Figure, Outcome, cpu_note, invalid_banner, table
 from bench.paired import Paired, Sample, alternate, quantile, ratio, spread
 from bench.report import markdown, merged
 
@@ -150,3 +150,19 @@ def test_the_readme_table_shows_the_spread_the_cpu_ratio_and_an_invalid_figure()
     row = markdown(merged([record])).splitlines()[-1]
     assert "| 1.25 (1.25-1.25, n=4) | 1.25 |" in row
     assert row.endswith("| **INVALID** |")
+
+
+def test_cpu_per_unit_is_split_by_process_over_all_rounds() -> None:
+    result = Paired(
+        workload=[
+            Sample(10, 1.0, 0.3, parts={"server": 0.2, "postgresql": 0.1}),
+            Sample(30, 1.0, 0.5, parts={"server": 0.4, "postgresql": 0.1}),
+        ],
+        limit=[Sample(100, 1.0, 0.1, parts={"this process": 0.1})] * 2,
+    )
+    assert result.cpu_per_unit() == {
+        "server": pytest.approx(0.6 / 40),
+        "postgresql": pytest.approx(0.2 / 40),
+    }
+    assert result.cpu_per_unit("limit") == {"this process": pytest.approx(0.001)}
+    assert "server 15.00, postgresql 5.00; limit: this process 1.00" in cpu_note("append", result)
