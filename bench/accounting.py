@@ -6,7 +6,8 @@ group the bench started (gunicorn master and workers, the Celery worker; their r
 children included), and every PostgreSQL backend connected to the bench database (found in
 pg_stat_activity). The same sum is taken around the limit's block, so both sides of a ratio
 count the same processes. The load generator is a client and is counted on neither side.
-Linux only; elsewhere the figures are this process's CPU alone, and the table says so.
+Linux only: without /proc only this process's CPU is counted, so a served workload's CPU
+ratio would be meaningless there.
 """
 
 import json
