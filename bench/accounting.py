@@ -6,8 +6,7 @@ group the bench started (gunicorn master and workers, the Celery worker; their r
 children included), and every PostgreSQL backend connected to the bench database (found in
 pg_stat_activity). The same sum is taken around the limit's block, so both sides of a ratio
 count the same processes. The load generator is a client and is counted on neither side.
-Linux only: without /proc only this process's CPU is counted, so a served workload's CPU
-ratio would be meaningless there.
+Linux only: without /proc a block reports no CPU time, and only wall-time ratios are given.
 """
 
 import json
@@ -18,6 +17,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from bench.paired import Sample
+
+# Without /proc only this process's CPU could be read, which for a served workload is nearly
+# none: a CPU ratio from that would be nonsense, so none is given.
+HAS_PROC = os.path.exists("/proc/self/stat")
 
 # Process groups of the servers the bench started (see bench.services), by role.
 PROCESS_GROUPS: dict[str, int] = {}
@@ -129,6 +132,8 @@ def measured(call: Callable[[], float], database: bool = True) -> Sample:
     started = time.perf_counter()
     units = call()
     wall = time.perf_counter() - started
+    if not HAS_PROC:
+        return Sample(units=units, wall=wall, cpu=0.0)
     parts = before.parts(reading(database))
     return Sample(units=units, wall=wall, cpu=sum(parts.values()), parts=parts)
 
