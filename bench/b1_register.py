@@ -3,21 +3,26 @@
 Limit: the same declarations canonicalised (RFC 8785), hashed, their genesis envelopes built,
 canonicalised and signed (Ed25519), and the same rows (passports, composition, origins,
 events) written with COPY straight from tuples, in one process with no framework at all.
-The limit's rows are rolled back; the API's stay, as a registration's would.
+The limit's rows are rolled back (so it skips one commit's flush); the API's stay, as a
+registration's would. Each round pairs one API request with the limit over the same 1,000
+declarations, their order alternating, after a warm-up round that is dropped. CPU is the
+whole system under test (bench.accounting).
 """
 
 import json
-import subprocess
 import sys
 import tempfile
 import time
 import uuid
+from dataclasses import replace
 
 from django.db import connection, transaction
 from django.utils import timezone
 
 from bench import fixtures
-from bench.common import Outcome
+from bench.accounting import load_block, reading
+from bench.common import Outcome, cpu_note
+from bench.paired import Sample, alternate
 from lifecycle.canonical import canonical_bytes, prepare, sha256_hex
 from lifecycle.services.chain import envelope_build
 from lifecycle.services.log import log_integrate
@@ -27,9 +32,10 @@ GOAL_RATIO = 0.3
 GOAL_RATE = 2000
 
 
-def _limit(organisation, items: list[dict]) -> float:
-    """Passports per second with nothing but canonical JSON, signatures and COPY."""
+def _limit(organisation, items: list[dict]) -> Sample:
+    """The passports written with nothing but canonical JSON, signatures and COPY."""
     signer = signer_for(organisation=organisation)
+    before = reading()
     started = time.perf_counter()
     now = timezone.now()
     passports, entries, origins, events = [], [], [], []
@@ -153,10 +159,11 @@ def _limit(organisation, items: list[dict]) -> float:
                     for row in rows:
                         copy.write_row(row)
             elapsed = time.perf_counter() - started
+            parts = before.parts(reading())
             raise _Rollback
     except _Rollback:
         pass
-    return len(items) / elapsed
+    return Sample(units=len(items), wall=elapsed, cpu=sum(parts.values()), parts=parts)
 
 
 class _Rollback(Exception):
@@ -167,55 +174,58 @@ def run(base_url: str, requests: int, per_request: int = 1000) -> Outcome:
     outcome = Outcome("B1", "bulk registration through the API, 1,000 per request")
     organisation, token = fixtures.actor("Bench Registrant", "manufacturer", country="DE")
     run_id = uuid.uuid4().hex[:6]
-    items = fixtures.declarations(requests * per_request, f"B{run_id}")
-    limit = max(
-        _limit(organisation, items[i : i + per_request]) for i in range(0, len(items), per_request)
-    )
-    with tempfile.NamedTemporaryFile("w", suffix=".jsonl", delete=False) as bodies:
-        for start in range(0, len(items), per_request):
-            chunk = [fixtures.as_request(d) for d in items[start : start + per_request]]
-            bodies.write(json.dumps({"passports": chunk}) + "\n")
-    # The load comes from a second process, one client at a time: a bulk request is a batch job.
-    result = json.loads(
-        subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "bench.loadgen",
-                "--url",
-                f"{base_url}/api/v1/passports/bulk/",
-                "--method",
-                "POST",
-                "--bodies",
-                bodies.name,
-                "--clients",
-                "1",
-                "--count",
-                str(requests),
-                "--seconds",
-                "3600",
-                "--header",
-                f"Authorization: Token {token}",
-                "--header",
-                "Content-Type: application/json",
-            ],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout
-    )
-    created = result["statuses"].get("201", 0)
-    rate = created * per_request / result["seconds"]
+    # One chunk more than rounds: the first round is the warm-up.
+    items = fixtures.declarations((requests + 1) * per_request, f"B{run_id}")
+    chunks = [items[i : i + per_request] for i in range(0, len(items), per_request)]
+    # The limit writes the same declarations under other serials: when it runs after the
+    # API's request of a round, the API's rows are already committed.
+    twins = fixtures.declarations((requests + 1) * per_request, f"L{run_id}")
+    twin_chunks = [twins[i : i + per_request] for i in range(0, len(twins), per_request)]
+    bodies = []
+    for chunk in chunks:
+        with tempfile.NamedTemporaryFile("w", suffix=".jsonl", delete=False) as body:
+            request = {"passports": [fixtures.as_request(d) for d in chunk]}
+            body.write(json.dumps(request) + "\n")
+        bodies.append(body.name)
+    # The load comes from a second process, one request at a time: a bulk request is a batch job.
+    command = [sys.executable, "-m", "bench.loadgen", "--url", f"{base_url}/api/v1/passports/bulk/"]
+    command += ["--method", "POST", "--clients", "1", "--count", "1"]
+    command += ["--header", f"Authorization: Token {token}"]
+    command += ["--header", "Content-Type: application/json"]
+    results: list[dict] = []
+    rounds = {"limit": 0, "api": 0}
+
+    def limit() -> Sample:
+        rounds["limit"] += 1
+        return _limit(organisation, twin_chunks[rounds["limit"] - 1])
+
+    def api() -> Sample:
+        rounds["api"] += 1
+        sample, result = load_block([*command, "--bodies", bodies[rounds["api"] - 1]], 3600, "201")
+        results.append(result)
+        return replace(sample, units=sample.units * per_request)
+
+    paired = alternate(limit, {"api": api}, rounds=requests, warmup=1)["api"]
+    created = sum(r["statuses"].get("201", 0) for r in results[1:])
+    rate = paired.units_per_second()
+    ratio = paired.wall.median
     outcome.add(
         "API passports/s",
         rate,
         "passports/s",
-        limit=limit,
+        limit=paired.units_per_second("limit"),
         limit_name="sign+JCS+COPY",
         goal=f">= {GOAL_RATIO} x limit and >= {GOAL_RATE}/s",
-        passed=created == requests and rate >= GOAL_RATE and rate / limit >= GOAL_RATIO,
+        passed=created == requests
+        and rate >= GOAL_RATE
+        and ratio >= GOAL_RATIO
+        and not paired.invalid(),
+        paired=paired,
     )
-    outcome.details.update(loadgen=result, passports=created * per_request)
+    outcome.notes.append(cpu_note("passport", paired))
+    for result in results:
+        result.pop("latencies_ms", None)
+    outcome.details.update(loadgen=results, passports=created * per_request)
     integrate = time.perf_counter()
     added = log_integrate(limit=5000)
     seconds = time.perf_counter() - integrate

@@ -2,16 +2,22 @@
 
 flodym is run with ODYM's timing convention (inflow at the end of its year, so sf[t, c] is
 S(t - c) at integer ages, with the inflow's own first-year loss), on identical inputs, and the
-stock, outflow and cohort tables must agree to 1e-9 relative.
+stock, outflow and cohort tables must agree to 1e-9 relative. flodym's set-up (dimensions,
+lifetime model, arrays) is timed on its own; the comparison is against its `compute()` alone,
+alternating with ours over short rounds after warm-up. flodym is a peer, not a limit: being
+faster than it is the goal, not a sign of a broken measurement.
 """
 
 import numpy as np
 
-from bench.common import Outcome, best_of
+from bench.common import Outcome
+from bench.paired import Sample, alternate, in_process
 from recycling.stock_model import Normal, dsm_inflow_driven
 
 YEARS, ELEMENTS = 100, 30
 MEAN, SD = 15.0, 4.0
+ROUNDS, WARMUP = 12, 2
+OURS_PER_BLOCK, FLODYM_PER_BLOCK = 20, 3
 
 
 def _inflow() -> np.ndarray:
@@ -20,7 +26,8 @@ def _inflow() -> np.ndarray:
     return growth * rng.uniform(0.5, 2.0, size=(YEARS, ELEMENTS))
 
 
-def _flodym(inflow: np.ndarray):
+def _flodym_model(inflow: np.ndarray):
+    """flodym's model set up with the inflow, not yet computed."""
     import flodym
 
     dims = flodym.DimensionSet(
@@ -32,6 +39,11 @@ def _flodym(inflow: np.ndarray):
     lifetime = flodym.NormalLifetime(dims=dims, mean=MEAN, std=SD, inflow_at="end")
     model = flodym.InflowDrivenDSM(dims=dims, lifetime_model=lifetime)
     model.inflow.values[...] = inflow
+    return model
+
+
+def _flodym(inflow: np.ndarray):
+    model = _flodym_model(inflow)
     model.compute()
     return model
 
@@ -54,8 +66,38 @@ def run(repeat: int = 5) -> Outcome:
         "outflow_by_cohort": _relative(ours.outflow_by_cohort, peer.get_outflow_by_cohort()),
     }
     worst = max(differences.values())
-    ours_s = best_of(lambda: dsm_inflow_driven(inflow, Normal(mean=MEAN, sd=SD)), repeat)
-    peer_s = best_of(lambda: _flodym(inflow), repeat)
+
+    def ours_block() -> Sample:
+        def runs() -> None:
+            for _ in range(OURS_PER_BLOCK):
+                dsm_inflow_driven(inflow, Normal(mean=MEAN, sd=SD))
+
+        return in_process(runs, OURS_PER_BLOCK)
+
+    def flodym_block() -> Sample:
+        models = [_flodym_model(inflow) for _ in range(FLODYM_PER_BLOCK)]
+
+        def runs() -> None:
+            for model in models:
+                model.compute()
+
+        return in_process(runs, FLODYM_PER_BLOCK)
+
+    def setup_block() -> Sample:
+        return in_process(
+            lambda: [_flodym_model(inflow) for _ in range(FLODYM_PER_BLOCK)], FLODYM_PER_BLOCK
+        )
+
+    rounds = alternate(
+        flodym_block,
+        {"ours": ours_block, "set-up": setup_block},
+        rounds=ROUNDS,
+        warmup=WARMUP,
+    )
+    paired, setup = rounds["ours"], rounds["set-up"]
+    ours_ms = 1000 / paired.units_per_second()
+    peer_ms = 1000 / paired.units_per_second("limit")
+    setup_ms = 1000 / setup.units_per_second()
     outcome.add(
         "max relative difference",
         worst,
@@ -66,13 +108,21 @@ def run(repeat: int = 5) -> Outcome:
     )
     outcome.add(
         "model run",
-        ours_s * 1000,
+        ours_ms,
         "ms",
-        limit=peer_s * 1000,
-        limit_name="ms flodym",
+        limit=peer_ms,
+        limit_name="ms flodym compute()",
         goal="faster than flodym",
-        passed=ours_s < peer_s,
+        passed=paired.wall.median > 1,
         higher_is_better=False,
+        paired=paired,
+        limit_kind="peer",
     )
-    outcome.details.update(differences=differences, ours_seconds=ours_s, flodym_seconds=peer_s)
+    outcome.add("flodym set-up (not in its run)", setup_ms, "ms", higher_is_better=False)
+    outcome.details.update(
+        differences=differences,
+        ours_ms=ours_ms,
+        flodym_compute_ms=peer_ms,
+        flodym_setup_ms=setup_ms,
+    )
     return outcome

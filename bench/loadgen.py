@@ -1,9 +1,10 @@
 """A load generator run as its own process: N keep-alive clients hammering one or more URLs.
 
     python -m bench.loadgen --url http://127.0.0.1:8100/p/<id> --clients 8 --seconds 10 \
-        [--header 'Accept: application/json'] [--method POST --bodies bodies.jsonl]
+        [--header 'Accept: application/json'] [--method POST --bodies bodies.jsonl] [--latencies]
 
-Prints one JSON line: requests, seconds, rate, latency percentiles (ms) and status counts.
+Prints one JSON line: requests, seconds, rate, latency percentiles (ms) and status counts, and
+with --latencies every latency (ms), so that percentiles can be taken over several runs.
 Pure Python (threads over http.client), so it needs nothing installed; the rate it can drive
 is measured against the minimal view in the same run, so its own cost is in the limit too.
 """
@@ -27,7 +28,9 @@ def _percentile(values: list[float], p: float) -> float:
     return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
 
 
-def run(urls, headers, seconds, clients, method="GET", bodies=None, count=None) -> dict:
+def run(
+    urls, headers, seconds, clients, method="GET", bodies=None, count=None, every=False
+) -> dict:
     """Runs the clients until `seconds` pass (or `count` requests are made); returns stats."""
     latencies: list[float] = []
     statuses: Counter = Counter()
@@ -81,6 +84,7 @@ def run(urls, headers, seconds, clients, method="GET", bodies=None, count=None) 
         "p50_ms": _percentile(latencies, 50) * 1000,
         "p99_ms": _percentile(latencies, 99) * 1000,
         "statuses": {str(k): v for k, v in statuses.items()},
+        **({"latencies_ms": [round(x * 1000, 3) for x in latencies]} if every else {}),
     }
 
 
@@ -94,6 +98,7 @@ def main() -> None:
     parser.add_argument("--method", default="GET")
     parser.add_argument("--bodies", help="a file of request bodies, one JSON document a line")
     parser.add_argument("--count", type=int, help="stop after this many requests")
+    parser.add_argument("--latencies", action="store_true", help="print every latency too")
     args = parser.parse_args()
     urls = list(args.url)
     if args.urls_file:
@@ -105,7 +110,18 @@ def main() -> None:
         with open(args.bodies, encoding="utf-8") as lines:
             bodies = [line.rstrip("\n") for line in lines if line.strip()]
     print(
-        json.dumps(run(urls, headers, args.seconds, args.clients, args.method, bodies, args.count))
+        json.dumps(
+            run(
+                urls,
+                headers,
+                args.seconds,
+                args.clients,
+                args.method,
+                bodies,
+                args.count,
+                args.latencies,
+            )
+        )
     )
 
 

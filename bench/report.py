@@ -25,19 +25,29 @@ def markdown(record: dict) -> str:
         f"the start; Python {machine['python']}, PostgreSQL {machine['postgresql'].split()[0]}, "
         f"Redis {machine['redis']}.",
         "",
-        "| id | figure | value | limit measured in the same run | ratio | goal | |",
-        "|---|---|---|---|---|---|---|",
+        "| id | figure | value | limit measured in the same run | ratio (IQR) | CPU ratio | goal "
+        "| |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for workload in record["workloads"]:
         if "run" in workload and workload["run"] != record["started"][:16]:
-            lines.append(f"| {workload['id']} | *(run of {workload['run']} UTC)* | | | | | |")
+            lines.append(f"| {workload['id']} | *(run of {workload['run']} UTC)* | | | | | | |")
         for f in workload["figures"]:
             limit = f"{_number(f['limit'])} {f['limit_name']}" if f["limit"] else "-"
             ratio = "-" if f["ratio"] is None else f"{f['ratio']:.2f}"
+            paired = f.get("paired")
+            cpu = "-"
+            if paired:
+                wall = paired["wall_ratio"]
+                ratio += f" ({wall['q1']:.2f}-{wall['q3']:.2f}, n={wall['rounds']})"
+                if paired["cpu_ratio"]["rounds"]:
+                    cpu = f"{paired['cpu_ratio']['median']:.2f}"
             ok = {True: "pass", False: "**miss**", None: ""}[f["passed"]]
+            if f.get("invalid"):
+                ok = "**INVALID**"
             lines.append(
                 f"| {f['workload']} | {f['name']} | {_number(f['value'])} {f['unit']} | {limit} "
-                f"| {ratio} | {f['goal']} | {ok} |"
+                f"| {ratio} | {cpu} | {f['goal']} | {ok} |"
             )
     return "\n".join(lines)
 

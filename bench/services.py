@@ -13,6 +13,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+from bench.accounting import PROCESS_GROUPS
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -25,6 +27,19 @@ def _env(extra: dict | None = None) -> dict:
         "PYTHONPATH": str(ROOT),
     }
     env.update(extra or {})
+    return env
+
+
+def named(url: str, client: str) -> str:
+    """A database URL whose connections say who they are (pg_stat_activity.application_name)."""
+    separator = "&" if "?" in url else "?"
+    return f"{url}{separator}application_name=bench-{client}"
+
+
+def _as(env: dict | None, client: str) -> dict:
+    env = dict(env or {})
+    if "DATABASE_URL" in env:
+        env["DATABASE_URL"] = named(env["DATABASE_URL"], client)
     return env
 
 
@@ -62,7 +77,10 @@ def server(port: int, workers: int = 2, threads: int = 4, env: dict | None = Non
         "--backlog",
         "2048",
     ]
-    process = subprocess.Popen(command, cwd=ROOT, env=_env(env), start_new_session=True)
+    process = subprocess.Popen(
+        command, cwd=ROOT, env=_env(_as(env, "server")), start_new_session=True
+    )
+    PROCESS_GROUPS["server"] = process.pid  # a new session: its pid is its group id
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -76,6 +94,7 @@ def server(port: int, workers: int = 2, threads: int = 4, env: dict | None = Non
                 time.sleep(0.3)
         yield base
     finally:
+        PROCESS_GROUPS.pop("server", None)
         _stop(process)
 
 
@@ -99,11 +118,15 @@ def celery_worker(concurrency: int = 1, env: dict | None = None):
         "--without-mingle",
         "--without-heartbeat",
     ]
-    process = subprocess.Popen(command, cwd=ROOT, env=_env(env), start_new_session=True)
+    process = subprocess.Popen(
+        command, cwd=ROOT, env=_env(_as(env, "worker")), start_new_session=True
+    )
+    PROCESS_GROUPS["worker"] = process.pid
     try:
         time.sleep(3)
         if process.poll() is not None:
             raise RuntimeError("the Celery worker did not start")
         yield process
     finally:
+        PROCESS_GROUPS.pop("worker", None)
         _stop(process)

@@ -486,3 +486,52 @@ def test_a_copy_of_the_single_verifier_file_checks_a_bundle_on_its_own(
     (auditor / "bundle.json").write_text(json.dumps(tampered))
     result = subprocess.run(command, cwd=auditor, capture_output=True, text=True, timeout=60)
     assert fail_line(result).startswith("FAIL event 2 signature")
+
+
+def test_upper_case_hex_proof_elements_verify_as_lower_case_do(world: World) -> None:
+    for event in world.bundle["events"]:
+        event["inclusion_proof"] = [element.upper() for element in event["inclusion_proof"]]
+    assert all(check.ok for check in verify_bundle(world.bundle, world.log_vkey, []))
+
+
+@pytest.mark.parametrize(
+    ("mangle", "reason"),
+    [
+        # 64 characters, but bytes.fromhex would skip the spaces and give 31 bytes.
+        (lambda h: h[:31] + " " + h[32:62] + " ", "inclusion proof element is not hex"),
+        (lambda h: h[:62], "proof element 1 must be 32 bytes, got 31"),
+        (lambda h: h + "00", "proof element 1 must be 32 bytes, got 33"),
+        (lambda h: "g" + h[1:], "inclusion proof element is not hex"),
+        (lambda h: int(h, 16), "inclusion proof element is not hex"),
+        (lambda h: "\u0660" * 64, "inclusion proof element is not hex"),
+    ],
+)
+def test_a_proof_element_that_is_not_64_hex_digits_fails_inclusion_with_its_reason(
+    world: World, mangle, reason: str
+) -> None:
+    proof = world.bundle["events"][2]["inclusion_proof"]
+    proof[1] = mangle(proof[1])
+    checks = verify_bundle(world.bundle, world.log_vkey, [world.witness_vkey])
+    assert (checks[-1].name, checks[-1].ok, checks[-1].detail) == (
+        "event 2 inclusion",
+        False,
+        reason,
+    )
+    assert all(check.ok for check in checks[:-1])
+
+
+def test_each_passing_event_reports_its_eight_checks_in_order(world: World) -> None:
+    checks = verify_bundle(world.bundle, world.log_vkey, [world.witness_vkey])
+    event_1 = [check for check in checks if check.name.startswith("event 1 ")]
+    assert [check.name.removeprefix("event 1 ") for check in event_1] == [
+        "envelope",
+        "sequence",
+        "passport",
+        "key",
+        "key validity",
+        "signature",
+        "chain link",
+        "inclusion",
+    ]
+    assert event_1[3].detail == world.kid
+    assert event_1[7].detail == f"leaf {world.bundle['events'][1]['log_index']} of 9"
