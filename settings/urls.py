@@ -14,6 +14,7 @@ from passports.api.tokens import TokenViewSet
 from recycling.api import audit, forecasts, self_sufficiency, statistics, supply
 from recycling.api.alerts import AlertViewSet
 from recycling.api.records import BatchViewSet, CollectionViewSet
+from recycling.epcis import api as epcis
 
 router = DefaultRouter(trailing_slash=True)
 router.register("passports", PassportViewSet, basename="passport")
@@ -57,6 +58,8 @@ urlpatterns = [
         self_sufficiency.self_sufficiency,
         name="forecast-self-sufficiency",
     ),
+    path("api/v1/epcis/events", epcis.events, name="epcis-events"),
+    path("api/v1/epcis/capture", epcis.capture, name="epcis-capture"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path(".well-known/jwks.json", views.jwks, name="jwks"),

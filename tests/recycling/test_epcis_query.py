@@ -1,0 +1,218 @@
+"""GET /api/v1/epcis/events: every lifecycle event as EPCIS 2.0, queried at the reader's tier."""
+
+import base64
+import hashlib
+import json
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from lifecycle.models import Event, EventType
+from passports.models import AccessRecord
+from tests.recycling.epcis_fleet import build_fleet, gs1_validator, schema_errors
+
+URL = "/api/v1/epcis/events"
+
+
+@pytest.fixture
+def repairer(make_actor):
+    return make_actor("repairer", "Fix It", country="DE")
+
+
+@pytest.fixture
+def collector(make_actor):
+    return make_actor("collector", "Collect GmbH", country="DE")
+
+
+@pytest.fixture
+def fleet(manufacturer, repairer, collector, recycler):
+    return build_fleet(manufacturer, repairer, collector, recycler)
+
+
+def event_list(response) -> list[dict]:
+    assert response.status_code == 200, response.json()
+    return response.json()["epcisBody"]["queryResults"]["resultsBody"]["eventList"]
+
+
+def link_of(passport: str, manufacturer) -> str:
+    return manufacturer.client.get(f"/api/v1/passports/{passport}/").json()["digital_link"]
+
+
+def digital_link(passport_id: str) -> str:
+    from passports.identifiers import digital_link as build
+    from passports.models import Passport
+
+    passport = Passport.objects.get(pk=passport_id)
+    return build(gtin=passport.gtin, serial=passport.serial, passport_id=passport.pk)
+
+
+def test_every_event_type_renders_as_epcis_that_gs1s_schema_accepts(fleet, regulator):
+    validator = gs1_validator()
+    response = regulator.client.get(URL, {"perPage": 200})
+
+    document = response.json()
+    events = event_list(response)
+    assert schema_errors(validator, document) == []
+    assert {e["cmp:eventType"] for e in events} == set(EventType.values)
+    assert len(events) == Event.objects.count()
+
+
+def test_a_passports_history_comes_back_in_chain_order(fleet, regulator):
+    events = event_list(regulator.client.get(URL, {"MATCH_anyEPC": digital_link(fleet.recycled)}))
+
+    assert [e["cmp:seq"] for e in events] == list(range(len(events)))
+    assert [e["bizStep"] for e in events] == [
+        "commissioning", "shipping", "installing", "inspecting", "repairing", "departing",
+        "http://127.0.0.1:8000/epcis/bizstep/reusing", "receiving", "departing",
+        "creating_class_instance",
+    ]  # fmt: skip
+    assert all(
+        digital_link(fleet.recycled) in e.get("epcList", e.get("inputEPCList")) for e in events
+    )
+
+
+def test_collection_is_received_at_its_region_by_the_collector(fleet, regulator, collector):
+    events = event_list(regulator.client.get(URL, {"MATCH_epc": digital_link(fleet.disposed)}))
+
+    received = next(e for e in events if e["bizStep"] == "receiving")
+    assert received["readPoint"] == {"id": "http://127.0.0.1:8000/epcis/places/DE-BY"}
+    assert received["bizLocation"]["id"].endswith(str(collector.organisation.id))
+    assert received["cmp:payload"]["mass_kg"] == "450"
+    assert received["eventTime"] == "2026-09-01T08:00:00.000000Z"
+    destroyed = events[-1]
+    assert (destroyed["action"], destroyed["bizStep"], destroyed["disposition"]) == (
+        "DELETE", "destroying", "destroyed",
+    )  # fmt: skip
+
+
+def test_treatment_is_a_transformation_to_quantities_of_fraction_classes(fleet, recycler):
+    events = event_list(recycler.client.get(URL, {"EQ_bizStep": "creating_class_instance"}))
+
+    (treated,) = events
+    assert treated["type"] == "TransformationEvent"
+    assert treated["inputEPCList"] == [digital_link(fleet.recycled)]
+    assert treated["transformationID"] == f"http://127.0.0.1:8000/epcis/batches/{fleet.batch}"
+    assert treated["outputQuantityList"] == [
+        {"epcClass": "http://127.0.0.1:8000/epcis/fractions/recycling/cobalt%20sulphate",
+         "quantity": 51.6, "uom": "KGM"},
+        {"epcClass": "http://127.0.0.1:8000/epcis/fractions/disposal/leach%20residue",
+         "quantity": 150.0, "uom": "KGM"},
+    ]  # fmt: skip
+    assert treated["cmp:outputs"][0]["elements"] == {"Co": "5.5"}
+
+
+def test_another_recyclers_fractions_are_withheld(fleet, make_actor):
+    other = make_actor("recycler", "Other Recycling")
+
+    (treated,) = event_list(other.client.get(URL, {"eventType": "TransformationEvent"}))
+
+    assert "outputQuantityList" not in treated
+    assert "outputQuantityList" in treated["cmp:withheld"]
+    assert treated["inputEPCList"] == [digital_link(fleet.recycled)]
+
+
+def test_the_extension_carries_the_signed_envelope_and_its_hash(fleet, regulator):
+    events = event_list(regulator.client.get(URL, {"MATCH_anyEPC": digital_link(fleet.disposed)}))
+
+    for rendered in events:
+        envelope = base64.b64decode(rendered["cmp:envelope"])
+        stored = Event.objects.get(pk=rendered["eventID"].removeprefix("urn:uuid:"))
+        assert envelope == bytes(stored.envelope)
+        assert hashlib.sha256(envelope).hexdigest() == rendered["cmp:hash"]
+        assert base64.b64decode(rendered["cmp:signature"]) == bytes(stored.signature)
+        assert json.loads(envelope)["payload"] == rendered["cmp:payload"]
+
+
+def test_bizstep_is_matched_bare_or_as_a_cbv_uri(fleet, regulator):
+    bare = event_list(regulator.client.get(URL, {"EQ_bizStep": "receiving"}))
+    uri = event_list(
+        regulator.client.get(URL, {"EQ_bizStep": "https://ref.gs1.org/cbv/BizStep-receiving"})
+    )
+
+    assert [e["eventID"] for e in bare] == [e["eventID"] for e in uri]
+    assert {e["cmp:eventType"] for e in bare} == {"collected"}
+    assert len(bare) == 2
+
+
+def test_event_time_bounds_select_by_when_it_happened(fleet, regulator):
+    events = event_list(
+        regulator.client.get(
+            URL,
+            {
+                "GE_eventTime": "2026-05-01T08:00:00Z",
+                "LT_eventTime": "2026-06-01T08:00:00Z",
+                "MATCH_anyEPC": digital_link(fleet.recycled),
+            },
+        )  # fmt: skip
+    )
+
+    assert [e["cmp:eventType"] for e in events] == [
+        "health_reported", "repaired", "ownership_transferred",
+    ]  # fmt: skip
+
+
+def test_pages_follow_the_link_header_to_the_end(fleet, regulator):
+    seen, url, params = [], URL, {"perPage": 4}
+    while True:
+        response = regulator.client.get(url, params)
+        seen.extend(e["eventID"] for e in event_list(response))
+        if "Link" not in response:
+            break
+        link = response["Link"]
+        assert link.endswith('>; rel="next"')
+        target = urlsplit(link[1:].split(">")[0])
+        url, params = target.path, {k: v[0] for k, v in parse_qs(target.query).items()}
+        assert params["perPage"] == "4"
+
+    assert len(seen) == len(set(seen)) == Event.objects.count()
+
+
+def test_another_manufacturers_passports_are_absent(fleet, other_manufacturer):
+    response = other_manufacturer.client.get(URL, {"MATCH_anyEPC": digital_link(fleet.recycled)})
+
+    assert event_list(response) == []
+    assert event_list(other_manufacturer.client.get(URL)) == []
+
+
+def test_a_notified_body_reads_no_chain(fleet, make_actor):
+    body = make_actor("notified_body", "Test House")
+
+    assert event_list(body.client.get(URL)) == []
+
+
+def test_a_holder_reads_its_products_chains(fleet, manufacturer):
+    events = event_list(manufacturer.client.get(URL, {"perPage": 200}))
+
+    assert {e["cmp:passport"] for e in events} >= {fleet.recycled, fleet.disposed}
+
+
+def test_reads_of_restricted_chains_are_recorded(fleet, repairer):
+    event_list(repairer.client.get(URL, {"MATCH_anyEPC": digital_link(fleet.disposed),
+                                         "purpose": "repair"}))  # fmt: skip
+
+    record = AccessRecord.objects.get(passport_id=fleet.disposed, via="epcis")
+    assert (record.organisation_id, record.purpose) == (repairer.organisation.id, "repair")
+
+
+def test_anonymous_readers_are_refused(fleet, anonymous):
+    assert anonymous.get(URL).status_code == 401
+
+
+def test_bad_parameters_are_named(fleet, regulator):
+    response = regulator.client.get(
+        URL,
+        {"GE_eventTime": "yesterday", "perPage": "0", "MATCH_anything": "x",
+         "nextPageToken": "not-ours", "eventType": "AggregationEvent"},
+    )  # fmt: skip
+
+    assert response.status_code == 400
+    fields = {e["field"] for e in response.json()["errors"]}
+    assert fields == {"GE_eventTime", "perPage", "MATCH_anything", "nextPageToken", "eventType"}
+
+
+def test_an_unknown_epc_matches_nothing(fleet, regulator):
+    response = regulator.client.get(
+        URL, {"MATCH_anyEPC": "http://127.0.0.1:8000/01/09506000134352/21/NOPE"}
+    )
+
+    assert event_list(response) == []
