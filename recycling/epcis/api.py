@@ -33,8 +33,10 @@ class JSONLDParser(StrictJSONParser):
     media_type = "application/ld+json"
 
 
-def _list(description: str) -> OpenApiParameter:
-    return OpenApiParameter(description.split(":")[0], str, required=False, description=description)
+def _list(text: str) -> OpenApiParameter:
+    """A parameter that takes several values, from `name: description`."""
+    name, description = text.split(": ", 1)
+    return OpenApiParameter(name, str, required=False, description=description)
 
 
 QUERY_PARAMETERS = [
