@@ -18,6 +18,7 @@ from django.db.models import Prefetch
 from lifecycle.canonical import rfc3339
 from lifecycle.models import Event
 from lifecycle.models import EventType as E
+from passports.declaration import decimal_text
 from passports.identifiers import digital_link
 from passports.models import Organisation, OrganisationKind, Passport
 from recycling.epcis import vocabulary as v
@@ -153,18 +154,14 @@ def _treatment(payload: dict, context: RenderContext) -> dict:
     found[f"{v.PREFIX}:outputs"] = [
         {
             "epcClass": v.fraction_class(row.counts_as, row.fraction),
-            "massKg": _kg(row.mass_kg),
-            "originMassKg": _kg(row.origin_mass_kg),
-            "elements": {e.element: _kg(e.mass_kg) for e in row.elements.all()},
+            "massKg": decimal_text(row.mass_kg),
+            "originMassKg": decimal_text(row.origin_mass_kg),
+            "elements": {e.element: decimal_text(e.mass_kg) for e in row.elements.all()},
         }
         for row in outputs
     ]
     found[f"{v.PREFIX}:processRoute"] = batch.process_route
     return found
-
-
-def _kg(value) -> str:
-    return format(value.normalize(), "f")
 
 
 def _proof(event: Event, payload: dict, context: RenderContext) -> dict:

@@ -216,3 +216,23 @@ def test_an_unknown_epc_matches_nothing(fleet, regulator):
     )
 
     assert event_list(response) == []
+
+
+@pytest.mark.parametrize(
+    "kind",
+    ["owner", "manufacturer", "repairer", "collector", "recycler", "regulator", "notified_body"],
+)
+def test_a_reader_finds_exactly_the_chains_its_tier_may_read(fleet, make_actor, manufacturer, kind):
+    from passports.models import Passport
+    from passports.tiers import EVENT_TIER, allows, tier_for
+
+    reader = manufacturer if kind == "owner" else make_actor(kind, f"A {kind}")
+
+    events = event_list(reader.client.get(URL, {"perPage": 200}))
+
+    readable = {
+        str(p.pk)
+        for p in Passport.objects.all()
+        if allows(tier_for(reader.organisation, p), EVENT_TIER)
+    }
+    assert {e["cmp:passport"] for e in events} == readable
