@@ -66,7 +66,12 @@ def document_capture(*, organisation: Organisation, document) -> list[dict]:
     """Records every event of an EPCISDocument or none; returns what each became."""
     events = _event_list(document)
     refs = _references(events)
-    passports = passports_by_reference(refs[: settings.BULK_MAX_ITEMS * 2])
+    if len(refs) > settings.BULK_MAX_ITEMS:
+        # As for a bulk registration: one document signs at most this many events.
+        raise _refuse(
+            "epcisBody.eventList", f"At most {settings.BULK_MAX_ITEMS} products in one document."
+        )
+    passports = passports_by_reference(refs)
     recorded = []
     with transaction.atomic():
         for index, event in enumerate(events):

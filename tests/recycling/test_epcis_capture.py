@@ -265,3 +265,13 @@ def test_not_a_document_is_refused(collector):
 
 def test_anonymous_capture_is_refused(anonymous):
     assert anonymous.post(URL, document(), format="json").status_code == 401
+
+
+def test_a_document_names_at_most_the_bulk_limit_of_products(collector, settings):
+    settings.BULK_MAX_ITEMS = 2
+    epcs = [f"{BASE}/01/09506000134352/21/N-{n}" for n in range(3)]
+
+    response = collector.client.post(URL, document(receiving(*epcs)), format="json")
+
+    assert response.status_code == 400
+    assert set(errors(response)) == {"epcisBody.eventList"}
