@@ -121,9 +121,7 @@ def _event_list(document) -> list[dict]:
 
 def _step(event: dict) -> str | None:
     step = event.get("bizStep")
-    if not isinstance(step, str):
-        return None
-    return step.removeprefix(v.CBV_BIZSTEP).removeprefix("urn:epcglobal:cbv:bizstep:")
+    return v.step_word(step) if isinstance(step, str) else None
 
 
 def _references(events: list[dict]) -> list[str]:

@@ -99,7 +99,7 @@ def _event_types(params, errors: list) -> set[str] | None:
     found = None
     steps = _values(params, "EQ_bizStep")
     if steps:
-        words = {_step_word(step) for step in steps}
+        words = {v.step_word(step) for step in steps}
         found = {t for t, (_, _, step, _) in v.MAPPING.items() if step in words}
     kinds = _values(params, "eventType")
     if kinds:
@@ -109,13 +109,6 @@ def _event_types(params, errors: list) -> set[str] | None:
         chosen = {t for t, (kind, *_rest) in v.MAPPING.items() if kind in kinds}
         found = chosen if found is None else found & chosen
     return found
-
-
-def _step_word(value: str) -> str:
-    for prefix in (v.CBV_BIZSTEP, "urn:epcglobal:cbv:bizstep:", v.own_step("")):
-        if value.startswith(prefix):
-            return value[len(prefix) :]
-    return value
 
 
 def _per_page(raw: str | None, errors: list) -> int:

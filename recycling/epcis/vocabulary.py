@@ -5,7 +5,7 @@ material fraction, a treatment batch), the URI is one of our own under the resol
 so it dereferences to this instance.
 """
 
-from urllib.parse import quote, unquote, urlsplit
+from urllib.parse import quote, unquote
 
 from django.conf import settings
 
@@ -13,8 +13,6 @@ from lifecycle.models import EventType as E
 
 EPCIS_CONTEXT = "https://ref.gs1.org/standards/epcis/epcis-context.jsonld"
 CBV_BIZSTEP = "https://ref.gs1.org/cbv/BizStep-"
-CBV_DISPOSITION = "https://ref.gs1.org/cbv/Disp-"
-CBV_SOURCE_DEST = "https://ref.gs1.org/cbv/SDT-"
 SCHEMA_VERSION = "2.0"
 PREFIX = "cmp"
 
@@ -59,24 +57,12 @@ MAPPING: dict[str, tuple[str, str | None, str, str | None]] = {
 OWN_STEPS = frozenset({"reusing", "repurposing", "remanufacturing"})
 
 
-def biz_step_uri(word: str) -> str:
-    return own_step(word) if word in OWN_STEPS else CBV_BIZSTEP + word
-
-
-def disposition_uri(word: str) -> str:
-    return CBV_DISPOSITION + word
-
-
-def biz_step_word(value: str) -> str | None:
-    """`receiving`, a full CBV URI, or one of our step URIs -> the bare word (None if neither)."""
-    if value.startswith(CBV_BIZSTEP):
-        value = value[len(CBV_BIZSTEP) :]
-    elif value.startswith("urn:epcglobal:cbv:bizstep:"):
-        value = value.rsplit(":", 1)[1]
-    elif value.startswith(own_step("")):
-        value = value[len(own_step("")) :]
-    known = {step for _, _, step, _ in MAPPING.values()}
-    return value if value in known or ("/" not in value and ":" not in value) else None
+def step_word(value: str) -> str:
+    """A business step as its bare word, from the word itself or a CBV or our own URI."""
+    for prefix in (CBV_BIZSTEP, "urn:epcglobal:cbv:bizstep:", own_step("")):
+        if value.startswith(prefix):
+            return value[len(prefix) :]
+    return value
 
 
 def place_uri(code: str) -> str:
@@ -112,7 +98,3 @@ def fraction_of(uri: str) -> tuple[str, str] | None:
     if len(parts) != 2 or not parts[0] or not parts[1]:
         return None
     return parts[0], unquote(parts[1])
-
-
-def is_uri(value) -> bool:
-    return isinstance(value, str) and bool(urlsplit(value).scheme)
