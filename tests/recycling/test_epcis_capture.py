@@ -275,3 +275,47 @@ def test_a_document_names_at_most_the_bulk_limit_of_products(collector, settings
 
     assert response.status_code == 400
     assert set(errors(response)) == {"epcisBody.eventList"}
+
+
+HOSTILE = {
+    "event is a list": lambda epc: [epc],
+    "receiving without action": lambda epc: {**receiving(epc), "action": "DELETE"},
+    "epcList of numbers": lambda epc: receiving(7, None),
+    "masses as a list": lambda epc: {**receiving(epc), "cmp:massKg": [epc]},
+    "region as a number": lambda epc: {**receiving(epc), "cmp:region": 12},
+    "time as a number": lambda epc: receiving(epc, eventTime=1700000000),
+    "readPoint as text": lambda epc: receiving(epc, readPoint="DE-BY"),
+    "outputs of strings": lambda epc: treatment(epc, outputQuantityList=["x"]),
+    "huge quantity": lambda epc: treatment(
+        epc, outputQuantityList=[{**treatment(epc)["outputQuantityList"][0], "quantity": 1e300}]
+    ),
+    "no quantity": lambda epc: treatment(
+        epc, outputQuantityList=[{**treatment(epc)["outputQuantityList"][0], "quantity": None}]
+    ),
+    "elements as a list": lambda epc: treatment(epc, **{"cmp:outputs": [{"elements": ["Co"]}]}),
+    "outputs detail as text": lambda epc: treatment(epc, **{"cmp:outputs": "Co"}),
+    "input masses as text": lambda epc: treatment(epc, **{"cmp:inputMassKg": "450"}),
+    "unknown route": lambda epc: treatment(epc, **{"cmp:processRoute": "alchemy"}),
+    "no inputs": lambda epc: treatment(),
+    "receiving quantities": lambda epc: receiving(
+        epc, quantityList=[{"epcClass": "urn:epc:class:lgtin:4012345.012345.1", "quantity": 1}]
+    ),
+    "treatment output EPCs": lambda epc: treatment(epc, outputEPCList=[epc]),
+}
+
+
+@pytest.mark.parametrize("case", list(HOSTILE))
+def test_malformed_events_are_refused_with_a_path_and_nothing_is_written(
+    manufacturer, collector, recycler, case
+):
+    passport = register(manufacturer, "HOSTILE-1")
+    collect(collector, [passport])
+    event(collector, passport, "ownership_transferred", {"to": str(recycler.organisation.id)})
+    sender = collector if "receiving" in case or "epcList" in case else recycler
+    batches, collections = Batch.objects.count(), Collection.objects.count()
+
+    response = sender.client.post(URL, document(HOSTILE[case](link(passport))), format="json")
+
+    assert 400 <= response.status_code < 500, response.content
+    assert all(e["field"].startswith("epcisBody.eventList") for e in response.json()["errors"])
+    assert (Batch.objects.count(), Collection.objects.count()) == (batches, collections)
