@@ -7,8 +7,14 @@ from urllib.parse import urlencode
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
-from rest_framework.decorators import api_view, parser_classes, permission_classes
+from rest_framework.decorators import (
+    api_view,
+    parser_classes,
+    permission_classes,
+    renderer_classes,
+)
 from rest_framework.permissions import IsAuthenticated
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from lifecycle.services.log import latest_checkpoint_size
@@ -29,6 +35,12 @@ VERSION_HEADERS = {"GS1-EPCIS-Version": "2.0.0", "GS1-CBV-Version": "2.0.0"}
 
 class JSONLDParser(StrictJSONParser):
     """EPCIS documents arrive as application/ld+json as often as application/json."""
+
+    media_type = "application/ld+json"
+
+
+class JSONLDRenderer(JSONRenderer):
+    """EPCIS clients ask for application/ld+json; the document is the same."""
 
     media_type = "application/ld+json"
 
@@ -67,6 +79,7 @@ QUERY_PARAMETERS = [
 )
 @api_view(["GET"])
 @permission_classes([IsAuthenticated])
+@renderer_classes([JSONRenderer, JSONLDRenderer])
 def events(request):
     """Lifecycle events of the passports whose chain the caller may read, as EPCIS 2.0."""
     reader = organisation_of(request)
@@ -136,6 +149,7 @@ class CaptureResult(serializers.Serializer):
 @api_view(["POST"])
 @permission_classes([IsAuthenticated])
 @parser_classes([StrictJSONParser, JSONLDParser])
+@renderer_classes([JSONRenderer, JSONLDRenderer])
 def capture(request):
     """Records an EPCISDocument's collections and treatment batches: all or nothing."""
     try:

@@ -236,3 +236,12 @@ def test_a_reader_finds_exactly_the_chains_its_tier_may_read(fleet, make_actor, 
         if allows(tier_for(reader.organisation, p), EVENT_TIER)
     }
     assert {e["cmp:passport"] for e in events} == readable
+
+
+def test_a_client_asking_for_json_ld_gets_the_same_document(fleet, regulator):
+    response = regulator.client.get(URL, {"perPage": 5}, HTTP_ACCEPT="application/ld+json")
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/ld+json"
+    assert response["GS1-EPCIS-Version"] == "2.0.0"
+    assert json.loads(response.content)["type"] == "EPCISQueryDocument"
