@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from rest_framework import serializers
-
 from lifecycle.models import Event, EventType
 from passports.models import OrganisationKind
 from recycling.api.records import BatchIn, InputIn, OutputIn
@@ -34,7 +32,6 @@ def treatment_capture(*, organisation, event: dict, where: str, passports: dict)
     for index, passport in enumerate(inputs):
         if passport is None:
             raise refuse(f"{where}.inputEPCList[{index}]", "No passport has this identifier.")
-    when = event_time_of(event, where)
     site, site_path = place_of(event, where, ("readPoint", "bizLocation"))
     head = inputs[0]
     paths = {
@@ -50,7 +47,7 @@ def treatment_capture(*, organisation, event: dict, where: str, passports: dict)
         "product_type": head.product_type,
         "chemistry_category": category_of(head.product_type, head.attributes),
         "site": _site(site),
-        "started_at": when,
+        "started_at": event_time_of(event, where),
     }
     if f"{P}:declaredLossKg" in event:
         body["declared_loss_kg"] = number_text(event[f"{P}:declaredLossKg"])
@@ -58,11 +55,11 @@ def treatment_capture(*, organisation, event: dict, where: str, passports: dict)
     batch = batch_open(recycler=organisation, **opened)
     _inputs(batch, event, where, epcs, inputs)
     _outputs(batch, event, where)
-    closed_at = serializers.DateTimeField().to_internal_value(when)
+    # One EPCIS event has one time: the batch opens and closes at it.
     service_call(
         {"inputs": f"{where}.inputEPCList", "outputs": f"{where}.outputQuantityList"},
         where,
-        lambda: batch_close(batch_id=batch.pk, actor=organisation, closed_at=closed_at),
+        lambda: batch_close(batch_id=batch.pk, actor=organisation, closed_at=opened["started_at"]),
     )
     return _batch_read(batch)
 
@@ -77,9 +74,10 @@ def _inputs(batch: Batch, event: dict, where: str, epcs: list[str], inputs: list
     masses = mapping_of(event, f"{P}:inputMassKg", where)
     for index, (epc, passport) in enumerate(zip(epcs, inputs, strict=True)):
         at = f"{where}.inputEPCList[{index}]"
-        mass = masses.get(epc, passport.mass_kg)
         paths = {"passport": at, "mass_kg": f"{where}.{P}:inputMassKg.{epc}"}
-        body = {"passport": epc, "mass_kg": number_text(mass) if epc in masses else str(mass)}
+        # Without a weighed mass the declared product mass stands in.
+        mass = number_text(masses[epc]) if epc in masses else str(passport.mass_kg)
+        body = {"passport": epc, "mass_kg": mass}
         data = checked(InputIn, body, paths, at, context={"passports": {epc: passport}})
         service_call(
             {"passport": at, "mass_kg": paths["mass_kg"], "batch": at},
@@ -124,9 +122,7 @@ def _outputs(batch: Batch, event: dict, where: str) -> None:
             "fraction": fraction[1],
             "counts_as": fraction[0],
             "mass_kg": number_text(quantity.get("quantity")),
-            "elements": {k: number_text(m) for k, m in (detail.get("elements") or {}).items()}
-            if isinstance(detail.get("elements") or {}, dict)
-            else detail.get("elements"),
+            "elements": _masses(detail.get("elements") or {}),
         }
         if detail.get("originMassKg") is not None:
             body["origin_mass_kg"] = number_text(detail["originMassKg"])
@@ -150,6 +146,13 @@ def _outputs(batch: Batch, event: dict, where: str) -> None:
                 elements=data.get("elements") or {},
             ),
         )
+
+
+def _masses(elements):
+    """Element masses as text; anything but an object goes on for the serializer to refuse."""
+    if not isinstance(elements, dict):
+        return elements
+    return {element: number_text(mass) for element, mass in elements.items()}
 
 
 def _batch_read(batch: Batch) -> dict:
