@@ -167,7 +167,8 @@ def events_query(
     if query.after is not None:
         time, pk = query.after
         events = events.filter(Q(time__gt=time) | Q(time=time, pk__gt=pk))
-    scan = query.per_page * SCAN_FACTOR
+    windowed = query.since is not None or query.before is not None
+    scan = query.per_page * (SCAN_FACTOR if windowed else 1)
     scanned = list(events.order_by("time", "id")[: scan + 1])
     more = len(scanned) > scan
     scanned = scanned[:scan]

@@ -245,3 +245,19 @@ def test_a_client_asking_for_json_ld_gets_the_same_document(fleet, regulator):
     assert response["Content-Type"] == "application/ld+json"
     assert response["GS1-EPCIS-Version"] == "2.0.0"
     assert json.loads(response.content)["type"] == "EPCISQueryDocument"
+
+
+def test_time_filtered_pages_add_up_to_the_unpaged_answer(fleet, regulator):
+    window = {"GE_eventTime": "2026-05-01T00:00:00Z", "LT_eventTime": "2026-09-01T08:00:01Z"}
+    whole = [e["eventID"] for e in event_list(regulator.client.get(URL, window))]
+    paged, params = [], {**window, "perPage": 1}
+    while True:
+        response = regulator.client.get(URL, params)
+        paged.extend(e["eventID"] for e in event_list(response))
+        if "Link" not in response:
+            break
+        query = urlsplit(response["Link"][1:].split(">")[0]).query
+        params = {k: v[0] for k, v in parse_qs(query).items()}
+
+    assert paged == whole
+    assert 0 < len(whole) < Event.objects.count()
