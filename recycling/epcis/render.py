@@ -38,9 +38,8 @@ def render_context(
     events: list[Event], *, reader: Organisation | None, checkpoint_size: int
 ) -> RenderContext:
     """Loads, in one query each, the batches that `recycled` events name."""
-    batch_ids = {_payload(event).get("batch") for event in events if event.type == E.RECYCLED} - {
-        None
-    }
+    batch_ids = {_payload(event).get("batch") for event in events if event.type == E.RECYCLED}
+    batch_ids.discard(None)
     outputs = Prefetch("outputs", queryset=BatchOutput.objects.prefetch_related("elements"))
     batches = Batch.objects.filter(pk__in=batch_ids).prefetch_related(outputs)
     return RenderContext(
@@ -51,6 +50,7 @@ def render_context(
 
 
 def _payload(event: Event) -> dict:
+    # Parsed once per event: the query's time window and the rendering both read it.
     cached = getattr(event, "_epcis_payload", None)
     if cached is None:
         cached = json.loads(bytes(event.envelope))["payload"]
