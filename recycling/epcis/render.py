@@ -12,8 +12,11 @@ import base64
 import datetime as dt
 import json
 from dataclasses import dataclass, field
+from urllib.parse import urlencode
 
+from django.conf import settings
 from django.db.models import Prefetch
+from django.urls import reverse
 
 from lifecycle.canonical import rfc3339
 from lifecycle.models import Event
@@ -173,6 +176,13 @@ def _proof(event: Event, payload: dict, context: RenderContext) -> dict:
     else:
         inclusion = "checkpointed" if index < context.checkpoint_size else "integrated"
     p = v.PREFIX
+    proof = {}
+    if inclusion == "checkpointed":
+        # Where to fetch the RFC 9162 proof against the latest signed checkpoint.
+        query = urlencode({"index": index, "size": context.checkpoint_size})
+        proof[f"{p}:inclusionProof"] = (
+            f"{settings.RESOLVER_BASE_URL}{reverse('log-inclusion')}?{query}"
+        )
     return {
         f"{p}:passport": str(event.passport_id),
         f"{p}:eventType": event.type,
@@ -186,6 +196,7 @@ def _proof(event: Event, payload: dict, context: RenderContext) -> dict:
         f"{p}:signature": base64.b64encode(bytes(event.signature)).decode("ascii"),
         f"{p}:logIndex": index,
         f"{p}:inclusion": inclusion,
+        **proof,
     }
 
 

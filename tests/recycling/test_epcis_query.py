@@ -261,3 +261,22 @@ def test_time_filtered_pages_add_up_to_the_unpaged_answer(fleet, regulator):
 
     assert paged == whole
     assert 0 < len(whole) < Event.objects.count()
+
+
+def test_checkpointed_events_link_their_inclusion_proof(fleet, regulator, anonymous):
+    from lifecycle.services.log import checkpoint_publish, log_integrate
+
+    log_integrate()
+    checkpoint_publish()
+
+    events = event_list(regulator.client.get(URL, {"MATCH_anyEPC": digital_link(fleet.disposed)}))
+
+    for rendered in events:
+        assert rendered["cmp:inclusion"] == "checkpointed"
+        target = urlsplit(rendered["cmp:inclusionProof"])
+        proof = anonymous.get(target.path, dict(parse_qs(target.query)))
+        assert proof.status_code == 200
+        leaf = hashlib.sha256(b"\x00" + bytes(Event.objects.get(
+            pk=rendered["eventID"].removeprefix("urn:uuid:")).leaf.data)).hexdigest()  # fmt: skip
+        assert proof.json()["leaf_hash"] == leaf
+        assert proof.json()["index"] == rendered["cmp:logIndex"]
