@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
-
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
@@ -60,7 +58,7 @@ QUERY_PARAMETERS = [
     _list("eventType: ObjectEvent and/or TransformationEvent."),
     OpenApiParameter(
         "perPage", int, description="Events per page (default and ceiling as the API's limit)."
-    ),  # fmt: skip
+    ),
     OpenApiParameter("nextPageToken", str, description="From the previous page's Link header."),
     OpenApiParameter("purpose", str, description="Why the chains are read (access log)."),
 ]
@@ -106,7 +104,7 @@ def events(request):
     if last is not None:
         params = request.query_params.copy()
         params["nextPageToken"] = page_token(last)
-        url = request.build_absolute_uri(request.path) + "?" + urlencode(params, doseq=True)
+        url = request.build_absolute_uri(request.path) + "?" + params.urlencode()
         response["Link"] = f'<{url}>; rel="next"'
     return response
 

@@ -280,3 +280,14 @@ def test_checkpointed_events_link_their_inclusion_proof(fleet, regulator, anonym
             pk=rendered["eventID"].removeprefix("urn:uuid:")).leaf.data)).hexdigest()  # fmt: skip
         assert proof.json()["leaf_hash"] == leaf
         assert proof.json()["index"] == rendered["cmp:logIndex"]
+
+
+def test_the_next_page_keeps_every_repeated_parameter(fleet, regulator):
+    epcs = [digital_link(fleet.recycled), digital_link(fleet.disposed)]
+
+    response = regulator.client.get(
+        f"{URL}?MATCH_anyEPC={epcs[0]}&MATCH_anyEPC={epcs[1]}&perPage=2"
+    )
+
+    query = parse_qs(urlsplit(response["Link"][1:].split(">")[0]).query)
+    assert query["MATCH_anyEPC"] == epcs
