@@ -114,3 +114,20 @@ def schema_errors(validator, document: dict) -> list[str]:
         f"{'/'.join(map(str, error.absolute_path))}: {error.message}"
         for error in validator.iter_errors(document)
     ]
+
+
+def pages(client, params: dict):
+    """Every page of an EPCIS query, following each answer's `Link: rel="next"`."""
+    from urllib.parse import urlsplit
+
+    url = "/api/v1/epcis/events"
+    while True:
+        response = client.get(url, params)
+        assert response.status_code == 200, response.json()
+        yield response
+        if "Link" not in response:
+            return
+        link = response["Link"]
+        assert link.startswith("<") and link.endswith('>; rel="next"'), link
+        target = urlsplit(link[1 : -len('>; rel="next"')])
+        url, params = f"{target.path}?{target.query}", None

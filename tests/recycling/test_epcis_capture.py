@@ -15,11 +15,6 @@ CONTEXT = ["https://ref.gs1.org/standards/epcis/epcis-context.jsonld",
            {"cmp": f"{BASE}/epcis/ns#"}]  # fmt: skip
 
 
-@pytest.fixture
-def collector(make_actor):
-    return make_actor("collector", "Collect GmbH", country="DE")
-
-
 def link(passport_id: str) -> str:
     passport = Passport.objects.get(pk=passport_id)
     return f"{BASE}/01/{passport.gtin}/21/{passport.serial}"

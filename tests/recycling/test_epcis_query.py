@@ -9,7 +9,7 @@ import pytest
 
 from lifecycle.models import Event, EventType
 from passports.models import AccessRecord
-from tests.recycling.epcis_fleet import build_fleet, gs1_validator, schema_errors
+from tests.recycling.epcis_fleet import build_fleet, gs1_validator, pages, schema_errors
 
 URL = "/api/v1/epcis/events"
 
@@ -17,11 +17,6 @@ URL = "/api/v1/epcis/events"
 @pytest.fixture
 def repairer(make_actor):
     return make_actor("repairer", "Fix It", country="DE")
-
-
-@pytest.fixture
-def collector(make_actor):
-    return make_actor("collector", "Collect GmbH", country="DE")
 
 
 @pytest.fixture
@@ -152,18 +147,11 @@ def test_event_time_bounds_select_by_when_it_happened(fleet, regulator):
 
 
 def test_pages_follow_the_link_header_to_the_end(fleet, regulator):
-    seen, url, params = [], URL, {"perPage": 4}
-    while True:
-        response = regulator.client.get(url, params)
-        seen.extend(e["eventID"] for e in event_list(response))
-        if "Link" not in response:
-            break
-        link = response["Link"]
-        assert link.endswith('>; rel="next"')
-        target = urlsplit(link[1:].split(">")[0])
-        url, params = target.path, {k: v[0] for k, v in parse_qs(target.query).items()}
-        assert params["perPage"] == "4"
+    responses = list(pages(regulator.client, {"perPage": 4}))
+    seen = [e["eventID"] for response in responses for e in event_list(response)]
 
+    assert len(responses) > 1
+    assert all("perPage=4" in r["Link"] for r in responses[:-1])
     assert len(seen) == len(set(seen)) == Event.objects.count()
 
 
@@ -250,14 +238,11 @@ def test_a_client_asking_for_json_ld_gets_the_same_document(fleet, regulator):
 def test_time_filtered_pages_add_up_to_the_unpaged_answer(fleet, regulator):
     window = {"GE_eventTime": "2026-05-01T00:00:00Z", "LT_eventTime": "2026-09-01T08:00:01Z"}
     whole = [e["eventID"] for e in event_list(regulator.client.get(URL, window))]
-    paged, params = [], {**window, "perPage": 1}
-    while True:
-        response = regulator.client.get(URL, params)
-        paged.extend(e["eventID"] for e in event_list(response))
-        if "Link" not in response:
-            break
-        query = urlsplit(response["Link"][1:].split(">")[0]).query
-        params = {k: v[0] for k, v in parse_qs(query).items()}
+    paged = [
+        e["eventID"]
+        for response in pages(regulator.client, {**window, "perPage": 1})
+        for e in event_list(response)
+    ]
 
     assert paged == whole
     assert 0 < len(whole) < Event.objects.count()
