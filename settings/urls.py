@@ -16,6 +16,7 @@ from passports.untp.views import PassportCredentialView, organisation_did_view
 from recycling.api import audit, forecasts, self_sufficiency, statistics, supply
 from recycling.api.alerts import AlertViewSet
 from recycling.api.records import BatchViewSet, CollectionViewSet
+from recycling.epcis import api as epcis
 
 router = DefaultRouter(trailing_slash=True)
 router.register("passports", PassportViewSet, basename="passport")
@@ -74,6 +75,9 @@ urlpatterns = [
         name="forecast-self-sufficiency",
     ),
     path("api/schema/", views.SchemaView.as_view(), name="schema"),
+    path("api/v1/epcis/events", epcis.events, name="epcis-events"),
+    path("api/v1/epcis/capture", epcis.capture, name="epcis-capture"),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path(".well-known/jwks.json", views.jwks, name="jwks"),
     path(".well-known/gs1resolver", resolver.resolver_description, name="gs1-resolver-description"),

@@ -53,7 +53,22 @@ MATRIX = {
     "untp credential": [200, 200, 200, 200, 200, 200, 200, 200],
     "owner's did document": [200, 200, 200, 200, 200, 200, 200, 200],
     "service's did document": [200, 200, 200, 200, 200, 200, 200, 200],
+    # A query answers 200 to every reader; what each finds is tested in test_epcis_query.py.
+    "epcis events": [401, 200, 200, 200, 200, 200, 200, 200],
+    # The collector records the collection first; the recycler then finds the product taken.
+    "epcis capture": [401, 403, 403, 403, 201, 409, 403, 403],
 }
+
+EPCIS_COLLECTION = {
+    "@context": ["https://ref.gs1.org/standards/epcis/epcis-context.jsonld"],
+    "type": "EPCISDocument", "schemaVersion": "2.0", "creationDate": "2026-06-01T00:00:00Z",
+    "epcisBody": {"eventList": [{
+        "type": "ObjectEvent", "action": "OBSERVE", "bizStep": "receiving",
+        "eventTime": "2026-06-01T00:00:00Z", "eventTimeZoneOffset": "+00:00",
+        "epcList": ["http://127.0.0.1:8000/01/09506000134352/21/BAT-000001"],
+        "readPoint": {"id": "http://127.0.0.1:8000/epcis/places/DE-BY"},
+    }]},
+}  # fmt: skip
 
 TIERS = ["public", "owner", "public", "legitimate_interest", "legitimate_interest",
          "legitimate_interest", "authority", "notified_body"]  # fmt: skip
@@ -158,6 +173,13 @@ def call(endpoint: str, client: APIClient, world: dict, index: int):
         "untp credential": lambda: client.get(f"/api/v1/passports/{passport}/credential"),
         "owner's did document": lambda: client.get(f"/orgs/{world['owner_org']}/did.json"),
         "service's did document": lambda: client.get("/.well-known/did.json"),
+        "epcis events": lambda: client.get(
+            "/api/v1/epcis/events",
+            {"MATCH_anyEPC": "http://127.0.0.1:8000/01/09506000134352/21/BAT-000001"},
+        ),
+        "epcis capture": lambda: client.post(
+            "/api/v1/epcis/capture", EPCIS_COLLECTION, format="json"
+        ),
         "cosign": lambda: client.post(
             "/api/v1/log/checkpoints/1/cosign",
             {"cosignature": "— not a signature"},
