@@ -77,7 +77,6 @@ urlpatterns = [
     path("api/schema/", views.SchemaView.as_view(), name="schema"),
     path("api/v1/epcis/events", epcis.events, name="epcis-events"),
     path("api/v1/epcis/capture", epcis.capture, name="epcis-capture"),
-    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path(".well-known/jwks.json", views.jwks, name="jwks"),
     path(".well-known/gs1resolver", resolver.resolver_description, name="gs1-resolver-description"),

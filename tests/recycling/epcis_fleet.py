@@ -86,10 +86,10 @@ def build_fleet(manufacturer, repairer, collector, recycler) -> Fleet:
 
 
 def gs1_validator():
-    """GS1's EPCIS 2.0 JSON Schema, read where it is kept (its licence grants no copy here).
+    """GS1's EPCIS 2.0 JSON Schema: the copy shipped in recycling/epcis/schemas/.
 
-    EPCIS_JSON_SCHEMA names the file; otherwise ../shared/conformance/epcis-2.0/ is tried.
-    The file is EPCIS-JSON-Schema.json of github.com/gs1/EPCIS.
+    EPCIS_JSON_SCHEMA names another file (EPCIS-JSON-Schema.json of github.com/gs1/EPCIS,
+    say); ../shared/conformance/epcis-2.0/ is used when present.
     """
     import json
     import os
@@ -99,7 +99,9 @@ def gs1_validator():
     from jsonschema import Draft7Validator
 
     default = Path(__file__).resolve().parents[2].parent / "shared/conformance/epcis-2.0"
-    path = Path(os.environ.get("EPCIS_JSON_SCHEMA") or default / "EPCIS-JSON-Schema.json")
+    shipped = Path(__file__).resolve().parents[2] / "recycling/epcis/schemas"
+    folder = default if (default / "EPCIS-JSON-Schema.json").is_file() else shipped
+    path = Path(os.environ.get("EPCIS_JSON_SCHEMA") or folder / "EPCIS-JSON-Schema.json")
     if not path.is_file():
         pytest.skip(
             f"GS1's EPCIS 2.0 JSON Schema is not at {path}: set EPCIS_JSON_SCHEMA to "
