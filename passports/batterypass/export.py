@@ -27,6 +27,24 @@ from passports.tiers import (
 NO_VALUE = "Not declared for this battery."
 NO_HEALTH = "No health report has given this value yet."
 
+# Two properties whose v1.2.0 types cannot hold the attribute (see the README): the document
+# still validates, and these `missing` entries say what was lost. They are the only entries a
+# complete passport's document has.
+WARRANTY_PATH = "GeneralProductInformation.warrentyPeriod"
+WARRANTY_LOSS = (
+    "The data model types warrentyPeriod as a month of the year ('--MM', xsd:gMonth), which "
+    "cannot hold a period of {months} months: it is given as '--12', and the exact period is "
+    f"in {m.EXTENSION}.attributes.warranty."
+)
+IDLE_PATH = "PerformanceAndDurability.batteryTechicalProperties.temperatureRangeIdleState"
+IDLE_BOUNDS = (Decimal(-20), Decimal(60))
+IDLE_LOSS = (
+    "The data model types temperatureRangeIdleState as one number (-20 to 60) for a range: "
+    "it is given the upper boundary, and the range ({lower} to {upper} degrees Celsius) is in "
+    f"{m.EXTENSION}.attributes.idle_temperature_range."
+)
+SCHEMA_DEFECTS = (WARRANTY_PATH, IDLE_PATH)
+
 
 class _Aspects:
     """Collects the aspects and what each reader could not be given."""
@@ -115,7 +133,10 @@ def _general(out: _Aspects, d: dict, a: dict, status: str, passport_id, put_into
     out.put(g, "batteryStatus", 11, m.STATUSES.get(status))
     out.put(g, "batteryMass", 10, _number(d["mass_kg"]))
     out.put(g, "manufacturingPlace", 5, _address(d["manufacturing_place"].get("address")))
-    out.put(g, "operatorInformation", 3, _party(a.get("operator")))
+    # Without an operator of its own, the maker places the battery on the market itself.
+    out.put(
+        g, "operatorInformation", 3, _party(a.get("operator") or a.get("manufacturer_information"))
+    )
     out.put(
         g,
         "puttingIntoService",
@@ -123,19 +144,27 @@ def _general(out: _Aspects, d: dict, a: dict, status: str, passport_id, put_into
         f"{put_into_service}T00:00:00Z" if put_into_service else None,
         "The battery has not been put into service.",
     )
-    warranty = a.get("warranty")
-    months = warranty["years"] * 12 + warranty.get("months", 0) if warranty else None
-    out.put(
-        g,
-        "warrentyPeriod",
-        8,
-        f"--{months:02d}" if months and months <= 12 else None,
-        NO_VALUE
-        if warranty is None
-        else "The data model types the warranty period as a month of the year (xsd:gMonth, "
-        "'--MM'), which cannot hold a period of more than twelve months; the exact period is "
-        f"in {m.EXTENSION}.attributes.warranty.",
-    )
+    _warranty(out, a.get("warranty"))
+
+
+# fmt: off
+def _warranty(out: _Aspects, warranty: dict | None) -> None:
+    """warrentyPeriod, typed by v1.2.0 as a month of the year ('--MM', xsd:gMonth).
+
+    A period of up to twelve months is that month number, exactly. A longer one is given as
+    '--12', the longest period the type can hold, and listed in `missing` with the exact
+    period, which the extension carries: a schema-valid document, and no silent loss.
+    """
+    if warranty is None:
+        out.put("GeneralProductInformation", "warrentyPeriod", 8, None)
+        return
+    months = warranty["years"] * 12 + warranty.get("months", 0)
+    out.put("GeneralProductInformation", "warrentyPeriod", 8,
+            f"--{min(months, 12):02d}" if months else None, "No warranty period is declared.")
+    if months > 12 and allows(out.tier, battery_attribute_tier(BY_NUMBER[8])):
+        out.missing.append({"field": WARRANTY_PATH,
+                            "message": WARRANTY_LOSS.format(months=months)})
+# fmt: on
 
 
 def _carbon_footprint(out: _Aspects, cf: dict) -> None:
@@ -370,17 +399,27 @@ def _performance(out: _Aspects, a: dict, health: dict) -> None:
     test = a.get("cycle_life_test")
     out.put(p, f"{t}.lifetimeReferenceTest", 79, m.text_uri(test["reference"]) if test else None)
     out.put(p, f"{t}.cRateLifeCycleTest", 80, _number(test["c_rate"]) if test else None)
-    out.put(
-        p,
-        f"{t}.temperatureRangeIdleState",
-        85,
-        None,
-        NO_VALUE
-        if "idle_temperature_range" not in a
-        else "The data model gives one number for a range with a lower and an upper boundary; "
-        f"the range is in {m.EXTENSION}.attributes.idle_temperature_range.",
-    )
+    _idle_temperature(out, a.get("idle_temperature_range"))
     _condition(out, a, health)
+
+
+def _idle_temperature(out: _Aspects, idle: dict | None) -> None:
+    """temperatureRangeIdleState, typed by v1.2.0 as one number in [-20, 60] for a range.
+
+    The upper boundary is given (the one a battery at rest must be kept below), brought into
+    the schema's bounds if it lies outside them, and the loss is listed in `missing`; the
+    extension carries the range exactly.
+    """
+    p = "PerformanceAndDurability"
+    if idle is None:
+        out.put(p, "batteryTechicalProperties.temperatureRangeIdleState", 85, None)
+        return
+    upper = _number(idle["upper_c"])
+    out.put(p, "batteryTechicalProperties.temperatureRangeIdleState", 85,
+            min(max(upper, IDLE_BOUNDS[0]), IDLE_BOUNDS[1]))  # fmt: skip
+    if allows(out.tier, battery_attribute_tier(BY_NUMBER[85])):
+        out.missing.append({"field": IDLE_PATH, "message": IDLE_LOSS.format(
+            lower=idle["lower_c"], upper=idle["upper_c"])})  # fmt: skip
 
 
 def _condition(out: _Aspects, a: dict, health: dict) -> None:

@@ -109,8 +109,11 @@ def _general(g: dict, d: dict, a: dict) -> None:
     a["manufacturer_information"] = _party(
         g["manufacturerInformation"], a.get("manufacturer_information")
     )
-    if "operatorInformation" in g:  # optional for us, so absent from some of our exports
-        a["operator"] = _party(g["operatorInformation"], a.get("operator"))
+    # Our exports give the manufacturer as the operator when the maker places the battery on
+    # the market itself; that is no operator of its own.
+    operator = g.get("operatorInformation")
+    if operator is not None and ("operator" in a or operator != g["manufacturerInformation"]):
+        a["operator"] = _party(operator, a.get("operator"))
     d["manufactured_at"] = g["manufacturingDate"][:10]
     d["mass_kg"] = _text(g["batteryMass"])
     place = d.setdefault("manufacturing_place", {})

@@ -31,6 +31,17 @@ BATTERY_BALANCE: tuple[tuple[str, float], ...] = (
     ("binder", 0.03),
     ("carbon_black", 0.02),
 )
+# CAS numbers of what the demo's composition names by material: the Battery Pass data model
+# needs one per material. Mixtures take their main constituent's: the demo's binder is PVDF,
+# its separator polyethylene, its housing plastics polypropylene, and its electrolyte mostly
+# ethylene carbonate (its salt is listed as a hazardous substance with its own number).
+MATERIAL_CAS = {
+    "binder": "24937-79-9",
+    "separator": "9002-88-4",
+    "plastics": "9003-07-0",
+    "steel": "12597-69-2",
+    "electrolyte": "96-49-1",
+}
 
 
 @cache
@@ -55,6 +66,9 @@ def battery(rng: random.Random, draft: Draft) -> dict:
         extra = capacity * balance * Decimal(str(fraction)) * jitter(rng, 0.9, 1.1)
         masses[material] = masses.get(material, Decimal(0)) + extra
     composition = composition_items(masses)
+    for item in composition:
+        if item["substance"] in MATERIAL_CAS:
+            item["cas"] = MATERIAL_CAS[item["substance"]]
     if draft.made.year >= 2021 and rng.random() < 0.6:
         add_recycled_shares(rng, composition)
     lfp = model.chemistry == "LFP"
@@ -79,6 +93,7 @@ def battery(rng: random.Random, draft: Draft) -> dict:
                 chemistry=model.chemistry,
                 kwh=capacity,
                 voltage_v=Decimal(model.voltage_v),
+                manufacturer_identifier=draft.manufacturer.organisation.gs1_company_prefix,
             ),
             "warranty": {
                 "years": {"ev": 8, "stationary": 10, "industrial": 5}.get(model.category, 2)

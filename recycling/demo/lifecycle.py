@@ -75,10 +75,22 @@ EARLY_FAILURE: dict[str, float] = {ProductType.BATTERY: 0.05, ProductType.PV_MOD
                                    ProductType.MAGNET: 0.05, "wind_generator": 0.0}  # fmt: skip
 
 
+# Every battery in use for over a year reports its state (its management system does), so each
+# dynamic attribute of its passport has a value; other families report now and then.
 HEALTH_PROBABILITY: dict[str, float] = {
-    ProductType.BATTERY: 0.3,
+    ProductType.BATTERY: 1.0,
     ProductType.PV_MODULE: 0.15,
     ProductType.MAGNET: 0.1,
+}
+
+
+# What a battery is put into service for, per category.
+APPLICATIONS = {
+    "ev": "Traction battery of a passenger car",
+    "stationary": "Home energy storage",
+    "industrial": "Forklift truck",
+    "lmt": "E-bike",
+    "portable": "Cordless power tool",
 }
 
 
@@ -87,7 +99,9 @@ class LifePlan:
     """What happens to one demo product before treatment: sale, a health report, collection."""
 
     passport: Passport
+    stream: str = ""
     placed: date | None = None
+    in_service: date | None = None
     country: str = ""
     health: date | None = None
     collected: date | None = None
@@ -114,6 +128,7 @@ def life_plan(seed: int, passport: Passport, today: date) -> LifePlan:
     plan = LifePlan(passport)
     placed = passport.manufactured_at + timedelta(days=rng.randint(14, 150))
     stream = passport.attributes.get("category") or passport.product_type
+    plan.stream = stream
     markets = MARKETS[stream]
     country = rng.choices([c for c, _ in markets], weights=[w for _, w in markets])[0]
     if rng.random() < HOME_MARKET_SHARE.get(passport.manufacturer.country, 0):
@@ -150,6 +165,12 @@ def life_plan(seed: int, passport: Passport, today: date) -> LifePlan:
     last = (plan.collected or today) - timedelta(days=1)
     if rng.random() < HEALTH_PROBABILITY[passport.product_type] and (last - placed).days > 365:
         plan.health = placed + timedelta(days=int((last - placed).days * rng.uniform(0.5, 0.9)))
+    if passport.product_type == ProductType.BATTERY:
+        # Its own stream, so the draws above stay what earlier demos drew.
+        service = random.Random(f"{seed}:service:{passport.gtin}:{passport.serial}")
+        in_service = placed + timedelta(days=service.randint(3, 60))
+        if in_service < min(plan.health or last, last):
+            plan.in_service = in_service
     return plan
 
 
@@ -163,10 +184,12 @@ def health_payload(rng: random.Random, passport: Passport, years: Decimal) -> di
         cycles = {"stationary": (200, 330), "industrial": (250, 400)}.get(
             attributes["category"], (60, 180)
         )
-        return {
+        health = {
             "state_of_health_pct": max(Decimal(60), 100 - years * fade).quantize(one),
             "full_cycles": int(years * rng.randint(*cycles)),
         }
+        # Drawn after the two values above, so they stay what earlier demos reported.
+        return health | battery_condition(rng, attributes, health, years)
     if passport.product_type == ProductType.PV_MODULE:
         degradation = (years * jitter(rng, 0.4, 0.8)).quantize(one)
         rated = Decimal(attributes.get("pmax_w") or attributes["rated_power_w"])
@@ -175,6 +198,59 @@ def health_payload(rng: random.Random, passport: Passport, years: Decimal) -> di
             "pmax_stc_w": (rated * (100 - degradation) / 100).quantize(one),
         }
     return {"remanence_loss_pct": (years * jitter(rng, 0.05, 0.2)).quantize(Decimal("0.01"))}
+
+
+def battery_condition(rng: random.Random, attributes: dict, health: dict, years: Decimal) -> dict:
+    """Every other dynamic value of the longlist, consistent with the state of health and cycles.
+
+    A battery management system reports these together; the demo derives them from the rated
+    values so that, say, the remaining capacity is the rated capacity times the state of health.
+    """
+    one, two = Decimal("0.1"), Decimal("0.01")
+    soh, cycles = health["state_of_health_pct"], health["full_cycles"]
+    capacity_ah = Decimal(attributes["rated_capacity_ah"])
+    energy_kwh = Decimal(attributes["rated_energy_kwh"])
+    power_w = Decimal(attributes["original_power_capability"]["at_80_pct_soc_w"])
+    efficiency = Decimal(attributes["initial_round_trip_efficiency_pct"])
+    self_discharge = Decimal(attributes["initial_self_discharge_pct_per_month"])
+    power_fade = ((100 - soh) * jitter(rng, 1.1, 1.4)).quantize(one)
+    efficiency_fade = (years * jitter(rng, 0.2, 0.4)).quantize(one)
+    discharge_growth = (years * jitter(rng, 2, 5)).quantize(one)
+    resistance = ((100 - soh) * jitter(rng, 1.5, 2.5)).quantize(one)
+    hot, cold = (
+        (years * jitter(rng, 2, 12)).quantize(one),
+        (years * jitter(rng, 1, 8)).quantize(one),
+    )
+    return {
+        "state_of_certified_energy_pct": soh,
+        "state_of_charge_pct": Decimal(rng.randrange(20, 91, 5)),
+        "capacity_fade_pct": 100 - soh,
+        "remaining_capacity_ah": (capacity_ah * soh / 100).quantize(one),
+        "remaining_usable_energy_kwh": (energy_kwh * soh / 100).quantize(two),
+        "energy_throughput_kwh": (energy_kwh * cycles).quantize(one),
+        "capacity_throughput_ah": (capacity_ah * cycles).quantize(one),
+        "remaining_power_capability_w": (power_w * (100 - power_fade) / 100).quantize(Decimal(1)),
+        "remaining_power_capability_soc_pct": Decimal(80),
+        "power_fade_pct": power_fade,
+        "remaining_round_trip_efficiency_pct": efficiency - efficiency_fade,
+        "round_trip_efficiency_fade_pct": efficiency_fade,
+        "current_self_discharge_pct_per_month": (
+            self_discharge * (100 + discharge_growth) / 100
+        ).quantize(two),
+        "self_discharge_evolution_pct": discharge_growth,
+        "internal_resistance_increase_pct": resistance,
+        "internal_resistance_increase_cell_pct": (resistance * jitter(rng, 0.8, 0.95)).quantize(
+            one
+        ),
+        "time_above_max_temperature_h": hot,
+        "time_below_min_temperature_h": cold,
+        "time_charging_above_max_temperature_h": (hot / 4).quantize(one),
+        "time_charging_below_min_temperature_h": (cold / 4).quantize(one),
+        # Most packs have nothing to report; an empty list says so, which no report is not.
+        "accidents": ["Minor collision; pack inspected, no damage found."]
+        if rng.random() < 0.05
+        else [],
+    }
 
 
 def market_and_health_record(
@@ -196,6 +272,18 @@ def market_and_health_record(
                 EventType.PLACED_ON_MARKET, passport.product_type, {"country": plan.country}
             ),
         )
+        if plan.in_service is not None:
+            event_record(
+                passport_id=passport.pk,
+                actor=maker,
+                event_type=EventType.PUT_INTO_SERVICE,
+                occurred_at=at(plan.in_service, 10),
+                payload=validated_payload(
+                    EventType.PUT_INTO_SERVICE,
+                    passport.product_type,
+                    {"date": plan.in_service, "application": APPLICATIONS[plan.stream]},
+                ),
+            )
         if plan.health is not None:
             rng = random.Random(f"{seed}:health:{passport.serial}")
             years = Decimal((plan.health - plan.placed).days) / Decimal("365.25")
