@@ -109,18 +109,13 @@ def battery_facts(
                 "cas": "7782-42-5",
                 "mass_kg": _text(_kg(kwh * Decimal("0.95"))),
             },
-            # The electrolyte is a mixture: its salt and main solvent, each with its CAS number.
+            # The electrolyte is a mixture: named by its main solvent, whose CAS number it
+            # takes; its salt is listed among the hazardous substances with its own.
             {
                 "component": "electrolyte",
-                "name": "lithium hexafluorophosphate",
-                "cas": "21324-40-3",
-                "mass_kg": _text(_kg(kwh * Decimal("0.015"))),
-            },
-            {
-                "component": "electrolyte",
-                "name": "ethylene carbonate",
+                "name": "ethylene carbonate with LiPF6",
                 "cas": "96-49-1",
-                "mass_kg": _text(_kg(kwh * Decimal("0.3"))),
+                "mass_kg": _text(_kg(kwh * Decimal("0.32"))),
             },
         ],  # fmt: skip
         "due_diligence": {
