@@ -544,8 +544,14 @@ def document_build(
     health: dict,
     put_into_service: dt.date | str | None,
     tier: str,
+    registered_by: dict | None = None,
 ) -> dict:
-    """The Battery Pass document a reader at `tier` sees, with `missing` and `withheld`."""
+    """The Battery Pass document a reader at `tier` sees, with `missing` and `withheld`.
+
+    `registered_by` is the organisation that registered the passport, as the system knows it
+    (its credentials signed the genesis event); the document shows it beside the declared
+    manufacturerInformation, which is the registrant's statement.
+    """
     out = _Aspects(tier)
     a = declaration["attributes"]
     documents = declaration["documents"]
@@ -561,8 +567,31 @@ def document_build(
         "tier": str(tier),
         **{name: out.aspects.get(name, {}) for name in ASPECTS},
         m.EXTENSION: extension_for(declaration, tier),
+        **({"registeredBy": registered_by_entry(registered_by, a)} if registered_by else {}),
         "missing": out.missing,
         "withheld": out.withheld,
+    }
+
+
+def registered_by_entry(organisation: dict, attributes: dict) -> dict:
+    """The registering organisation, and whether the declared manufacturer names it.
+
+    The declared manufacturer matches when its identifier is the organisation's GS1 company
+    prefix or its name is the organisation's name; a mismatch is shown, not refused (a
+    brand owner may register for a contract manufacturer, see the README).
+    """
+    declared = attributes.get("manufacturer_information") or {}
+    prefix = organisation.get("gs1_company_prefix") or ""
+    matches = bool(declared) and (
+        (bool(prefix) and declared.get("identifier") == prefix)
+        or declared.get("name") == organisation["name"]
+    )
+    return {
+        "id": organisation["id"],
+        "name": organisation["name"],
+        "country": organisation["country"],
+        "gs1CompanyPrefix": prefix,
+        "matchesManufacturerInformation": matches,
     }
 
 
@@ -583,4 +612,10 @@ def passport_batterypass(passport, tier: str) -> dict:
         health=passport.health or {},
         put_into_service=put_into_service,
         tier=tier,
+        registered_by={
+            "id": str(passport.manufacturer_id),
+            "name": passport.manufacturer.name,
+            "country": passport.manufacturer.country,
+            "gs1_company_prefix": passport.manufacturer.gs1_company_prefix,
+        },
     )

@@ -197,6 +197,36 @@ def test_the_shipped_schemas_equal_the_conformance_copies():
     assert (SCHEMA_DIR / "NOTICE.md").is_file()
 
 
+def test_the_registering_organisation_is_shown_beside_the_declared_manufacturer(
+    manufacturer, complete
+):
+    document = export(manufacturer.client, complete)
+
+    declared = document["GeneralProductInformation"]["manufacturerInformation"]
+    assert declared["identifier"] == "DE123456789"  # the registrant's statement, kept as is
+    assert document["registeredBy"] == {
+        "id": str(manufacturer.organisation.id),
+        "name": "Acme Cells",
+        "country": "DE",
+        "gs1CompanyPrefix": "9506000",
+        "matchesManufacturerInformation": False,
+    }
+
+
+def test_a_declared_manufacturer_with_the_registrants_prefix_matches(manufacturer):
+    battery = complete_battery()
+    battery["attributes"]["manufacturer_information"]["identifier"] = "9506000"
+    response = manufacturer.client.post("/api/v1/passports/", battery, format="json")
+    assert response.status_code == 201, response.json()
+
+    document = export(manufacturer.client, response.json()["id"])
+
+    assert document["registeredBy"]["matchesManufacturerInformation"] is True
+    assert declaration_from(document)["attributes"]["manufacturer_information"]["identifier"] == (
+        "9506000"
+    )
+
+
 def test_public_export_has_no_legitimate_interest_property(anonymous, complete):
     document = export(anonymous, complete)
 
@@ -347,6 +377,7 @@ def test_every_demo_battery_in_use_validates_with_only_schema_defects_missing(de
         in_use = "puttingIntoService" in document["GeneralProductInformation"] and bool(
             passport.health
         )
+        assert document["registeredBy"]["matchesManufacturerInformation"], passport.serial
         if in_use:
             assert invalid_paths(document) == set(), passport.serial
             assert missing <= UNREPRESENTABLE, (passport.serial, missing - UNREPRESENTABLE)
