@@ -318,6 +318,71 @@ def test_import_rule_error_names_the_battery_pass_path(manufacturer, complete):
     assert "MaterialComposition.batteryMaterials" in fields
 
 
+def import_document(client, document):
+    return client.post("/api/v1/passports/import/batterypass/", document, format="json")
+
+
+def test_import_refuses_a_product_identifier_the_extension_contradicts(manufacturer, complete):
+    document = wire(export(manufacturer.client, complete))
+    document["GeneralProductInformation"]["productIdentifier"] = "(01)09506000134352(21)BAT-000009"
+
+    response = import_document(manufacturer.client, document)
+
+    assert response.status_code == 400
+    errors = {e["field"]: e["message"] for e in response.json()["errors"]}
+    assert set(errors) == {
+        "GeneralProductInformation.productIdentifier",
+        "declarationExtension.serial",
+    }
+    assert "BAT-000009" in errors["declarationExtension.serial"]
+    assert Passport.objects.count() == 1
+
+
+def test_import_refuses_an_aspect_naming_another_battery(manufacturer, complete):
+    document = wire(export(manufacturer.client, complete))
+    document["declarationExtension"]["serial"] = "BAT-000004"
+    general = document["GeneralProductInformation"]
+    general["productIdentifier"] = "(01)09506000134352(21)BAT-000004"
+    document["Circularity"]["productIdentifier"] = "(01)09506000134352(21)BAT-000005"
+    document["Labeling"]["batteryPassportIdentifier"] = general["batteryPassportIdentifier"]
+
+    response = import_document(manufacturer.client, document)
+
+    assert response.status_code == 400
+    assert {e["field"] for e in response.json()["errors"]} == {
+        "GeneralProductInformation.productIdentifier",
+        "Circularity.productIdentifier",
+    }
+    assert Passport.objects.count() == 1
+
+
+def test_import_accepts_an_aspect_repeating_the_same_identifiers(manufacturer, complete):
+    document = wire(export(manufacturer.client, complete))
+    document["declarationExtension"]["serial"] = "BAT-000006"
+    general = document["GeneralProductInformation"]
+    general["productIdentifier"] = "(01)09506000134352(21)BAT-000006"
+    for aspect in ("Circularity", "MaterialComposition"):
+        document[aspect]["productIdentifier"] = general["productIdentifier"]
+        document[aspect]["batteryPassportIdentifier"] = general["batteryPassportIdentifier"]
+
+    response = import_document(manufacturer.client, document)
+
+    assert response.status_code == 201, response.json()
+
+
+def test_import_refuses_a_manufacturer_identifier_the_extension_contradicts(manufacturer, complete):
+    document = wire(export(manufacturer.client, complete))
+    document["GeneralProductInformation"]["manufacturerInformation"]["identifier"] = "FR999"
+
+    response = import_document(manufacturer.client, document)
+
+    assert response.status_code == 400
+    assert {e["field"] for e in response.json()["errors"]} == {
+        "GeneralProductInformation.manufacturerInformation.identifier",
+        "declarationExtension.attributes.manufacturer_information.identifier",
+    }
+
+
 def test_bulk_import_indexes_errors_and_writes_nothing(manufacturer, complete):
     good = wire(export(manufacturer.client, complete))
     good["declarationExtension"]["serial"] = "BAT-000003"
