@@ -160,7 +160,8 @@ def _general(g: dict, d: dict, a: dict) -> None:
         d["gtin"], d["serial"] = match.groups()
     elif not g["productIdentifier"].startswith("urn:"):
         d["gbt_code"] = g["productIdentifier"]
-    a["category"] = g["batteryCategory"]
+    if "batteryCategory" in g:  # absent for a portable battery, whose extension names it
+        a["category"] = g["batteryCategory"]
     a["manufacturer_information"] = _party(
         g["manufacturerInformation"], a.get("manufacturer_information")
     )

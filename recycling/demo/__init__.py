@@ -18,7 +18,7 @@ from django.utils import timezone
 from lifecycle.services.registration import passports_register
 from passports.declaration import PassportDeclaration
 from passports.models import Organisation, Passport, ProductType
-from recycling.demo.batteries import battery
+from recycling.demo.batteries import battery, portable_declarations
 from recycling.demo.common import Draft, gtin14, manufacture_date
 from recycling.demo.lifecycle import collections_record, life_plan, market_and_health_record
 from recycling.demo.magnets import magnet
@@ -137,6 +137,11 @@ def load(seed: int = DEFAULT_SEED, today: date | None = None) -> DemoResult:
             # Generate even when nothing is missing, so every manufacturer sees the same stream.
             drafts = declarations(rng, manufacturer, today)
             registered += register(found[manufacturer.organisation].organisation, drafts)
+        portable_maker = MANUFACTURERS[0]
+        registered += register(
+            found[portable_maker.organisation].organisation,
+            portable_declarations(seed, portable_maker, today),
+        )
     result = DemoResult(organisations=list(found.values()), registered=registered)
     demo_passports = Passport.objects.filter(
         manufacturer__in=[found[m.organisation].organisation for m in MANUFACTURERS]

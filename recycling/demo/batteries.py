@@ -1,6 +1,8 @@
-"""Battery declarations: EV, stationary, industrial and light-vehicle packs scaled from BatPaC."""
+"""Battery declarations: EV, stationary, industrial, light-vehicle and power-tool packs, scaled
+from BatPaC."""
 
 import random
+from datetime import date
 from decimal import Decimal
 from functools import cache
 
@@ -13,12 +15,14 @@ from recycling.demo.common import (
     carbon_footprint,
     composition_items,
     documents,
+    gtin14,
     jitter,
+    manufacture_date,
     origins,
     product_mass,
     text,
 )
-from recycling.demo.organisations import BatteryModel
+from recycling.demo.organisations import DE_PLANTS, BatteryModel, Manufacturer
 
 # Pack mass the reference leaves unattributed (casing, foils, electrolyte...), as fractions of
 # it; the rest (cathode oxygen, electronics, wiring) stays undeclared, as real passports do.
@@ -152,3 +156,35 @@ def gbt_code(draft: Draft, chemistry: str) -> str:
         production_date=draft.made,
         serial=f"{draft.number:07d}",
     ).code
+
+
+# Power-tool packs: portable batteries need no passport (Art. 77(1)), and a maker may still give
+# them one. Drawn from their own random stream after every other product, so nothing the
+# demo made before changes; numbered after the maker's other batteries.
+PORTABLE_MODEL = BatteryModel(
+    "VX-Tool 18", "portable", "NMC622", Decimal("0.09"), 18, (2020, 2026), DE_PLANTS
+)
+PORTABLE_COUNT = 12
+
+
+def portable_declarations(seed: int, manufacturer: Manufacturer, today: date) -> list[dict]:
+    """The maker's power-tool packs, each with every attribute a passport can carry."""
+    rng = random.Random(f"{seed}:portable")
+    prefix = manufacturer.organisation.gs1_company_prefix
+    index = len(manufacturer.catalogue)  # the next item reference after the catalogue's
+    first = manufacturer.counts[ProductType.BATTERY] + 1
+    return [
+        battery(
+            rng,
+            Draft(
+                manufacturer=manufacturer,
+                model=PORTABLE_MODEL,
+                gtin=gtin14(prefix, 1000 + 10 * index),
+                model_index=index,
+                number=number,
+                made=manufacture_date(rng, PORTABLE_MODEL.years, today),
+                plant=rng.choice(PORTABLE_MODEL.plants),
+            ),
+        )
+        for number in range(first, first + PORTABLE_COUNT)
+    ]

@@ -19,13 +19,15 @@ COLLECTION_START = date(2021, 1, 1)  # the demo's take-back schemes report from 
 
 # Where products are sold, per battery category or product family: a few markets, each large
 # enough that its collection rates describe more than a handful of products. Forklift packs
-# (PL) and e-bike packs (NL) go where the demo's take-back schemes do not report, so a stream of
-# one or two products a year publishes no rate; magnets reach Europe in German-built motors.
+# (PL), e-bike and power-tool packs (NL) go where the demo's take-back schemes do not report,
+# so a stream of one or two products a year publishes no rate; magnets reach Europe in
+# German-built motors.
 MARKETS: dict[str, tuple[tuple[str, int], ...]] = {
     "ev": (("DE", 65), ("SE", 35)),
     "stationary": (("DE", 100),),
     "industrial": (("PL", 100),),
     "lmt": (("NL", 100),),
+    "portable": (("NL", 100),),
     ProductType.PV_MODULE: (("DE", 65), ("FR", 35)),
     ProductType.MAGNET: (("DE", 100),),
 }
