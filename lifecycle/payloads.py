@@ -6,6 +6,7 @@ from rest_framework import serializers
 
 from lifecycle.models import EventType as E
 from passports.declaration import StrictSerializer, country, quantity
+from passports.declaration.passport import DocumentItem, ManufacturingPlace
 from passports.models import ProductType
 from passports.reference import country_codes
 from passports.validators import SAFE_INTEGER, validate_plausible_date
@@ -172,9 +173,22 @@ class Reused(StrictSerializer):
 
 
 class SuccessorIdentity(StrictSerializer):
+    """The successor product's identity, and what its new operator declares for it.
+
+    The successor carries what its holder may read of the original; `attributes` and
+    `documents` add to it or replace it (a document replaces the original's of its kind), as
+    the successor's passport must be complete on its own (a test report of the repurposed
+    battery, where it was repurposed, its new category or operator).
+    """
+
     gtin = serializers.CharField(max_length=14, required=False, allow_null=True)
     serial = serializers.CharField(max_length=20, required=False, allow_null=True)
     model = serializers.CharField(max_length=100)
+    manufacturing_place = ManufacturingPlace(
+        required=False, help_text="Where it was repurposed; defaults to the operator's country."
+    )
+    attributes = serializers.DictField(required=False)
+    documents = DocumentItem(many=True, required=False, max_length=50)
 
 
 class Repurposed(StrictSerializer):

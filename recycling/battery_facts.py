@@ -20,6 +20,19 @@ CATHODES = {
     "NMC111": "LiNi1/3Mn1/3Co1/3O2", "NCA": "LiNi0.8Co0.15Al0.05O2", "LFP": "LiFePO4",
     "LMO": "LiMn2O4",
 }  # fmt: skip
+# CAS numbers of the cathode active materials, and their mass per kWh of rated energy (typical
+# of published pack teardowns; LFP stores less energy per kilogram of cathode).
+CATHODE_CAS = {
+    "NMC811": "346417-97-8", "NMC622": "346417-97-8", "NMC111": "346417-97-8",
+    "NCA": "193214-24-3", "LFP": "15365-14-7", "LMO": "12057-17-9",
+}  # fmt: skip
+CATHODE_KG_PER_KWH = {"LFP": Decimal("2.2")}
+_CATHODE_KG_PER_KWH = Decimal("1.6")
+# Makers outside the EU place their packs on the EU market through an importer there.
+EU_COUNTRIES = frozenset({
+    "AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR", "HU", "IE",
+    "IT", "LT", "LU", "LV", "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK",
+})  # fmt: skip
 END_USER_DOCUMENTS = (
     "declaration_of_conformity", "test_report", "dismantling", "safety",
     "waste_prevention", "separate_collection", "end_of_life_information",
@@ -36,17 +49,29 @@ def postal_address(city: str, country: str) -> dict:
 
 
 def battery_facts(
-    *, maker: str, domain: str, country: str, chemistry: str, kwh: Decimal, voltage_v: Decimal
+    *,
+    maker: str,
+    domain: str,
+    country: str,
+    chemistry: str,
+    kwh: Decimal,
+    voltage_v: Decimal,
+    manufacturer_identifier: str = "",
 ) -> dict:
-    """The attributes beside category, chemistry and the lifetime a generator sets itself."""
+    """The attributes beside category, chemistry and the lifetime a generator sets itself.
+
+    `manufacturer_identifier` is the maker's own identifier (its GS1 company prefix, as the
+    registering organisation holds it); without one, an identifier is made from its initials.
+    """
     low, high, efficiency = _WINDOWS.get(chemistry, _DEFAULT_WINDOW)
     capacity_ah = (kwh * 1000 / voltage_v).quantize(Decimal("0.1"))
     power_w = (kwh * 1000 * Decimal(3)).quantize(Decimal(1))  # a 3C pack
     address = postal_address("Hauptstadt", country)
     symbols = f"https://{domain}/symbols/"
-    return {
+    cathode_kg = kwh * CATHODE_KG_PER_KWH.get(chemistry, _CATHODE_KG_PER_KWH)
+    facts = {
         "manufacturer_information": {
-            "identifier": f"{country}-" + "".join(w[0] for w in maker.split()).upper(),
+            "identifier": manufacturer_identifier or f"{country}-" + initials(maker),
             "name": maker,
             "postal_address": address,
             "email": f"passport@{domain}",
@@ -72,10 +97,27 @@ def battery_facts(
             }
         ],
         "materials": [
-            {"component": "cathode", "name": CATHODES.get(chemistry, chemistry)},
-            {"component": "anode", "name": "graphite", "cas": "7782-42-5"},
-            {"component": "electrolyte", "name": "LiPF6 in EC/DMC"},
-        ],
+            {
+                "component": "cathode",
+                "name": CATHODES.get(chemistry, chemistry),
+                "cas": CATHODE_CAS.get(chemistry, ""),
+                "mass_kg": _text(_kg(cathode_kg)),
+            },
+            {
+                "component": "anode",
+                "name": "graphite",
+                "cas": "7782-42-5",
+                "mass_kg": _text(_kg(kwh * Decimal("0.95"))),
+            },
+            # The electrolyte is a mixture: named by its main solvent, whose CAS number it
+            # takes; its salt is listed among the hazardous substances with its own.
+            {
+                "component": "electrolyte",
+                "name": "ethylene carbonate with LiPF6",
+                "cas": "96-49-1",
+                "mass_kg": _text(_kg(kwh * Decimal("0.32"))),
+            },
+        ],  # fmt: skip
         "due_diligence": {
             "report": {
                 "url": f"https://{domain}/due-diligence-report.pdf",
@@ -83,7 +125,14 @@ def battery_facts(
             }
         },
         "part_numbers": [{"component": "battery module", "part_number": "MOD-01"}],
-        "spare_parts_sources": [{"name": f"{maker} Service", "postal_address": address}],
+        "spare_parts_sources": [
+            {
+                "name": f"{maker} Service",
+                "postal_address": address,
+                "email": f"spare-parts@{domain}",
+                "web_address": f"https://{domain}/spare-parts",
+            }
+        ],
         "renewable_content_pct": "0",
         "rated_capacity_ah": _text(capacity_ah),
         "minimum_voltage_v": _text((voltage_v * Decimal(low)).quantize(Decimal(1))),
@@ -93,6 +142,8 @@ def battery_facts(
             "at_20_pct_soc_w": _text((power_w * Decimal("0.7")).quantize(Decimal(1))),
         },
         "maximum_permitted_power_w": _text(power_w),
+        "power_energy_ratio_w_per_wh": _text(power_w / (kwh * 1000)),
+        "initial_self_discharge_pct_per_month": "2",
         "initial_round_trip_efficiency_pct": efficiency,
         "round_trip_efficiency_at_50_pct_cycle_life_pct": _text(Decimal(efficiency) - 3),
         "initial_internal_resistance": {"cell_mohm": "0.9", "pack_mohm": "80"},
@@ -100,6 +151,24 @@ def battery_facts(
         "capacity_threshold_for_exhaustion_pct": "70",
         "idle_temperature_range": {"lower_c": "-20", "upper_c": "45"},
     }
+    if country not in EU_COUNTRIES:
+        facts["operator"] = {
+            "identifier": "NL-" + initials(maker) + "-EU",
+            "name": f"{maker.split(',')[0]} Europe B.V.",
+            "postal_address": postal_address("Rotterdam", "NL"),
+            "email": f"eu-passport@{domain}",
+            "web_address": f"https://{domain}/eu",
+        }
+    return facts
+
+
+def initials(name: str) -> str:
+    """The upper-case initials of a name's words ("Hanbit Energy Co." -> "HEC")."""
+    return "".join(w[0] for w in name.split()).upper()
+
+
+def _kg(value: Decimal) -> Decimal:
+    return value.quantize(Decimal("0.01"))
 
 
 def carbon_stages(per_kwh: Decimal) -> dict:

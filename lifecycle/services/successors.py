@@ -52,7 +52,12 @@ def successor_register(
     occurred_at: dt.datetime,
     identity: dict,
 ) -> Passport:
-    """Registers the successor passport under the new operator, linked to its predecessor."""
+    """Registers the successor passport under the new operator, linked to its predecessor.
+
+    The successor must pass every rule a first passport passes, the mandatory attributes of
+    its category included: what the holder could not carry over (a test report is for
+    authorities only), the operator declares in `identity` (attributes, documents).
+    """
     if identity.get("gtin") and not operator.gs1_company_prefix:
         # Without a company prefix of its own the operator would be numbering under another's.
         raise EventRefused.one(
@@ -68,13 +73,18 @@ def successor_register(
         gbt_code=None,
         model=identity["model"],
         manufactured_at=occurred_at.date().isoformat(),
-        manufacturing_place={
-            "country": operator.country or declaration["manufacturing_place"]["country"]
-        },
+        manufacturing_place=identity.get("manufacturing_place")
+        or {"country": operator.country or declaration["manufacturing_place"]["country"]},
         predecessor=str(predecessor.pk),
     )
     for item in declaration["composition"]:
         item.pop("critical", None)
+    declaration["attributes"].update(identity.get("attributes") or {})
+    own = [dict(doc) for doc in identity.get("documents") or []]
+    replaced = {doc["kind"] for doc in own}
+    declaration["documents"] = [
+        doc for doc in declaration["documents"] if doc["kind"] not in replaced
+    ] + own
     checked = PassportDeclaration(
         data=declaration,
         context={"gs1_company_prefix": operator.gs1_company_prefix, "successor_of_holder": True},

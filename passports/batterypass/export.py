@@ -10,10 +10,18 @@ the reason. Numbers stay Decimal (rendered as JSON numbers) and every conversion
 
 import datetime as dt
 import json
-from decimal import Decimal
 
 from passports.battery_attributes import BY_NUMBER
 from passports.batterypass import mapping as m
+from passports.batterypass.builder import (
+    NO_VALUE,
+    SCHEMA_DEFECTS,
+    WARRANTY_LOSS,
+    WARRANTY_PATH,
+    Aspects,
+    decimal_of,
+)
+from passports.batterypass.performance import performance_put
 from passports.batterypass.schemas import ASPECTS
 from passports.tiers import (
     ATTRIBUTE_TIERS,
@@ -24,36 +32,8 @@ from passports.tiers import (
     battery_attribute_tier,
 )
 
-NO_VALUE = "Not declared for this battery."
-NO_HEALTH = "No health report has given this value yet."
-
-
-class _Aspects:
-    """Collects the aspects and what each reader could not be given."""
-
-    def __init__(self, tier: str):
-        self.tier = tier
-        self.aspects: dict[str, dict] = {}
-        self.missing: list[dict[str, str]] = []
-        self.withheld: list[str] = []
-
-    def put(self, aspect: str, path: str, number: int, value, reason: str = NO_VALUE) -> None:
-        """Sets aspect.path to value if the reader may see attribute #number and it exists."""
-        if not allows(self.tier, battery_attribute_tier(BY_NUMBER[number])):
-            self.withheld.append(f"{aspect}.{path}")
-            return
-        if value is None or value == "":
-            self.missing.append({"field": f"{aspect}.{path}", "message": reason})
-            return
-        target = self.aspects.setdefault(aspect, {})
-        *parents, leaf = path.split(".")
-        for parent in parents:
-            target = target.setdefault(parent, {})
-        target[leaf] = value
-
-
-def _number(value) -> Decimal | None:
-    return None if value is None or value == "" else Decimal(str(value))
+# SCHEMA_DEFECTS: the `missing` paths of the two v1.2.0 schema defects, for the document's readers.
+__all__ = ["SCHEMA_DEFECTS", "document_build", "extension_for", "passport_batterypass"]
 
 
 def _first(documents: list[dict], kind: str) -> str | None:
@@ -90,15 +70,7 @@ def _product_identifier(declaration: dict) -> str | None:
     return declaration.get("gbt_code")
 
 
-def _health(health: dict, field: str) -> tuple[Decimal | None, str | None]:
-    entry = health.get(field)
-    if entry is None:
-        return None, None
-    value = entry["value"]
-    return (value if isinstance(value, list) else _number(value)), entry["at"]
-
-
-def _general(out: _Aspects, d: dict, a: dict, status: str, passport_id, put_into_service) -> None:
+def _general(out: Aspects, d: dict, a: dict, status: str, passport_id, put_into_service) -> None:
     g = "GeneralProductInformation"
     out.put(g, "productIdentifier", 2, _product_identifier(d) or m.passport_urn(passport_id))
     out.put(g, "batteryPassportIdentifier", 1, m.passport_urn(passport_id))
@@ -113,9 +85,12 @@ def _general(out: _Aspects, d: dict, a: dict, status: str, passport_id, put_into
     out.put(g, "manufacturerInformation", 4, _party(a.get("manufacturer_information")))
     out.put(g, "manufacturingDate", 6, f"{d['manufactured_at']}T00:00:00Z")
     out.put(g, "batteryStatus", 11, m.STATUSES.get(status))
-    out.put(g, "batteryMass", 10, _number(d["mass_kg"]))
+    out.put(g, "batteryMass", 10, decimal_of(d["mass_kg"]))
     out.put(g, "manufacturingPlace", 5, _address(d["manufacturing_place"].get("address")))
-    out.put(g, "operatorInformation", 3, _party(a.get("operator")))
+    # Without an operator of its own, the maker places the battery on the market itself.
+    out.put(
+        g, "operatorInformation", 3, _party(a.get("operator") or a.get("manufacturer_information"))
+    )
     out.put(
         g,
         "puttingIntoService",
@@ -123,27 +98,35 @@ def _general(out: _Aspects, d: dict, a: dict, status: str, passport_id, put_into
         f"{put_into_service}T00:00:00Z" if put_into_service else None,
         "The battery has not been put into service.",
     )
-    warranty = a.get("warranty")
-    months = warranty["years"] * 12 + warranty.get("months", 0) if warranty else None
-    out.put(
-        g,
-        "warrentyPeriod",
-        8,
-        f"--{months:02d}" if months and months <= 12 else None,
-        NO_VALUE
-        if warranty is None
-        else "The data model types the warranty period as a month of the year (xsd:gMonth, "
-        "'--MM'), which cannot hold a period of more than twelve months; the exact period is "
-        f"in {m.EXTENSION}.attributes.warranty.",
-    )
+    _warranty(out, a.get("warranty"))
 
 
-def _carbon_footprint(out: _Aspects, cf: dict) -> None:
+# fmt: off
+def _warranty(out: Aspects, warranty: dict | None) -> None:
+    """warrentyPeriod, typed by v1.2.0 as a month of the year ('--MM', xsd:gMonth).
+
+    A period of up to twelve months is that month number, exactly. A longer one is given as
+    '--12', the longest period the type can hold, and listed in `missing` with the exact
+    period, which the extension carries: a schema-valid document, and no silent loss.
+    """
+    if warranty is None:
+        out.put("GeneralProductInformation", "warrentyPeriod", 8, None)
+        return
+    months = warranty["years"] * 12 + warranty.get("months", 0)
+    out.put("GeneralProductInformation", "warrentyPeriod", 8,
+            f"--{min(months, 12):02d}" if months else None, "No warranty period is declared.")
+    if months > 12 and allows(out.tier, battery_attribute_tier(BY_NUMBER[8])):
+        out.missing.append({"field": WARRANTY_PATH,
+                            "message": WARRANTY_LOSS.format(months=months)})
+# fmt: on
+
+
+def _carbon_footprint(out: Aspects, cf: dict) -> None:
     c = "CarbonFootprintForBatteries"
-    out.put(c, "batteryCarbonFootprint", 19, _number(cf.get("kg_co2e_per_kwh")))
+    out.put(c, "batteryCarbonFootprint", 19, decimal_of(cf.get("kg_co2e_per_kwh")))
     stages = cf.get("stages") or {}
     per_stage = [
-        {"lifecycleStage": name, "carbonFootprint": _number(stages[ours])}
+        {"lifecycleStage": name, "carbonFootprint": decimal_of(stages[ours])}
         for ours, name in m.STAGES.items()
         if ours in stages
     ]
@@ -151,10 +134,10 @@ def _carbon_footprint(out: _Aspects, cf: dict) -> None:
     out.put(c, "carbonFootprintPerformanceClass", 24, cf.get("performance_class"))
     out.put(c, "carbonFootprintStudy", 25, cf.get("study_url"))
     if cf.get("total_kg_co2e") is not None:
-        out.put(c, "absoluteCarbonFootprint", 27, _number(cf["total_kg_co2e"]))
+        out.put(c, "absoluteCarbonFootprint", 27, decimal_of(cf["total_kg_co2e"]))
 
 
-def _due_diligence(out: _Aspects, dd: dict) -> None:
+def _due_diligence(out: Aspects, dd: dict) -> None:
     s = "SupplyChainDueDiligence"
     out.put(s, "supplyChainDueDiligenceReport", 28, (dd.get("report") or {}).get("url"))
     # Optional and single-valued in the data model: the first of ours; all are in the extension.
@@ -163,10 +146,10 @@ def _due_diligence(out: _Aspects, dd: dict) -> None:
         out.put(s, "thirdPartyAussurances", 29, assurances[0]["url"])
     indices = dd.get("supply_chain_indices") or []
     if indices:
-        out.put(s, "supplyChainIndicies", 30, _number(indices[0]["value"]))
+        out.put(s, "supplyChainIndicies", 30, decimal_of(indices[0]["value"]))
 
 
-def _labeling(out: _Aspects, a: dict, documents: list[dict]) -> None:
+def _labeling(out: Aspects, a: dict, documents: list[dict]) -> None:
     lab = "Labeling"
     out.put(lab, "declarationOfConformity", 17, _first(documents, "declaration_of_conformity"))
     out.put(lab, "resultOfTestReport", 18, _first(documents, "test_report"))
@@ -188,7 +171,7 @@ def _labeling(out: _Aspects, a: dict, documents: list[dict]) -> None:
     out.put(lab, "labels", 12, items if labels is not None else None)
 
 
-def _composition(out: _Aspects, d: dict, a: dict) -> None:
+def _composition(out: Aspects, d: dict, a: dict) -> None:
     mc = "MaterialComposition"
     chemistry = m.CHEMISTRIES.get(a.get("chemistry"))
     if chemistry:
@@ -204,7 +187,7 @@ def _composition(out: _Aspects, d: dict, a: dict) -> None:
                 "batteryMaterialLocation": {"componentName": item["component"]},
                 "batteryMaterialIdentifier": item.get("cas", ""),
                 "batteryMaterialName": item["name"],
-                "batteryMaterialMass": _number(item.get("mass_kg")),
+                "batteryMaterialMass": decimal_of(item.get("mass_kg")),
                 "isCriticalRawMaterial": False,
             }
         )
@@ -217,7 +200,7 @@ def _composition(out: _Aspects, d: dict, a: dict) -> None:
                     "batteryMaterialLocation": {"componentName": "battery"},
                     "batteryMaterialIdentifier": item.get("cas", ""),
                     "batteryMaterialName": item["substance"],
-                    "batteryMaterialMass": _number(item["mass_kg"]),
+                    "batteryMaterialMass": decimal_of(item["mass_kg"]),
                     "isCriticalRawMaterial": bool(item.get("critical")),
                 }
             )
@@ -239,7 +222,7 @@ def _composition(out: _Aspects, d: dict, a: dict) -> None:
             {
                 "hazardousSubstanceClass": hazard or "",
                 "hazardousSubstanceName": item["name"],
-                "hazardousSubstanceConcentration": _number(item["concentration_pct"]),
+                "hazardousSubstanceConcentration": decimal_of(item["concentration_pct"]),
                 "hazardousSubstanceImpact": [item["impact"]],
                 "hazardousSubstanceLocation": {"componentName": item["location"]},
                 "hazardousSubstanceIdentifier": item.get("cas", ""),
@@ -257,7 +240,7 @@ def _composition(out: _Aspects, d: dict, a: dict) -> None:
         )
 
 
-def _circularity(out: _Aspects, d: dict, a: dict, documents: list[dict]) -> None:
+def _circularity(out: Aspects, d: dict, a: dict, documents: list[dict]) -> None:
     c = "Circularity"
     dismantling = [doc for doc in documents if doc["kind"] == "dismantling"]
     entries = [
@@ -298,9 +281,9 @@ def _circularity(out: _Aspects, d: dict, a: dict, documents: list[dict]) -> None
     out.put(c, "sparePartSources", 38, sources or None)
     recycled = [
         {
-            "preConsumerShare": m.share_percent(_number(item["recycled_share_pre_consumer"])),
+            "preConsumerShare": m.share_percent(decimal_of(item["recycled_share_pre_consumer"])),
             "recycledMaterial": m.RECYCLED_MATERIALS[item["substance"]],
-            "postConsumerShare": m.share_percent(_number(item["recycled_share_post_consumer"])),
+            "postConsumerShare": m.share_percent(decimal_of(item["recycled_share_post_consumer"])),
         }
         for item in d["composition"]
         if item["substance"] in m.RECYCLED_MATERIALS
@@ -320,148 +303,7 @@ def _circularity(out: _Aspects, d: dict, a: dict, documents: list[dict]) -> None
         51,
         _first(documents, "end_of_life_information"),
     )
-    out.put(c, "renewableContent", 48, _number(a.get("renewable_content_pct")))
-
-
-def _performance(out: _Aspects, a: dict, health: dict) -> None:
-    p = "PerformanceAndDurability"
-    t = "batteryTechicalProperties"
-    power = a.get("original_power_capability")
-    out.put(
-        p,
-        f"{t}.originalPowerCapability",
-        62,
-        [
-            {"atSoC": Decimal(80), "powerCapabilityAt": _number(power["at_80_pct_soc_w"])},
-            {"atSoC": Decimal(20), "powerCapabilityAt": _number(power["at_20_pct_soc_w"])},
-        ]
-        if power
-        else None,
-    )
-    for number, name, ours in [
-        (65, "ratedMaximumPower", "maximum_permitted_power_w"),
-        (66, "powerCapabilityRatio", "power_energy_ratio_w_per_wh"),
-        (52, "ratedCapacity", "rated_capacity_ah"),
-        (77, "expectedNumberOfCycles", "expected_lifetime_cycles"),
-        (71, "initialSelfDischarge", "initial_self_discharge_pct_per_month"),
-        (67, "roundtripEfficiency", "initial_round_trip_efficiency_pct"),
-        (76, "expectedLifetime", "expected_lifetime_years"),
-        (61, "nominalVoltage", "nominal_voltage_v"),
-        (59, "minimumVoltage", "minimum_voltage_v"),
-        (60, "maximumVoltage", "maximum_voltage_v"),
-        (83, "capacityThresholdForExhaustion", "capacity_threshold_for_exhaustion_pct"),
-    ]:
-        out.put(p, f"{t}.{name}", number, _number(a.get(ours)))
-    # Rated energy is not a longlist attribute of its own; it is public like #55.
-    out.put(p, f"{t}.ratedEnergy", 55, _number(a.get("rated_energy_kwh")))
-    resistance = a.get("initial_internal_resistance")
-    out.put(
-        p,
-        f"{t}.initialInternalResistance",
-        74,
-        [
-            {"ohmicResistance": _number(resistance[ours]) / m.MILLI, "batteryComponent": name}
-            for ours, name in m.RESISTANCE_COMPONENTS.items()
-            if ours in resistance
-        ]
-        if resistance
-        else None,
-    )
-    test = a.get("cycle_life_test")
-    out.put(p, f"{t}.lifetimeReferenceTest", 79, m.text_uri(test["reference"]) if test else None)
-    out.put(p, f"{t}.cRateLifeCycleTest", 80, _number(test["c_rate"]) if test else None)
-    out.put(
-        p,
-        f"{t}.temperatureRangeIdleState",
-        85,
-        None,
-        NO_VALUE
-        if "idle_temperature_range" not in a
-        else "The data model gives one number for a range with a lower and an upper boundary; "
-        f"the range is in {m.EXTENSION}.attributes.idle_temperature_range.",
-    )
-    _condition(out, a, health)
-
-
-def _condition(out: _Aspects, a: dict, health: dict) -> None:
-    p, c = "PerformanceAndDurability", "batteryCondition"
-
-    def timed(number: int, name: str, key: str, field: str) -> None:
-        value, at = _health(health, field)
-        out.put(p, f"{c}.{name}", number, {key: value, "lastUpdate": at} if at else None,
-                NO_HEALTH)  # fmt: skip
-
-    def plain(number: int, name: str, field: str) -> None:
-        out.put(p, f"{c}.{name}", number, _health(health, field)[0], NO_HEALTH)
-
-    plain(81, "energyThroughput", "energy_throughput_kwh")
-    timed(82, "capacityThroughput", "capacityThroughputValue", "capacity_throughput_ah")
-    timed(78, "numberOfFullCycles", "numberOfFullCyclesValue", "full_cycles")
-    timed(57, "stateOfCertifiedEnergy", "stateOfCertifiedEnergyValue",
-          "state_of_certified_energy_pct")  # fmt: skip
-    timed(54, "capacityFade", "capacityFadeValue", "capacity_fade_pct")
-    timed(56, "remainingEnergy", "remainingEnergyalue", "remaining_usable_energy_kwh")
-    timed(53, "remainingCapacity", "remainingCapacityValue", "remaining_capacity_ah")
-    accidents, at = _health(health, "accidents")
-    out.put(p, f"{c}.negativeEvents", 93,
-            [{"negativeEvent": text, "lastUpdate": at} for text in accidents] if at else None,
-            NO_HEALTH)  # fmt: skip
-    times = {
-        "timeExtremeHighTemp": "time_above_max_temperature_h",
-        "timeExtremeLowTemp": "time_below_min_temperature_h",
-        "timeExtremeHighTempCharging": "time_charging_above_max_temperature_h",
-        "timeExtremeLowTempCharging": "time_charging_below_min_temperature_h",
-    }
-    read = {name: _health(health, field) for name, field in times.items()}
-    temperature = None
-    if all(at for _, at in read.values()):
-        temperature = {name: value for name, (value, _) in read.items()}
-        temperature["lastUpdate"] = max(at for _, at in read.values())
-    out.put(p, f"{c}.temperatureInformation", 87, temperature, NO_HEALTH)
-    power, at = _health(health, "remaining_power_capability_w")
-    soc, _ = _health(health, "remaining_power_capability_soc_pct")
-    out.put(
-        p,
-        f"{c}.remainingPowerCapability",
-        63,
-        [
-            {
-                "remainingPowerCapabilityValue": {
-                    "rPCLastUpdated": at,
-                    "atSoC": soc,
-                    "powerCapabilityAt": power,
-                },
-                "lastUpdate": at,
-            }
-        ]
-        if at and soc is not None
-        else None,
-        NO_HEALTH,
-    )
-    plain(64, "powerFade", "power_fade_pct")
-    plain(70, "roundTripEfficiencyFade", "round_trip_efficiency_fade_pct")
-    evolution, _ = _health(health, "self_discharge_evolution_pct")
-    out.put(p, f"{c}.evolutionOfSelfDischarge", 73,
-            {"evolutionOfSelfDischargeEntityValue": evolution} if evolution is not None else None,
-            NO_HEALTH)  # fmt: skip
-    timed(72, "currentSelfDischargingRate", "currentSelfDischargingRateEntity",
-          "current_self_discharge_pct_per_month")  # fmt: skip
-    increases = []
-    for field, component in [
-        ("internal_resistance_increase_cell_pct", "cell"),
-        ("internal_resistance_increase_module_pct", "module"),
-        ("internal_resistance_increase_pct", "pack"),
-    ]:
-        value, at = _health(health, field)
-        if at:
-            increases.append({"internalResistanceIncreaseValue": value, "lastUpdate": at,
-                              "batteryComponent": component})  # fmt: skip
-    out.put(p, f"{c}.internalResistanceIncrease", 75, increases or None, NO_HEALTH)
-    out.put(p, f"{c}.roundTripEfficiencyat50PerCentCycleLife", 68,
-            _number(a.get("round_trip_efficiency_at_50_pct_cycle_life_pct")))  # fmt: skip
-    timed(69, "remainingRoundTripEnergyEfficiency", "remainingRoundTripEnergyEfficiencyValue",
-          "remaining_round_trip_efficiency_pct")  # fmt: skip
-    timed(58, "stateOfCharge", "stateOfChargeValue", "state_of_charge_pct")
+    out.put(c, "renewableContent", 48, decimal_of(a.get("renewable_content_pct")))
 
 
 def extension_for(declaration: dict, tier: str) -> dict:
@@ -505,9 +347,15 @@ def document_build(
     health: dict,
     put_into_service: dt.date | str | None,
     tier: str,
+    registered_by: dict | None = None,
 ) -> dict:
-    """The Battery Pass document a reader at `tier` sees, with `missing` and `withheld`."""
-    out = _Aspects(tier)
+    """The Battery Pass document a reader at `tier` sees, with `missing` and `withheld`.
+
+    `registered_by` is the organisation that registered the passport, as the system knows it
+    (its credentials signed the genesis event); the document shows it beside the declared
+    manufacturerInformation, which is the registrant's statement.
+    """
+    out = Aspects(tier)
     a = declaration["attributes"]
     documents = declaration["documents"]
     _general(out, declaration, a, status, passport_id, put_into_service)
@@ -515,15 +363,38 @@ def document_build(
     _circularity(out, declaration, a, documents)
     _labeling(out, a, documents)
     _composition(out, declaration, a)
-    _performance(out, a, health)
+    performance_put(out, a, health)
     _due_diligence(out, a.get("due_diligence") or {})
     return {
         "batteryPassVersion": m.VERSION,
         "tier": str(tier),
         **{name: out.aspects.get(name, {}) for name in ASPECTS},
         m.EXTENSION: extension_for(declaration, tier),
+        **({"registeredBy": registered_by_entry(registered_by, a)} if registered_by else {}),
         "missing": out.missing,
         "withheld": out.withheld,
+    }
+
+
+def registered_by_entry(organisation: dict, attributes: dict) -> dict:
+    """The registering organisation, and whether the declared manufacturer names it.
+
+    The declared manufacturer matches when its identifier is the organisation's GS1 company
+    prefix or its name is the organisation's name; a mismatch is shown, not refused (a
+    brand owner may register for a contract manufacturer, see the README).
+    """
+    declared = attributes.get("manufacturer_information") or {}
+    prefix = organisation.get("gs1_company_prefix") or ""
+    matches = bool(declared) and (
+        (bool(prefix) and declared.get("identifier") == prefix)
+        or declared.get("name") == organisation["name"]
+    )
+    return {
+        "id": organisation["id"],
+        "name": organisation["name"],
+        "country": organisation["country"],
+        "gs1CompanyPrefix": prefix,
+        "matchesManufacturerInformation": matches,
     }
 
 
@@ -544,4 +415,10 @@ def passport_batterypass(passport, tier: str) -> dict:
         health=passport.health or {},
         put_into_service=put_into_service,
         tier=tier,
+        registered_by={
+            "id": str(passport.manufacturer_id),
+            "name": passport.manufacturer.name,
+            "country": passport.manufacturer.country,
+            "gs1_company_prefix": passport.manufacturer.gs1_company_prefix,
+        },
     )

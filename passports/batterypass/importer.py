@@ -55,7 +55,62 @@ def schema_errors(document) -> list[dict[str, str]]:
                 for e in aspect_errors(aspect, document[aspect])
                 if not (e["field"] in carried and e["message"].endswith("required property"))
             )
+    errors.extend(identifier_conflicts(document, extension or {}))
     return sorted(errors, key=lambda e: e["field"])
+
+
+# The general aspect's identifiers. The schemas let any aspect carry more properties; an
+# aspect that names the battery by one of these must name the same battery.
+IDENTIFIER_KEYS = ("productIdentifier", "batteryPassportIdentifier")
+PARTIES = (("manufacturerInformation", "manufacturer_information"),
+           ("operatorInformation", "operator"))  # fmt: skip
+
+
+def identifier_conflicts(document: dict, extension: dict) -> list[dict[str, str]]:
+    """Every identifier given twice with two values, each copy named by its JSON path.
+
+    Silently preferring one copy would register a battery the document's other parts do not
+    describe, so a conflict is an error at every path that holds a conflicting value.
+    """
+    general = document.get("GeneralProductInformation")
+    if not isinstance(general, dict):
+        return []
+    g = "GeneralProductInformation"
+    pairs: list[tuple[str, object, str, object]] = []
+    for aspect in ASPECTS[1:]:
+        part = document.get(aspect)
+        for key in IDENTIFIER_KEYS:
+            if isinstance(part, dict) and key in part and key in general:
+                pairs.append((f"{g}.{key}", general[key], f"{aspect}.{key}", part[key]))
+    product = general.get("productIdentifier")
+    if isinstance(product, str):
+        match = _GS1.match(product)
+        given = (("gtin", match.group(1)), ("serial", match.group(2))) if match else ()
+        if not match and not product.startswith("urn:"):
+            given = (("gbt_code", product),)
+        for key, value in given:
+            theirs = extension.get(key)
+            if key == "gtin" and isinstance(theirs, str):
+                theirs = theirs.zfill(14)  # a GTIN-13 is the same number as its GTIN-14 form
+            if theirs is not None:
+                pairs.append((f"{g}.productIdentifier", value, f"{m.EXTENSION}.{key}", theirs))
+    attributes = extension.get("attributes")
+    for theirs, ours in PARTIES:
+        party = general.get(theirs)
+        declared = attributes.get(ours) if isinstance(attributes, dict) else None
+        if isinstance(party, dict) and isinstance(declared, dict) and "identifier" in party:
+            pairs.append((f"{g}.{theirs}.identifier", party["identifier"],
+                          f"{m.EXTENSION}.attributes.{ours}.identifier",
+                          declared.get("identifier")))  # fmt: skip
+    errors = []
+    for path, value, other_path, other in pairs:
+        if value != other:
+            errors.append({"field": path, "message": _CONFLICT.format(other_path, other)})
+            errors.append({"field": other_path, "message": _CONFLICT.format(path, value)})
+    return errors
+
+
+_CONFLICT = "Conflicts with {} ({!r}): both must name the same battery or party."
 
 
 def _text(value) -> str:
@@ -105,12 +160,16 @@ def _general(g: dict, d: dict, a: dict) -> None:
         d["gtin"], d["serial"] = match.groups()
     elif not g["productIdentifier"].startswith("urn:"):
         d["gbt_code"] = g["productIdentifier"]
-    a["category"] = g["batteryCategory"]
+    if "batteryCategory" in g:  # absent for a portable battery, whose extension names it
+        a["category"] = g["batteryCategory"]
     a["manufacturer_information"] = _party(
         g["manufacturerInformation"], a.get("manufacturer_information")
     )
-    if "operatorInformation" in g:  # optional for us, so absent from some of our exports
-        a["operator"] = _party(g["operatorInformation"], a.get("operator"))
+    # Our exports give the manufacturer as the operator when the maker places the battery on
+    # the market itself; that is no operator of its own.
+    operator = g.get("operatorInformation")
+    if operator is not None and ("operator" in a or operator != g["manufacturerInformation"]):
+        a["operator"] = _party(operator, a.get("operator"))
     d["manufactured_at"] = g["manufacturingDate"][:10]
     d["mass_kg"] = _text(g["batteryMass"])
     place = d.setdefault("manufacturing_place", {})

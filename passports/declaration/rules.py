@@ -102,11 +102,11 @@ def mandatory_errors(data: dict) -> dict[str, list[str]]:
     (passports/battery_attributes.py); a PV module's or magnet's are the mandatory rows of
     passports/family_attributes.py. Only what a declaration carries is asked for here:
     health values are reported over the battery's life (see representation.missing_dynamic).
+
+    A successor passport (Art. 77(7)) is held to the same rule: a repurposed or remanufactured
+    battery is placed on the market or put into service anew, and its operator takes on the
+    passport obligations of Art. 77(1) for it, so its passport is as complete as a first one.
     """
-    if data.get("predecessor") is not None:
-        # A successor passport (Art. 77(7)) is written by the repurposing or remanufacturing
-        # event from what its holder may read of the original; the rule is for first passports.
-        return {}
     attributes = data.get("attributes")
     if not isinstance(attributes, dict):
         return {}

@@ -8,7 +8,20 @@ from passports.models import Passport
 from tests.factories import declaration
 
 WHEN = "2026-09-01T08:00:00Z"
-REPURPOSE = {"successor": {"model": "Home storage 60"}, "application": "stationary"}
+# The repurposed battery needs a test report of its own: the original's is not carried over.
+OWN_TEST_REPORT = "https://second-life.example.com/tests/1.pdf"
+REPURPOSE = {
+    "successor": {
+        "model": "Home storage 60",
+        "manufacturing_place": {
+            "country": "NL",
+            "facility": "Second Life Works",
+            "address": {"street": "Haven 1", "city": "Rotterdam", "country": "NL"},
+        },
+        "documents": [{"kind": "test_report", "url": OWN_TEST_REPORT}],
+    },
+    "application": "stationary",
+}
 
 
 @pytest.fixture
@@ -57,10 +70,11 @@ def test_a_successor_carries_no_authority_documents_of_its_predecessor(
     successor = Passport.objects.get(pk=response.json()["payload"]["successor"]["passport"])
     carried = json.loads(bytes(successor.declaration))
     carried_kinds = {d["kind"] for d in carried["documents"]}
-    assert "dismantling" in carried_kinds and "test_report" not in carried_kinds
+    reports = [d["url"] for d in carried["documents"] if d["kind"] == "test_report"]
+    assert "dismantling" in carried_kinds and reports == [OWN_TEST_REPORT]
     assert carried["origin"][0]["supplier"] == "Mine Co"  # legitimate interest: carried over
     read = second_life.client.get(f"/api/v1/passports/{successor.pk}/").json()
-    assert "test_report" not in {d["kind"] for d in read["documents"]}
+    assert [d["url"] for d in read["documents"] if d["kind"] == "test_report"] == [OWN_TEST_REPORT]
     original = manufacturer.client.get(f"/api/v1/passports/{battery}/").json()
     assert {"dismantling", "test_report"} <= {d["kind"] for d in original["documents"]}
 

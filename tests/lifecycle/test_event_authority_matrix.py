@@ -118,7 +118,20 @@ def post(client: APIClient, passport: str, event_type: str, payload: dict, when:
 
 
 def payloads(receiver_id: str) -> dict[str, dict]:
-    successor = {"successor": {"model": "Second life"}, "application": "storage"}
+    successor = {
+        "successor": {
+            "model": "Second life",
+            "manufacturing_place": {
+                "country": "NL",
+                "facility": "Second Life Works",
+                "address": {"street": "Haven 1", "city": "Rotterdam", "country": "NL"},
+            },
+            "documents": [
+                {"kind": "test_report", "url": "https://second-life.example.com/tests/1.pdf"}
+            ],
+        },
+        "application": "storage",
+    }
     return {
         "placed_on_market": {"country": "FR"},
         "put_into_service": {"date": "2026-06-02", "application": "car"},

@@ -227,7 +227,20 @@ def test_repurposing_creates_a_linked_successor(make_actor, manufacturer, batter
         second_life.client,
         battery,
         "repurposed",
-        {"successor": {"model": "Home storage 60"}, "application": "stationary"},
+        {
+            "successor": {
+                "model": "Home storage 60",
+                "manufacturing_place": {
+                    "country": "NL",
+                    "facility": "Second Life Works",
+                    "address": {"street": "Haven 1", "city": "Rotterdam", "country": "NL"},
+                },
+                "documents": [
+                    {"kind": "test_report", "url": "https://second-life.example.com/tests/1.pdf"}
+                ],
+            },
+            "application": "stationary",
+        },
     )
 
     assert response.status_code == 201, response.json()
@@ -247,12 +260,61 @@ def test_repurposing_creates_a_linked_successor(make_actor, manufacturer, batter
     assert str(successor.pk) in errors(again)["type"]
 
 
+# Where the repurposing operator did the work: mandatory for the successor as for any battery.
+PLACE = {"country": "NL", "facility": "Second Life Works",
+         "address": {"street": "Haven 1", "city": "Rotterdam", "country": "NL"}}  # fmt: skip
+
+
+def test_a_successor_is_held_to_its_categorys_mandatory_attributes(
+    make_actor, manufacturer, battery
+):
+    second_life = make_actor("repairer", "Second Life", country="NL")
+    hand_over(manufacturer, battery, second_life)
+
+    # The original's test report is for authorities and is not carried over; without one of
+    # its own the repurposed battery's passport would lack a mandatory document.
+    response = post(second_life.client, battery, "repurposed",
+                    {"successor": {"model": "Home storage 60", "manufacturing_place": PLACE},
+                     "application": "stationary"})  # fmt: skip
+
+    assert response.status_code == 400
+    errors = response.json()["errors"]
+    assert [e["field"] for e in errors] == ["payload.successor.documents"]
+    assert "test_report" in errors[0]["message"]
+    assert Passport.objects.get(pk=battery).status == "original"
+    assert Passport.objects.count() == 1
+
+
+def test_the_successors_operator_may_declare_a_new_category(make_actor, manufacturer, battery):
+    second_life = make_actor("repairer", "Second Life", country="NL")
+    hand_over(manufacturer, battery, second_life)
+    successor = {
+        "model": "Home storage 60",
+        "attributes": {"category": "stationary"},
+        "manufacturing_place": PLACE,
+        "documents": [{"kind": "test_report", "url": "https://sl.example.com/t.pdf"}],
+    }
+
+    response = post(second_life.client, battery, "repurposed",
+                    {"successor": successor, "application": "stationary"})  # fmt: skip
+
+    assert response.status_code == 201, response.json()
+    new = Passport.objects.get(pk=response.json()["payload"]["successor"]["passport"])
+    assert new.attributes["category"] == "stationary"
+
+
 def test_repurposing_with_a_taken_identity_is_refused(make_actor, manufacturer, battery):
     manufacturer.client.post("/api/v1/passports/", declaration(serial="TAKEN"), format="json")
     # An operator numbering under the same company prefix (a brand's own remanufacturer).
     second_life = make_actor("repairer", "Second Life", gs1_company_prefix="9506000")
     hand_over(manufacturer, battery, second_life)
-    successor = {"gtin": "09506000134352", "serial": "TAKEN", "model": "X"}
+    successor = {
+        "gtin": "09506000134352",
+        "serial": "TAKEN",
+        "model": "X",
+        "manufacturing_place": PLACE,
+        "documents": [{"kind": "test_report", "url": "https://sl.example.com/t.pdf"}],
+    }
 
     response = post(second_life.client, battery, "repurposed",
                     {"successor": successor, "application": "stationary"})  # fmt: skip

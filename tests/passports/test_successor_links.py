@@ -34,7 +34,20 @@ def repurposed(make_actor, manufacturer, registered_battery) -> dict:
         second_life,
         original,
         "repurposed",
-        {"successor": {"model": "Home storage 60"}, "application": "stationary"},
+        {
+            "successor": {
+                "model": "Home storage 60",
+                "manufacturing_place": {
+                    "country": "NL",
+                    "facility": "Second Life Works",
+                    "address": {"street": "Haven 1", "city": "Rotterdam", "country": "NL"},
+                },
+                "documents": [
+                    {"kind": "test_report", "url": "https://second-life.example.com/tests/1.pdf"}
+                ],
+            },
+            "application": "stationary",
+        },
     )
     return {"original": original, "successor": event["payload"]["successor"]["passport"]}
 
