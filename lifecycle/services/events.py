@@ -226,6 +226,24 @@ def _effects_after(
     passport: Passport, event: Event, event_type: str, occurred_at: dt.datetime, payload: dict
 ) -> None:
     """Moves the passport's head, status, holder and latest health, compare-and-set."""
+    changes = passport_changes(
+        passport=passport, event=event, occurred_at=occurred_at, payload=payload
+    )
+    updated = Passport.objects.filter(pk=passport.pk, head_hash=passport.head_hash).update(
+        **changes
+    )
+    if updated != 1:  # the row lock makes this unreachable unless the lock is bypassed
+        raise IntegrityError("The passport's chain head moved during the append.")
+    if event_type in (E.REPURPOSED, E.REMANUFACTURED):
+        _, new_status = TRANSITIONS[event_type]
+        Passport.objects.filter(pk=payload["successor"]["passport"]).update(status=new_status)
+
+
+def passport_changes(
+    *, passport: Passport, event: Event, occurred_at: dt.datetime, payload: dict
+) -> dict:
+    """The passport fields an appended event moves: head, status, holder, market, health."""
+    event_type = event.type
     changes: dict = {"head_hash": event.hash}
     _, new_status = TRANSITIONS[event_type]
     if new_status:
@@ -239,13 +257,7 @@ def _effects_after(
         changes["placed_on_market_on"] = occurred_at.date()
     if event_type == E.HEALTH_REPORTED:
         changes["health"] = _latest_health(passport.health, event, occurred_at, payload)
-    updated = Passport.objects.filter(pk=passport.pk, head_hash=passport.head_hash).update(
-        **changes
-    )
-    if updated != 1:  # the row lock makes this unreachable unless the lock is bypassed
-        raise IntegrityError("The passport's chain head moved during the append.")
-    if event_type in (E.REPURPOSED, E.REMANUFACTURED):
-        Passport.objects.filter(pk=payload["successor"]["passport"]).update(status=new_status)
+    return changes
 
 
 def _latest_health(current: dict, event: Event, occurred_at: dt.datetime, payload: dict) -> dict:

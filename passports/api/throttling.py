@@ -15,6 +15,7 @@ from passports.api.access import organisation_of
 # Endpoints whose answers cost far more than reading one row, by URL name, and their scope.
 EXPENSIVE_SCOPES = {
     "passport-bulk": "bulk",
+    "event-batch": "bulk",
     "statistics-recovery": "statistics",
     "inventory": "inventory",
     "audit-report": "audit",
