@@ -216,6 +216,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Single and batched events share their type choices; named, they stay one enum each.
+    "ENUM_NAME_OVERRIDES": {
+        "PostableEventTypeEnum": "lifecycle.payloads.POSTABLE_TYPES",
+        "EventTypeEnum": "lifecycle.models.EventType",
+    },
 }
 
 # --- Celery ----------------------------------------------------------------------------------

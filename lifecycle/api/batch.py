@@ -32,15 +32,15 @@ BATCH_MAX_EVENTS = 1000
 NOT_VISIBLE = "No passport with this id is visible."
 
 
-class BatchItemRequest(EventRequest):
+class EventBatchItem(EventRequest):
     """One item: a single event's body plus the passport it is for and an optional key."""
 
     passport = serializers.UUIDField()
     idempotency_key = serializers.CharField(max_length=200, required=False, allow_null=True)
 
 
-class BatchRequest(serializers.Serializer):
-    events = BatchItemRequest(many=True, max_length=BATCH_MAX_EVENTS)
+class EventBatchRequest(serializers.Serializer):
+    events = EventBatchItem(many=True, max_length=BATCH_MAX_EVENTS)
 
 
 class BatchEventRead(EventRead):
@@ -60,7 +60,7 @@ class BatchEventRead(EventRead):
         return self.context["log_indexes"].get(event.pk)
 
 
-class BatchRead(serializers.Serializer):
+class EventBatchRead(serializers.Serializer):
     events = BatchEventRead(many=True)
 
 
@@ -70,10 +70,10 @@ class EventBatchView(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(
-        request=BatchRequest,
+        request=EventBatchRequest,
         responses={
-            200: BatchRead,
-            201: BatchRead,
+            200: EventBatchRead,
+            201: EventBatchRead,
             400: ErrorResponse,
             403: ErrorResponse,
             404: ErrorResponse,
@@ -146,7 +146,7 @@ def _validated(raw: list, actor) -> tuple[list[BatchItem], list[dict]]:
         if passport_id not in visible:
             refuse(index, "passport", NOT_VISIBLE, 404)
             continue
-        checked = BatchItemRequest(data=item, context={"product_type": visible[passport_id]})
+        checked = EventBatchItem(data=item, context={"product_type": visible[passport_id]})
         if not checked.is_valid():
             for error in flatten_errors(checked.errors):
                 refuse(index, error["field"], error["message"])
