@@ -56,9 +56,6 @@ class BatchEventRead(EventRead):
     def get_replayed(self, event) -> bool:
         return event.pk in self.context["replayed"]
 
-    def get_log_index(self, event) -> int | None:
-        return self.context["log_indexes"].get(event.pk)
-
 
 class EventBatchRead(serializers.Serializer):
     events = BatchEventRead(many=True)

@@ -2,8 +2,10 @@
 
 import datetime as dt
 import uuid
+from collections.abc import Callable
 
 from django.db import IntegrityError, transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from lifecycle.canonical import canonical_bytes, prepare, rfc3339, sha256_hex
@@ -25,8 +27,8 @@ from lifecycle.services.chain import event_sign
 from lifecycle.services.successors import successor_register
 from lifecycle.tasks import enqueue_on_commit, integrate_log
 from passports.declaration import normalise_tree
-from passports.models import Organisation, Passport
-from passports.services.keys import signer_for
+from passports.models import Organisation, Passport, SigningKey
+from passports.services.keys import signer_cached
 
 CLOCK_SKEW = dt.timedelta(minutes=5)
 
@@ -52,14 +54,33 @@ def event_record(
     `closing_batch` is set only by the service that closes a treatment batch, the one place
     that signs `recycled` (for the batch's recycler, which must hold the product).
     """
+    return _recorded(
+        passport_id, actor, lambda _: (event_type, occurred_at, payload),
+        idempotency_key, digest, closing_batch,
+    )  # fmt: skip
+
+
+def event_post(
+    *,
+    passport_id: uuid.UUID,
+    actor: Organisation,
+    validate: Callable[[Passport], tuple[str, dt.datetime, dict]],
+    idempotency_key: str | None,
+    digest: str,
+) -> tuple[Event, bool]:
+    """A client's event: `validate` sees the locked passport first and returns (type, time,
+    payload) or raises (not found, a malformed body); then as event_record.
+
+    Validating against the locked row spares the API a read of the passport of its own.
+    """
+    return _recorded(passport_id, actor, validate, idempotency_key, digest, False)
+
+
+def _recorded(passport_id, actor, validate, idempotency_key, digest, closing_batch):
     try:
         with transaction.atomic():
-            # The successor (if any) comes in the same query; only the passport row is locked.
-            passport = (
-                Passport.objects.select_for_update(of=("self",))
-                .select_related("successor")
-                .get(pk=passport_id)
-            )
+            passport = passport_locked(passport_id=passport_id, actor_id=actor.pk)
+            event_type, occurred_at, payload = validate(passport)
             if idempotency_key:
                 earlier = Event.objects.filter(actor=actor, idempotency_key=idempotency_key).first()
                 if earlier is not None:
@@ -76,6 +97,28 @@ def event_record(
         raise
     enqueue_on_commit(integrate_log)
     return event, True
+
+
+def passport_locked(*, passport_id: uuid.UUID, actor_id: uuid.UUID) -> Passport:
+    """The passport row, locked, with what an append needs in the same round trip.
+
+    Its successor (if any) is joined; `head_seq` and `head_event_hash` are those of its last
+    event, `actor_kid` is the poster's active key id (None if it has none). Only the passport
+    row is locked. Raises Passport.DoesNotExist.
+    """
+    last = Event.objects.filter(passport=OuterRef("pk")).order_by("-seq")
+    return (
+        Passport.objects.select_for_update(of=("self",))
+        .select_related("successor")
+        .annotate(
+            head_seq=Subquery(last.values("seq")[:1]),
+            head_event_hash=Subquery(last.values("hash")[:1]),
+            actor_kid=Subquery(
+                SigningKey.objects.active().filter(organisation=actor_id).values("kid")[:1]
+            ),
+        )
+        .get(pk=passport_id)
+    )
 
 
 def _replayed(earlier: Event, digest: str) -> Event:
@@ -206,14 +249,15 @@ def _append(
     idempotency_key: str | None,
     digest: str,
 ) -> Event:
-    head = passport.events.order_by("-seq").only("seq", "hash").first()
+    if passport.actor_kid is None:
+        raise SigningKey.DoesNotExist(f"{actor} has no active signing key.")
     event = event_sign(
         passport_id=passport.pk,
-        seq=head.seq + 1,
-        prev=head.hash,
+        seq=passport.head_seq + 1,
+        prev=passport.head_event_hash,
         event_type=event_type,
         actor=actor,
-        signer=signer_for(organisation=actor),
+        signer=signer_cached(kid=passport.actor_kid),
         payload=payload,
     )
     event.idempotency_key = idempotency_key
