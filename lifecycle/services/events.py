@@ -103,8 +103,9 @@ def passport_locked(*, passport_id: uuid.UUID, actor_id: uuid.UUID) -> Passport:
     """The passport row, locked, with what an append needs in the same round trip.
 
     Its successor (if any) is joined; `head_seq` and `head_event_hash` are those of its last
-    event, `actor_kid` is the poster's active key id (None if it has none). Only the passport
-    row is locked. Raises Passport.DoesNotExist.
+    event as the statement's snapshot saw it (stale if it waited for the lock: see _append),
+    `actor_kid` is the poster's active key id (None if it has none). Only the passport row is
+    locked. Raises Passport.DoesNotExist.
     """
     last = Event.objects.filter(passport=OuterRef("pk")).order_by("-seq")
     return (
@@ -251,6 +252,15 @@ def _append(
 ) -> Event:
     if passport.actor_kid is None:
         raise SigningKey.DoesNotExist(f"{actor} has no active signing key.")
+    if passport.head_event_hash != passport.head_hash:
+        # Another append committed while this one waited for the lock: the locked row is its
+        # newest version, but the subqueries read the chain as it was before the wait.
+        passport.head_seq, passport.head_event_hash = (
+            Event.objects.filter(passport_id=passport.pk)
+            .order_by("-seq")
+            .values_list("seq", "hash")
+            .first()
+        )
     event = event_sign(
         passport_id=passport.pk,
         seq=passport.head_seq + 1,
