@@ -18,7 +18,7 @@ from rest_framework.views import APIView
 
 from lifecycle.api.passports import EventRead
 from lifecycle.models import LogLeaf
-from lifecycle.payloads import EventRequest
+from lifecycle.payloads import EventRequest, EventRequestChecker
 from lifecycle.services.batch import BatchItem, BatchRefused, events_record_batch
 from lifecycle.services.events import request_digest
 from lifecycle.services.log import latest_checkpoint_size
@@ -132,23 +132,27 @@ def _validated(raw: list, actor) -> tuple[list[BatchItem], list[dict]]:
         if not isinstance(item, dict):
             refuse(index, "", "An object with passport, type, occurred_at and payload.")
             continue
+        if "passport" not in item:
+            refuse(index, "passport", "This field is required.")
+            continue
         try:
-            ids[index] = uuid.UUID(str(item.get("passport")))
+            ids[index] = uuid.UUID(str(item["passport"]))
         except ValueError:
             refuse(index, "passport", "Give the passport's id (a UUID).")
     visible = _visible_product_types(set(ids.values()), actor)
+    checker = EventRequestChecker(EventBatchItem)
     items, keys = [], {}
     for index, passport_id in ids.items():
         item = raw[index]
         if passport_id not in visible:
             refuse(index, "passport", NOT_VISIBLE, 404)
             continue
-        checked = EventBatchItem(data=item, context={"product_type": visible[passport_id]})
-        if not checked.is_valid():
-            for error in flatten_errors(checked.errors):
+        try:
+            data = checker.check(item, product_type=visible[passport_id])
+        except serializers.ValidationError as exc:
+            for error in flatten_errors(exc.detail):
                 refuse(index, error["field"], error["message"])
             continue
-        data = checked.validated_data
         key = data.get("idempotency_key") or None
         if key is not None and key in keys:
             refuse(index, "idempotency_key", f"Item {keys[key]} of this batch has the same key.")

@@ -303,3 +303,23 @@ def test_batches_over_overlapping_passports_in_opposite_order_do_not_deadlock(
     for passport in passports:
         seqs = list(Event.objects.filter(passport_id=passport).values_list("seq", flat=True))
         assert sorted(seqs) == list(range(7))
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [{}, {"state_of_health_pct": "101"}, {"pmax_w": "300"}, {"full_cycles": -1, "x": 1}, "text"],
+)
+def test_an_item_is_refused_with_the_single_endpoints_words(
+    manufacturer, registered_battery, payload
+):
+    passport = registered_battery["id"]
+    body = {"type": "health_reported", "occurred_at": "2026-06-01T10:00:00Z", "payload": payload}
+    single = manufacturer.client.post(f"/api/v1/passports/{passport}/events/", body, format="json")
+
+    batch = manufacturer.client.post(
+        URL, {"events": [body, {**body, "passport": passport}]}, format="json"
+    )
+
+    assert single.status_code == batch.status_code == 400
+    expected = {f"events[1].{field}".rstrip("."): m for field, m in errors(single).items()}
+    assert errors(batch) == {"events[0].passport": "This field is required.", **expected}
