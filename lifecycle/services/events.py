@@ -23,7 +23,7 @@ from lifecycle.rules import (
     next_events,
     relations,
 )
-from lifecycle.services.chain import event_sign
+from lifecycle.services.chain import event_insert_moving_head, event_sign
 from lifecycle.services.successors import successor_register
 from lifecycle.tasks import enqueue_on_commit, integrate_log
 from passports.declaration import normalise_tree
@@ -272,8 +272,7 @@ def _append(
     )
     event.idempotency_key = idempotency_key
     event.request_digest = digest
-    event.save(force_insert=True)
-    return event
+    return event  # written with the passport's changes by _effects_after
 
 
 def _effects_after(
@@ -283,8 +282,8 @@ def _effects_after(
     changes = passport_changes(
         passport=passport, event=event, occurred_at=occurred_at, payload=payload
     )
-    updated = Passport.objects.filter(pk=passport.pk, head_hash=passport.head_hash).update(
-        **changes
+    updated = event_insert_moving_head(
+        event=event, expected_head=passport.head_hash, changes=changes
     )
     if updated != 1:  # the row lock makes this unreachable unless the lock is bypassed
         raise IntegrityError("The passport's chain head moved during the append.")
