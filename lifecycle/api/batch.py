@@ -56,6 +56,33 @@ class BatchEventRead(EventRead):
     def get_replayed(self, event) -> bool:
         return event.pk in self.context["replayed"]
 
+    def to_representation(self, event) -> dict:
+        # The fields of EventRead, read straight off the event: DRF's per-field dispatch cost
+        # more than signing for a thousand events. A test compares this with the chain's GET.
+        index = self.context["log_indexes"].get(event.pk)
+        checkpointed = index is not None and index < self.context["checkpoint_size"]
+        return {
+            "id": str(event.pk),
+            "seq": event.seq,
+            "prev": event.prev,
+            "hash": event.hash,
+            "type": event.type,
+            "time": _TIME.to_representation(event.time),
+            "actor": str(event.actor_id),
+            "kid": event.kid_id,
+            "payload": self.get_payload(event),
+            "envelope": self.get_envelope(event),
+            "signature": self.get_signature(event),
+            "log_index": index,
+            "inclusion": "pending"
+            if index is None
+            else ("checkpointed" if checkpointed else "integrated"),
+            "replayed": event.pk in self.context["replayed"],
+        }
+
+
+_TIME = serializers.DateTimeField()
+
 
 class EventBatchRead(serializers.Serializer):
     events = BatchEventRead(many=True)

@@ -99,10 +99,11 @@ def _record(actor: Organisation, items: list[BatchItem]) -> list[tuple[Event, bo
         .order_by("pk")
     }
     earlier = _earlier_events(actor, items)
+    # order_by(): the model's default ordering would join the passports to sort by them.
     heads = dict(
-        Event.objects.filter(hash__in=[p.head_hash for p in passports.values()]).values_list(
-            "passport_id", "seq"
-        )
+        Event.objects.filter(hash__in=[p.head_hash for p in passports.values()])
+        .order_by()
+        .values_list("passport_id", "seq")
     )
     signer = None
     errors: list[dict] = []
@@ -188,7 +189,7 @@ def _earlier_events(actor: Organisation, items: list[BatchItem]) -> dict[str, Ev
         return {}
     return {
         event.idempotency_key: event
-        for event in Event.objects.filter(actor=actor, idempotency_key__in=keys)
+        for event in Event.objects.filter(actor=actor, idempotency_key__in=keys).order_by()
     }
 
 

@@ -323,3 +323,18 @@ def test_an_item_is_refused_with_the_single_endpoints_words(
     assert single.status_code == batch.status_code == 400
     expected = {f"events[1].{field}".rstrip("."): m for field, m in errors(single).items()}
     assert errors(batch) == {"events[0].passport": "This field is required.", **expected}
+
+
+def test_a_batch_answer_reads_as_the_chain_does_afterwards(manufacturer):
+    passports = register(manufacturer, 2)
+    items = [health(passports[0], "91"), health(passports[1], "92"), health(passports[0], "90")]
+
+    answer = manufacturer.client.post(URL, {"events": items}, format="json").json()["events"]
+
+    for event in answer:
+        assert event.pop("replayed") is False
+    chains = {
+        p: manufacturer.client.get(f"/api/v1/passports/{p}/events/").json()["results"]
+        for p in passports
+    }
+    assert answer == [chains[passports[0]][1], chains[passports[1]][1], chains[passports[0]][2]]
