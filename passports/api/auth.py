@@ -19,6 +19,7 @@ from django.conf import settings
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.utils import timezone
+from drf_spectacular.contrib.knox_auth_token import KnoxTokenScheme
 from knox.auth import TokenAuthentication
 from knox.crypto import hash_token
 from knox.models import AuthToken
@@ -56,6 +57,12 @@ class CachedTokenAuthentication(TokenAuthentication):
                         del _checked[stale]
                 _checked[digest] = (now, user, auth_token)
         return user, auth_token
+
+
+class CachedTokenScheme(KnoxTokenScheme):
+    """The same "Token <secret>" scheme in the OpenAPI document as knox's own."""
+
+    target_class = "passports.api.auth.CachedTokenAuthentication"
 
 
 def token_cache_clear() -> None:
