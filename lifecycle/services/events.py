@@ -76,7 +76,14 @@ def event_post(
     return _recorded(passport_id, actor, validate, idempotency_key, digest, False)
 
 
-def _recorded(passport_id, actor, validate, idempotency_key, digest, closing_batch):
+def _recorded(
+    passport_id: uuid.UUID,
+    actor: Organisation,
+    validate: Callable[[Passport], tuple[str, dt.datetime, dict]],
+    idempotency_key: str | None,
+    digest: str,
+    closing_batch: bool,
+) -> tuple[Event, bool]:
     try:
         with transaction.atomic():
             passport = passport_locked(passport_id=passport_id, actor_id=actor.pk)
