@@ -306,14 +306,26 @@ def test_batches_over_overlapping_passports_in_opposite_order_do_not_deadlock(
 
 
 @pytest.mark.parametrize(
-    "payload",
-    [{}, {"state_of_health_pct": "101"}, {"pmax_w": "300"}, {"full_cycles": -1, "x": 1}, "text"],
+    ("event_type", "payload"),
+    [
+        ("health_reported", {}),
+        ("health_reported", {"state_of_health_pct": "101"}),
+        ("health_reported", {"pmax_w": "300"}),
+        ("health_reported", {"full_cycles": -1, "x": 1}),
+        ("health_reported", {"remaining_power_capability_soc_pct": "50"}),
+        ("health_reported", "text"),
+        ("placed_on_market", {"country": "XX"}),
+        ("repaired", {}),
+        ("collected", {"region": "XX-1", "mass_kg": "-1"}),
+        ("repurposed", {"successor": {}, "application": ""}),
+        ("disposed", {"method": "burial"}),
+    ],
 )
 def test_an_item_is_refused_with_the_single_endpoints_words(
-    manufacturer, registered_battery, payload
+    manufacturer, registered_battery, event_type, payload
 ):
     passport = registered_battery["id"]
-    body = {"type": "health_reported", "occurred_at": "2026-06-01T10:00:00Z", "payload": payload}
+    body = {"type": event_type, "occurred_at": "2026-06-01T10:00:00Z", "payload": payload}
     single = manufacturer.client.post(f"/api/v1/passports/{passport}/events/", body, format="json")
 
     batch = manufacturer.client.post(
