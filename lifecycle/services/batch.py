@@ -13,7 +13,7 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, connection, models, transaction
 
 from lifecycle.errors import EventRefused
 from lifecycle.models import Event
@@ -170,8 +170,12 @@ def _passports_update(passports: list[Passport]) -> None:
     columns = [quote(f.column) for f in fields]
     arrays = ", ".join(f"%s::{f.db_type(connection)}[]" for f in fields)
     assignments = ", ".join(f"{c} = v.{c}" for c in columns[1:])
+    # psycopg adapts these columns' Python values as Django would; JSON needs Django's adapter.
     values = [
-        [f.get_db_prep_save(getattr(p, f.attname), connection) for p in passports] for f in fields
+        [f.get_db_prep_save(getattr(p, f.attname), connection) for p in passports]
+        if isinstance(f, models.JSONField)
+        else [getattr(p, f.attname) for p in passports]
+        for f in fields
     ]
     key = columns[0]
     with connection.cursor() as cursor:
