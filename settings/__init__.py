@@ -174,6 +174,8 @@ MASS_BALANCE_TOLERANCE = Decimal(env("MASS_BALANCE_TOLERANCE", default="0.005"))
 API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=8 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = API_MAX_BODY_BYTES
 BULK_MAX_ITEMS = 1000
+# How long a process trusts a token it already checked (passports/api/auth.py); 0: never.
+API_TOKEN_CACHE_SECONDS = env.int("API_TOKEN_CACHE_SECONDS", default=10)
 
 # --- EU registry -----------------------------------------------------------------------------
 # Where uploads of passports placed on the market are POSTed (passports/registry/). Empty: delivery
@@ -189,7 +191,7 @@ REGISTRY_RETRY_MAX_SECONDS = env.float("REGISTRY_RETRY_MAX_SECONDS", default=180
 # --- API -------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "knox.auth.TokenAuthentication",
+        "passports.api.auth.CachedTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -227,6 +229,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Single and batched events share their type choices; named, they stay one enum each.
+    "ENUM_NAME_OVERRIDES": {
+        "PostableEventTypeEnum": "lifecycle.payloads.POSTABLE_TYPES",
+        "EventTypeEnum": "lifecycle.models.EventType",
+    },
 }
 
 # --- Celery ----------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from drf_spectacular.views import SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from lifecycle.api import did, log
+from lifecycle.api.batch import EventBatchView
 from lifecycle.api.passports import PassportViewSet
 from passports import resolver, views
 from passports.api.organisations import OrganisationViewSet
@@ -47,6 +48,7 @@ urlpatterns = [
         name="passport-credential",
     ),
     path("api/v1/", include(router.urls)),
+    path("api/v1/events/batch", EventBatchView.as_view(), name="event-batch"),
     path("api/v1/log/checkpoint", log.latest_checkpoint, name="log-checkpoint"),
     path("api/v1/log/checkpoints/", log.CheckpointList.as_view(), name="log-checkpoints"),
     path("api/v1/log/checkpoints/<int:size>/cosign", log.cosign, name="log-cosign"),

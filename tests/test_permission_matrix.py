@@ -33,6 +33,7 @@ MATRIX = {
     "archive owner's passports": [401, 200, 404, 404, 404, 404, 200, 404],
     "jwks": [200, 200, 200, 200, 200, 200, 200, 200],
     "report health": [401, 201, 404, 201, 403, 403, 403, 404],
+    "batch events": [401, 201, 404, 201, 403, 403, 403, 404],
     "read health": [401, 200, 404, 200, 200, 200, 200, 404],
     "download bundle": [401, 200, 404, 200, 200, 200, 200, 404],
     "latest checkpoint": [200, 200, 200, 200, 200, 200, 200, 200],
@@ -141,6 +142,20 @@ def call(endpoint: str, client: APIClient, world: dict, index: int):
                 "type": "health_reported",
                 "occurred_at": "2026-06-01T00:00:00Z",
                 "payload": {"state_of_health_pct": "90"},
+            },
+            format="json",
+        ),  # fmt: skip
+        "batch events": lambda: client.post(
+            "/api/v1/events/batch",
+            {
+                "events": [
+                    {
+                        "passport": passport,
+                        "type": "health_reported",
+                        "occurred_at": "2026-06-01T00:00:00Z",
+                        "payload": {"state_of_health_pct": "90"},
+                    }
+                ]
             },
             format="json",
         ),  # fmt: skip

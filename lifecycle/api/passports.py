@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import json
+import uuid
 
 import django_filters
 from django.conf import settings
@@ -29,8 +30,8 @@ from lifecycle.errors import EventRefused
 from lifecycle.models import Event, EventType
 from lifecycle.payloads import EventRequest
 from lifecycle.services.bundle import passport_bundle
-from lifecycle.services.events import event_record, request_digest
-from lifecycle.services.log import latest_checkpoint_size
+from lifecycle.services.events import event_post, request_digest
+from lifecycle.services.log import event_inclusion, latest_checkpoint_size
 from lifecycle.services.registration import (
     RegistrationConflict,
     UnknownPredecessor,
@@ -107,6 +108,8 @@ class EventRead(serializers.ModelSerializer):
         return json.loads(bytes(event.envelope))["payload"]
 
     def get_log_index(self, event: Event) -> int | None:
+        if "log_indexes" in self.context:  # read beforehand, for events just written
+            return self.context["log_indexes"].get(event.pk)
         leaf = getattr(event, "leaf", None)
         if leaf is None:
             archived = getattr(event, "archived_proof", None)
@@ -400,38 +403,50 @@ class PassportViewSet(viewsets.GenericViewSet):
     @action(detail=True, methods=["get", "post"])
     def events(self, request, pk=None):
         """The passport's signed chain; POST appends a lifecycle event to it."""
-        passport = self._restricted_object()
         if request.method == "POST":
-            return self._post_event(request, passport)
+            return self._post_event(request, pk)
+        passport = self._restricted_object()
         self._record_read(passport, via="events")
         events = passport.events.select_related("leaf", "archived_proof").order_by("seq")
         page = self.paginate_queryset(events)
         context = {"checkpoint_size": latest_checkpoint_size()}
         return self.get_paginated_response(EventRead(page, many=True, context=context).data)
 
-    def _post_event(self, request, passport: Passport) -> Response:
-        body = EventRequest(data=request.data, context={"product_type": passport.product_type})
-        body.is_valid(raise_exception=True)
+    def _post_event(self, request, pk) -> Response:
+        # The passport is read once, locked, by the service: visibility and the body are checked
+        # against that row, in the order a separate read would give (404, then 400).
+        actor = organisation_of(request)
         key = request.headers.get("Idempotency-Key") or None
-        if key is not None and len(key) > 200:
-            return error_response(
-                400, [{"field": "Idempotency-Key", "message": "At most 200 characters."}]
-            )
-        data = body.validated_data
         try:
-            event, created = event_record(
-                passport_id=passport.pk,
-                actor=organisation_of(request),
-                event_type=data["type"],
-                occurred_at=data["occurred_at"],
-                payload=data["payload"],
+            passport_id = uuid.UUID(str(pk))
+        except ValueError as exc:
+            raise Http404 from exc
+
+        def validate(passport: Passport) -> tuple:
+            if not allows(tier_for(actor, passport), "legitimate_interest"):
+                raise Http404
+            body = EventRequest(data=request.data, context={"product_type": passport.product_type})
+            body.is_valid(raise_exception=True)
+            if key is not None and len(key) > 200:
+                raise serializers.ValidationError({"Idempotency-Key": ["At most 200 characters."]})
+            data = body.validated_data
+            return data["type"], data["occurred_at"], data["payload"]
+
+        try:
+            event, created = event_post(
+                passport_id=passport_id,
+                actor=actor,
+                validate=validate,
                 idempotency_key=key,
-                digest=request_digest(passport_id=passport.pk, body=request.data),
+                digest=request_digest(passport_id=passport_id, body=request.data),
             )
+        except Passport.DoesNotExist as exc:
+            raise Http404 from exc
         except EventRefused as refused:
             return error_response(refused.status, refused.errors, **refused.extra)
-        event = Event.objects.select_related("leaf").get(pk=event.pk)
-        context = {"checkpoint_size": latest_checkpoint_size()}
+        # The answer is built from the event as written; only its place in the log is read.
+        index, checkpoint_size = event_inclusion(event_id=event.pk)
+        context = {"checkpoint_size": checkpoint_size, "log_indexes": {event.pk: index}}
         return Response(
             EventRead(event, context=context).data,
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,

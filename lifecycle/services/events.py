@@ -2,8 +2,10 @@
 
 import datetime as dt
 import uuid
+from collections.abc import Callable
 
 from django.db import IntegrityError, transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from lifecycle.canonical import canonical_bytes, prepare, rfc3339, sha256_hex
@@ -21,14 +23,14 @@ from lifecycle.rules import (
     next_events,
     relations,
 )
-from lifecycle.services.chain import event_sign
+from lifecycle.services.chain import event_insert_moving_head, event_sign
 from lifecycle.services.successors import successor_register
 from lifecycle.tasks import enqueue_on_commit, integrate_log
 from passports.declaration import normalise_tree
-from passports.models import Organisation, Passport
+from passports.models import Organisation, Passport, SigningKey
 from passports.registry.services import registration_queue
 from passports.registry.tasks import deliver_registration
-from passports.services.keys import signer_for
+from passports.services.keys import signer_cached
 
 CLOCK_SKEW = dt.timedelta(minutes=5)
 
@@ -54,14 +56,40 @@ def event_record(
     `closing_batch` is set only by the service that closes a treatment batch, the one place
     that signs `recycled` (for the batch's recycler, which must hold the product).
     """
+    return _recorded(
+        passport_id, actor, lambda _: (event_type, occurred_at, payload),
+        idempotency_key, digest, closing_batch,
+    )  # fmt: skip
+
+
+def event_post(
+    *,
+    passport_id: uuid.UUID,
+    actor: Organisation,
+    validate: Callable[[Passport], tuple[str, dt.datetime, dict]],
+    idempotency_key: str | None,
+    digest: str,
+) -> tuple[Event, bool]:
+    """A client's event: `validate` sees the locked passport first and returns (type, time,
+    payload) or raises (not found, a malformed body); then as event_record.
+
+    Validating against the locked row spares the API a read of the passport of its own.
+    """
+    return _recorded(passport_id, actor, validate, idempotency_key, digest, False)
+
+
+def _recorded(
+    passport_id: uuid.UUID,
+    actor: Organisation,
+    validate: Callable[[Passport], tuple[str, dt.datetime, dict]],
+    idempotency_key: str | None,
+    digest: str,
+    closing_batch: bool,
+) -> tuple[Event, bool]:
     try:
         with transaction.atomic():
-            # The successor (if any) comes in the same query; only the passport row is locked.
-            passport = (
-                Passport.objects.select_for_update(of=("self",))
-                .select_related("successor")
-                .get(pk=passport_id)
-            )
+            passport = passport_locked(passport_id=passport_id, actor_id=actor.pk)
+            event_type, occurred_at, payload = validate(passport)
             if idempotency_key:
                 earlier = Event.objects.filter(actor=actor, idempotency_key=idempotency_key).first()
                 if earlier is not None:
@@ -70,13 +98,9 @@ def event_record(
             signed_payload = _effects_before(passport, actor, event_type, occurred_at, payload)
             event = _append(passport, actor, event_type, signed_payload, idempotency_key, digest)
             _effects_after(passport, event, event_type, occurred_at, signed_payload)
-            # The registry outbox row commits or rolls back with the event that calls for it.
-            delivery = None
-            if event_type == E.PLACED_ON_MARKET:
-                delivery = registration_queue(
-                    passport=passport, operator=actor, country=signed_payload["country"],
-                    placed_on=occurred_at.date(),
-                )  # fmt: skip
+            delivery = registry_queue_if_placed(
+                passport, actor, event_type, signed_payload, occurred_at
+            )
     except IntegrityError:
         # A concurrent retry with the same key committed first: answer with its event.
         earlier = Event.objects.filter(actor=actor, idempotency_key=idempotency_key).first()
@@ -87,6 +111,44 @@ def event_record(
     if delivery is not None:
         enqueue_on_commit(deliver_registration, str(delivery.pk))
     return event, True
+
+
+def registry_queue_if_placed(
+    passport: Passport, actor: Organisation, event_type: str, signed_payload: dict, occurred_at
+):
+    """The registry outbox row an event calls for (placing on the market), else None.
+
+    Called inside the event's transaction, so the row commits or rolls back with the event.
+    """
+    if event_type != E.PLACED_ON_MARKET:
+        return None
+    return registration_queue(
+        passport=passport, operator=actor, country=signed_payload["country"],
+        placed_on=occurred_at.date(),
+    )  # fmt: skip
+
+
+def passport_locked(*, passport_id: uuid.UUID, actor_id: uuid.UUID) -> Passport:
+    """The passport row, locked, with what an append needs in the same round trip.
+
+    Its successor (if any) is joined; `head_seq` and `head_event_hash` are those of its last
+    event as the statement's snapshot saw it (stale if it waited for the lock: see _append),
+    `actor_kid` is the poster's active key id (None if it has none). Only the passport row is
+    locked. Raises Passport.DoesNotExist.
+    """
+    last = Event.objects.filter(passport=OuterRef("pk")).order_by("-seq")
+    return (
+        Passport.objects.select_for_update(of=("self",))
+        .select_related("successor")
+        .annotate(
+            head_seq=Subquery(last.values("seq")[:1]),
+            head_event_hash=Subquery(last.values("hash")[:1]),
+            actor_kid=Subquery(
+                SigningKey.objects.active().filter(organisation=actor_id).values("kid")[:1]
+            ),
+        )
+        .get(pk=passport_id)
+    )
 
 
 def _replayed(earlier: Event, digest: str) -> Event:
@@ -220,26 +282,53 @@ def _append(
     idempotency_key: str | None,
     digest: str,
 ) -> Event:
-    head = passport.events.order_by("-seq").only("seq", "hash").first()
+    if passport.actor_kid is None:
+        raise SigningKey.DoesNotExist(f"{actor} has no active signing key.")
+    if passport.head_event_hash != passport.head_hash:
+        # Another append committed while this one waited for the lock: the locked row is its
+        # newest version, but the subqueries read the chain as it was before the wait.
+        passport.head_seq, passport.head_event_hash = (
+            Event.objects.filter(passport_id=passport.pk)
+            .order_by("-seq")
+            .values_list("seq", "hash")
+            .first()
+        )
     event = event_sign(
         passport_id=passport.pk,
-        seq=head.seq + 1,
-        prev=head.hash,
+        seq=passport.head_seq + 1,
+        prev=passport.head_event_hash,
         event_type=event_type,
         actor=actor,
-        signer=signer_for(organisation=actor),
+        signer=signer_cached(kid=passport.actor_kid),
         payload=payload,
     )
     event.idempotency_key = idempotency_key
     event.request_digest = digest
-    event.save(force_insert=True)
-    return event
+    return event  # written with the passport's changes by _effects_after
 
 
 def _effects_after(
     passport: Passport, event: Event, event_type: str, occurred_at: dt.datetime, payload: dict
 ) -> None:
     """Moves the passport's head, status, holder and latest health, compare-and-set."""
+    changes = passport_changes(
+        passport=passport, event=event, occurred_at=occurred_at, payload=payload
+    )
+    updated = event_insert_moving_head(
+        event=event, expected_head=passport.head_hash, changes=changes
+    )
+    if updated != 1:  # the row lock makes this unreachable unless the lock is bypassed
+        raise IntegrityError("The passport's chain head moved during the append.")
+    if event_type in (E.REPURPOSED, E.REMANUFACTURED):
+        _, new_status = TRANSITIONS[event_type]
+        Passport.objects.filter(pk=payload["successor"]["passport"]).update(status=new_status)
+
+
+def passport_changes(
+    *, passport: Passport, event: Event, occurred_at: dt.datetime, payload: dict
+) -> dict:
+    """The passport fields an appended event moves: head, status, holder, market, health."""
+    event_type = event.type
     changes: dict = {"head_hash": event.hash}
     _, new_status = TRANSITIONS[event_type]
     if new_status:
@@ -253,13 +342,7 @@ def _effects_after(
         changes["placed_on_market_on"] = occurred_at.date()
     if event_type == E.HEALTH_REPORTED:
         changes["health"] = _latest_health(passport.health, event, occurred_at, payload)
-    updated = Passport.objects.filter(pk=passport.pk, head_hash=passport.head_hash).update(
-        **changes
-    )
-    if updated != 1:  # the row lock makes this unreachable unless the lock is bypassed
-        raise IntegrityError("The passport's chain head moved during the append.")
-    if event_type in (E.REPURPOSED, E.REMANUFACTURED):
-        Passport.objects.filter(pk=payload["successor"]["passport"]).update(status=new_status)
+    return changes
 
 
 def _latest_health(current: dict, event: Event, occurred_at: dt.datetime, payload: dict) -> dict:

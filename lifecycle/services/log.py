@@ -253,3 +253,18 @@ def checkpoint_note(checkpoint: Checkpoint) -> str:
 
 def latest_checkpoint_size() -> int:
     return Checkpoint.objects.aggregate(size=Max("size"))["size"] or 0
+
+
+def event_inclusion(*, event_id) -> tuple[int | None, int]:
+    """(the event's log index or None if pending, the latest checkpoint's size): one query."""
+    leaf = LogLeaf._meta
+    event_column = leaf.get_field("event").get_db_prep_value(event_id, connection)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT (SELECT {connection.ops.quote_name('index')} FROM {leaf.db_table} "
+            "WHERE event_id = %s), "
+            f"(SELECT MAX(size) FROM {Checkpoint._meta.db_table})",
+            [event_column],
+        )
+        index, size = cursor.fetchone()
+    return index, size or 0

@@ -16,6 +16,7 @@ from passports.api.access import organisation_of
 EXPENSIVE_SCOPES = {
     "passport-bulk": "bulk",
     "epcis-capture": "bulk",
+    "event-batch": "bulk",
     "statistics-recovery": "statistics",
     "inventory": "inventory",
     "audit-report": "audit",

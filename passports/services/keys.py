@@ -10,6 +10,7 @@ import hashlib
 import json
 import logging
 import os
+import time
 from functools import cache
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -101,9 +102,10 @@ def signing_key_rotate(*, organisation: Organisation) -> SigningKey:
         raise KeysArchived(f"{organisation.name} is an archived operator; its keys are frozen.")
     with transaction.atomic():
         Organisation.objects.select_for_update().get(pk=organisation.pk)
-        SigningKey.objects.active().filter(organisation=organisation).update(
-            valid_until=timezone.now()
-        )
+        retired = SigningKey.objects.active().filter(organisation=organisation)
+        for kid in retired.values_list("kid", flat=True):
+            signer_forget(kid=kid)
+        retired.update(valid_until=timezone.now())
         return signing_key_create(organisation=organisation)
 
 
@@ -127,8 +129,34 @@ class Signer:
 
 
 def signer_for(*, organisation: Organisation) -> Signer:
-    """Unseals the organisation's active key; raises SigningKey.DoesNotExist if it has none."""
-    return Signer(SigningKey.objects.active().get(organisation=organisation))
+    """The organisation's active key, unsealed; raises SigningKey.DoesNotExist if it has none."""
+    kid = SigningKey.objects.active().values_list("kid", flat=True).get(organisation=organisation)
+    return signer_cached(kid=kid)
+
+
+# Unsealed keys by kid. A kid names one key forever, so an entry is never wrong: rotation makes
+# the organisation's active kid another one, and the next append (which reads the active kid)
+# unseals that. Entries expire so that keys nobody signs with do not stay in memory.
+SIGNER_CACHE_SECONDS = 600
+_signers: dict[str, tuple[float, Signer]] = {}
+
+
+def signer_cached(*, kid: str) -> Signer:
+    """The signer of a key, unsealed at most once per SIGNER_CACHE_SECONDS in this process."""
+    now = time.monotonic()
+    found = _signers.get(kid)
+    if found is not None and now - found[0] < SIGNER_CACHE_SECONDS:
+        return found[1]
+    signer = Signer(SigningKey.objects.get(kid=kid))
+    for stale in [k for k, (at, _) in _signers.items() if now - at >= SIGNER_CACHE_SECONDS]:
+        _signers.pop(stale, None)
+    _signers[kid] = (now, signer)
+    return signer
+
+
+def signer_forget(*, kid: str) -> None:
+    """Drops a key from this process's memory (a retired key signs nothing new)."""
+    _signers.pop(kid, None)
 
 
 def public_jwk(key: SigningKey) -> dict:

@@ -249,3 +249,24 @@ def test_a_failed_upload_waits_its_backoff_before_the_next_attempt(
     assert delivery.attempts == 1
     assert 1800 <= waited <= 3600
     assert registry_call(registry, "/_inspect")["uploads"] == 1
+
+
+def test_passports_placed_through_the_batch_endpoint_are_registered_once(registry, manufacturer):
+    items = [declaration(serial=f"BAT-{i:04d}") for i in range(3)]
+    created = manufacturer.client.post(
+        "/api/v1/passports/bulk/", {"passports": items}, format="json"
+    )
+    ids = [p["id"] for p in created.json()["passports"]]
+    events = [
+        {"passport": pid, "type": "placed_on_market", "occurred_at": PLACED_AT,
+         "payload": {"country": "DE"}}
+        for pid in ids
+    ]  # fmt: skip
+
+    answer = manufacturer.client.post("/api/v1/events/batch", {"events": events}, format="json")
+
+    assert answer.status_code == 201, answer.json()
+    deliveries = RegistryDelivery.objects.filter(passport_id__in=ids)
+    assert sorted(str(d.passport_id) for d in deliveries) == sorted(ids)
+    assert {d.status for d in deliveries} == {DeliveryStatus.DELIVERED}
+    assert len(set(registered_keys(registry))) == 3

@@ -1,0 +1,118 @@
+"""The single-event path in few round trips: cached token and signer, one locked read."""
+
+import base64
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from lifecycle.models import Event
+from passports.models import Passport
+from passports.services.keys import signing_key_rotate
+from passports.services.tokens import token_create
+from tests.conftest import uses_postgresql
+
+HEALTH = {
+    "type": "health_reported",
+    "occurred_at": "2026-06-01T10:00:00Z",
+    "payload": {"state_of_health_pct": "90"},
+}
+
+# Before: 14 statements (two for the token, the organisation, the passport read through the
+# filter set, the lock, the head event, a deferred-field reload, the signing key, the insert,
+# the update, the re-read of event and leaf, the checkpoint size, and the savepoint pair).
+# Now: the savepoint pair, the lock (with head and active key), insert and update in one
+# statement, the place in the log.
+MAX_STATEMENTS = 5
+
+
+def url(passport_id: str) -> str:
+    return f"/api/v1/passports/{passport_id}/events/"
+
+
+def test_a_warm_append_takes_few_statements(manufacturer, registered_battery):
+    if not uses_postgresql():
+        pytest.skip("counts PostgreSQL round trips; SQLite has no network")
+    manufacturer.client.post(url(registered_battery["id"]), HEALTH, format="json")  # warm-up
+
+    with CaptureQueriesContext(connection) as queries:
+        response = manufacturer.client.post(url(registered_battery["id"]), HEALTH, format="json")
+
+    assert response.status_code == 201, response.json()
+    assert len(queries.captured_queries) <= MAX_STATEMENTS, [
+        q["sql"][:120] for q in queries.captured_queries
+    ]
+
+
+def test_the_answer_built_from_the_write_equals_a_later_read(manufacturer, registered_battery):
+    posted = manufacturer.client.post(url(registered_battery["id"]), HEALTH, format="json").json()
+
+    listed = manufacturer.client.get(url(registered_battery["id"])).json()["results"]
+
+    assert listed[-1] == posted
+
+
+def test_a_replayed_key_answers_the_stored_event(manufacturer, registered_battery):
+    first = manufacturer.client.post(
+        url(registered_battery["id"]), HEALTH, format="json", HTTP_IDEMPOTENCY_KEY="lean-1"
+    )
+    again = manufacturer.client.post(
+        url(registered_battery["id"]), HEALTH, format="json", HTTP_IDEMPOTENCY_KEY="lean-1"
+    )
+
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.json() == first.json()
+
+
+def test_after_rotation_events_are_signed_with_the_new_key(manufacturer, registered_battery):
+    passport = registered_battery["id"]
+    before = manufacturer.client.post(url(passport), HEALTH, format="json").json()
+
+    new_key = signing_key_rotate(organisation=manufacturer.organisation)
+    after = manufacturer.client.post(url(passport), HEALTH, format="json").json()
+
+    assert before["kid"] != after["kid"] == new_key.kid
+    assert base64.b64decode(after["envelope"]).count(new_key.kid.encode()) == 1
+
+
+def test_a_revoked_token_is_refused_at_once(manufacturer, registered_battery):
+    spare, secret = token_create(organisation=manufacturer.organisation, name="gateway")
+    manufacturer.client.credentials(HTTP_AUTHORIZATION=f"Token {secret}")
+    assert (
+        manufacturer.client.post(url(registered_battery["id"]), HEALTH, format="json").status_code
+        == 201
+    )
+
+    spare.knox_token.delete()
+
+    refused = manufacturer.client.post(url(registered_battery["id"]), HEALTH, format="json")
+    assert refused.status_code == 401
+
+
+def test_a_hidden_passport_is_404_before_its_body_is_checked(
+    other_manufacturer, registered_battery
+):
+    response = other_manufacturer.client.post(
+        url(registered_battery["id"]), {"type": "nonsense"}, format="json"
+    )
+
+    assert response.status_code == 404
+    assert Event.objects.filter(passport_id=registered_battery["id"]).count() == 1
+
+
+def test_an_unknown_passport_is_404(manufacturer):
+    response = manufacturer.client.post(
+        url("00000000-0000-4000-8000-000000000000"), HEALTH, format="json"
+    )
+
+    assert response.status_code == 404
+
+
+def test_the_wide_row_keeps_the_latest_health_and_head(manufacturer, registered_battery):
+    posted = manufacturer.client.post(url(registered_battery["id"]), HEALTH, format="json").json()
+
+    stored = Passport.objects.get(pk=registered_battery["id"])
+    assert stored.head_hash == posted["hash"]
+    assert stored.health["state_of_health_pct"] == {
+        "value": "90", "at": "2026-06-01T10:00:00.000000Z", "seq": posted["seq"],
+    }  # fmt: skip
