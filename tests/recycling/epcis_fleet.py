@@ -8,6 +8,19 @@ from tests.recycling.conftest import open_batch, post
 WHEN = "2026-09-01T08:00:00Z"
 
 
+def successor(model: str) -> dict:
+    """A successor as a repurposed or remanufactured battery needs it: its own place and test."""
+    return {
+        "model": model,
+        "manufacturing_place": {
+            "country": "DE",
+            "facility": "Second Life Works",
+            "address": {"street": "Hafen 1", "city": "Hamburg", "country": "DE"},
+        },
+        "documents": [{"kind": "test_report", "url": "https://second-life.example.com/t.pdf"}],
+    }
+
+
 @dataclass
 class Fleet:
     """Passport ids by what happened to them, and the organisations that did it."""
@@ -63,11 +76,11 @@ def build_fleet(manufacturer, repairer, collector, recycler) -> Fleet:
     event(repairer, life, "reused", {"application": "backup power"}, "2026-06-01T08:00:00Z")
     repurposed = register(manufacturer, "LIFE-2")
     event(manufacturer, repurposed, "repurposed",
-          {"successor": {"model": "Second Life 1"}, "application": "stationary storage"},
+          {"successor": successor("Second Life 1"), "application": "stationary storage"},
           "2026-06-02T08:00:00Z")  # fmt: skip
     remanufactured = register(manufacturer, "LIFE-3")
     event(manufacturer, remanufactured, "remanufactured",
-          {"successor": {"model": "Reman 1"}, "application": "traction"},
+          {"successor": successor("Reman 1"), "application": "traction"},
           "2026-06-03T08:00:00Z")  # fmt: skip
     disposed = register(manufacturer, "LIFE-4")
     collect(collector, [life, disposed])
