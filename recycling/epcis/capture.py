@@ -37,6 +37,7 @@ from recycling.epcis.reading import (
     refuse,
     service_call,
 )
+from recycling.epcis.schema import schema_violations
 from recycling.epcis.treatment import treatment_capture
 from recycling.models import Collection
 from recycling.services.collections import collection_record
@@ -78,6 +79,9 @@ def _event_list(document) -> list[dict]:
         raise refuse("epcisBody.eventList", "A non-empty list of events.")
     if len(events) > settings.BULK_MAX_ITEMS:
         raise refuse("epcisBody.eventList", f"At most {settings.BULK_MAX_ITEMS} events.")
+    violations = schema_violations(document)
+    if violations:
+        raise CaptureRefused(400, violations)
     errors = []
     for index, event in enumerate(events):
         where = f"epcisBody.eventList[{index}]"
