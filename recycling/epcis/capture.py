@@ -130,6 +130,15 @@ def _event_list(document) -> list[dict]:
                     "message": "A collection observes the products: OBSERVE (or ADD).",
                 }
             )
+        elif event["type"] == "TransformationEvent" and _step(event) in v.OWN_STEPS:
+            errors.append(
+                {
+                    "field": f"{where}.bizStep",
+                    "message": f"{_step(event)} is recorded by posting that event on the "
+                    "passport (/api/v1/passports/{id}/events/), which registers the successor "
+                    "passport; a captured TransformationEvent is a treatment batch.",
+                }
+            )
         else:
             errors.extend(_unrecordable(event, where))
     if errors:
