@@ -2,9 +2,11 @@
 
 The retry key is each event's EPCIS `eventID`, per capturing organisation. An event without
 one has no key: capturing it again records it again (where the lifecycle rules allow it at all,
-which for a collection or a treatment they do not). We do not derive the CBV event hash ID for
-such events: it is defined over EPCs normalised to EPC URNs, and our EPCs are Digital Links of
-passports that may have no GTIN, so the hash would not be the one the partner computes.
+which for a collection or a treatment they do not). We do not derive CBV 2.0's event hash ID
+for such events: it is a fixed order of some twenty-five properties with their own rules
+(timestamps to milliseconds, CBV URNs to web URIs, EPCs to constrained id.gs1.org Digital
+Links, extensions sorted), so an approximation would give keys that silently differ from the
+sender's, and a passport without a GTIN (`/p/{id}`) has no Digital Link to constrain.
 """
 
 from __future__ import annotations
