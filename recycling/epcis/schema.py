@@ -8,6 +8,7 @@ the standard accepts. The schema is the copy shipped in `schemas/` (NOTICE.md th
 from __future__ import annotations
 
 import json
+import re
 from functools import cache
 from pathlib import Path
 
@@ -40,8 +41,13 @@ def schema_violations(document) -> list[dict[str, str]]:
     found: dict[tuple[str, str], None] = {}
     for error in validator().iter_errors(document):
         found.setdefault(_violation(error), None)
-    ordered = sorted(found, key=lambda pair: pair[0])
+    ordered = sorted(found, key=lambda pair: _document_order(pair[0]))
     return [{"field": field or "(document)", "message": message} for field, message in ordered]
+
+
+def _document_order(path: str) -> list:
+    # eventList[10] comes after eventList[2], as in the document.
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", path)]
 
 
 def _violation(error: ValidationError) -> tuple[str, str]:

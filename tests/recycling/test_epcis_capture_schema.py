@@ -84,3 +84,13 @@ def test_a_schema_valid_document_reaches_the_mapping_rules(manufacturer, collect
     # The schema accepts any place URI; ours must name a region, which our mapping checks.
     assert response.status_code == 400
     assert set(errors(response)) == {"epcisBody.eventList[0].readPoint.id"}
+
+
+def test_violations_come_in_document_order():
+    events = [{"type": "ObjectEvent"} for _ in range(11)]
+    sent = document(*events)
+
+    fields = [v["field"] for v in schema_violations(sent)]
+
+    indexes = [int(f.split("[")[1].split("]")[0]) for f in fields if "[" in f]
+    assert indexes == sorted(indexes) and indexes[-1] == 10
