@@ -24,7 +24,11 @@ EVENT_ID_LIMIT = CapturedEvent._meta.get_field("event_id").max_length
 
 
 def event_digest(event: dict) -> str:
-    """SHA-256 of the event's RFC 8785 bytes: what the event says, not how it was spelt."""
+    """SHA-256 of the event's RFC 8785 bytes: what the event says, not how it was spelt.
+
+    The parser has already refused what RFC 8785 cannot write (integers beyond 2**53, lone
+    surrogates), so every captured event has these bytes.
+    """
     # recordTime is the capturing system's to set; a sender's value is not the event's content.
     content = {key: value for key, value in event.items() if key != "recordTime"}
     return hashlib.sha256(rfc8785.dumps(_exact(content))).hexdigest()
