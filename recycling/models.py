@@ -379,3 +379,25 @@ class CloneAlert(models.Model):
             self.dismissed_at, self.dismissed_by = now, organisation
             self.dismissed_by_person, self.dismissal_reason = person, reason
         return bool(updated)
+
+
+class CapturedEvent(models.Model):
+    """An EPCIS eventID an organisation's capture recorded: the key that makes a retry safe."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    event_id = models.CharField(max_length=500, help_text="The event's EPCIS eventID (a URI).")
+    digest = models.CharField(max_length=64, help_text="SHA-256 of the event's RFC 8785 JSON.")
+    record = models.JSONField(default=dict, help_text="What the capture answered for it.")
+    captured_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "event_id"],
+                name="epcis_event_id_once_per_organisation",
+                violation_error_message="This organisation already captured this eventID.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event_id} by {self.organisation_id}"

@@ -138,6 +138,11 @@ class CaptureResult(serializers.Serializer):
     request={"application/json": dict, "application/ld+json": dict},
     responses={
         201: CaptureResult,
+        200: OpenApiResponse(
+            CaptureResult,
+            description="A retry: every event's eventID was captured before, with the same "
+            "content; the records it became, nothing recorded again.",
+        ),
         400: ErrorResponse,
         401: ErrorResponse,
         403: ErrorResponse,
@@ -151,7 +156,10 @@ class CaptureResult(serializers.Serializer):
 def capture(request):
     """Records an EPCISDocument's collections and treatment batches: all or nothing."""
     try:
-        recorded = document_capture(organisation=organisation_of(request), document=request.data)
+        recorded, new = document_capture(
+            organisation=organisation_of(request), document=request.data
+        )
     except CaptureRefused as refused:
         return error_response(refused.status, refused.errors)
-    return Response({"captured": recorded}, status=status.HTTP_201_CREATED, headers=VERSION_HEADERS)
+    answer = status.HTTP_201_CREATED if new else status.HTTP_200_OK
+    return Response({"captured": recorded}, status=answer, headers=VERSION_HEADERS)

@@ -20,7 +20,7 @@ Every refusal names its place in the document, e.g. `epcisBody.eventList[2].epcL
 from __future__ import annotations
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from passports.models import Organisation, OrganisationKind
 from recycling.api.records import CollectionIn, passports_by_reference
@@ -37,6 +37,8 @@ from recycling.epcis.reading import (
     refuse,
     service_call,
 )
+from recycling.epcis.retries import keys_complete, keys_reserve, replay_of, retry_keys
+from recycling.epcis.schema import schema_violations
 from recycling.epcis.treatment import treatment_capture
 from recycling.models import Collection
 from recycling.services.collections import collection_record
@@ -44,9 +46,14 @@ from recycling.services.collections import collection_record
 COLLECTORS = (OrganisationKind.COLLECTOR, OrganisationKind.RECYCLER)
 
 
-def document_capture(*, organisation: Organisation, document) -> list[dict]:
-    """Records every event of an EPCISDocument or none; returns what each became."""
+def document_capture(*, organisation: Organisation, document) -> tuple[list[dict], bool]:
+    """Records every event of an EPCISDocument or none; returns what each became, and whether
+    it was recorded now (False: a retry of a document captured before, answered again)."""
     events = _event_list(document)
+    keys = retry_keys(events)
+    replayed = replay_of(organisation=organisation, events=events, keys=keys)
+    if replayed is not None:
+        return replayed, False
     refs = _references(events)
     if len(refs) > settings.BULK_MAX_ITEMS:
         # As for a bulk registration: one document signs at most this many events.
@@ -54,8 +61,20 @@ def document_capture(*, organisation: Organisation, document) -> list[dict]:
             "epcisBody.eventList", f"At most {settings.BULK_MAX_ITEMS} products in one document."
         )
     passports = passports_by_reference(refs)
+    try:
+        return _record(organisation, events, keys, passports), True
+    except IntegrityError:
+        # A concurrent send of the same document won the keys while this one waited on them.
+        replayed = replay_of(organisation=organisation, events=events, keys=keys)
+        if replayed is None:
+            raise
+        return replayed, False
+
+
+def _record(organisation, events: list[dict], keys: list, passports: dict) -> list[dict]:
     recorded = []
     with transaction.atomic():
+        reserved = keys_reserve(organisation=organisation, events=events, keys=keys)
         for index, event in enumerate(events):
             where = f"epcisBody.eventList[{index}]"
             if event.get("type") == "ObjectEvent":
@@ -66,6 +85,7 @@ def document_capture(*, organisation: Organisation, document) -> list[dict]:
                         organisation=organisation, event=event, where=where, passports=passports
                     )
                 )
+        keys_complete(reserved=reserved, keys=keys, records=recorded)
     return recorded
 
 
@@ -78,6 +98,9 @@ def _event_list(document) -> list[dict]:
         raise refuse("epcisBody.eventList", "A non-empty list of events.")
     if len(events) > settings.BULK_MAX_ITEMS:
         raise refuse("epcisBody.eventList", f"At most {settings.BULK_MAX_ITEMS} events.")
+    violations = schema_violations(document)
+    if violations:
+        raise CaptureRefused(400, violations)
     errors = []
     for index, event in enumerate(events):
         where = f"epcisBody.eventList[{index}]"
@@ -105,6 +128,15 @@ def _event_list(document) -> list[dict]:
                 {
                     "field": f"{where}.action",
                     "message": "A collection observes the products: OBSERVE (or ADD).",
+                }
+            )
+        elif event["type"] == "TransformationEvent" and _step(event) in v.OWN_STEPS:
+            errors.append(
+                {
+                    "field": f"{where}.bizStep",
+                    "message": f"{_step(event)} is recorded by posting that event on the "
+                    "passport (/api/v1/passports/{id}/events/), which registers the successor "
+                    "passport; a captured TransformationEvent is a treatment batch.",
                 }
             )
         else:

@@ -158,7 +158,10 @@ def events_query(
     """One page of matching events and the last event scanned if there is more to read."""
     events = visible_events(reader).select_related("passport", "actor", "leaf")
     if passport_ids is not None:
-        events = events.filter(passport_id__in=passport_ids)
+        # A successor's EPC is also the output of the event that registered it, on its
+        # predecessor's chain: MATCH_anyEPC matches outputEPCList too.
+        made = Q(type__in=v.SUCCESSIONS, passport__successor__pk__in=passport_ids)
+        events = events.filter(Q(passport_id__in=passport_ids) | made)
     if query.event_types is not None:
         events = events.filter(type__in=query.event_types)
     if query.since is not None:

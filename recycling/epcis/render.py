@@ -35,20 +35,26 @@ class RenderContext:
     reader: Organisation | None
     checkpoint_size: int = 0
     batches: dict = field(default_factory=dict)
+    successors: dict = field(default_factory=dict)
 
 
 def render_context(
     events: list[Event], *, reader: Organisation | None, checkpoint_size: int
 ) -> RenderContext:
-    """Loads, in one query each, the batches that `recycled` events name."""
+    """Loads, in one query each, the batches that `recycled` events name and the successor
+    passports that repurposing and remanufacturing registered."""
     batch_ids = {_payload(event).get("batch") for event in events if event.type == E.RECYCLED}
     batch_ids.discard(None)
     outputs = Prefetch("outputs", queryset=BatchOutput.objects.prefetch_related("elements"))
     batches = Batch.objects.filter(pk__in=batch_ids).prefetch_related(outputs)
+    successor_ids = {
+        _payload(event)["successor"]["passport"] for event in events if event.type in v.SUCCESSIONS
+    }
     return RenderContext(
         reader=reader,
         checkpoint_size=checkpoint_size,
         batches={str(batch.pk): batch for batch in batches},
+        successors={str(p.pk): p for p in Passport.objects.filter(pk__in=successor_ids)},
     )
 
 
@@ -86,6 +92,9 @@ def event_render(event: Event, context: RenderContext) -> dict:
     if kind == "TransformationEvent":
         rendered["inputEPCList"] = [passport_epc(passport)]
         rendered.update(_treatment(payload, context))
+        successor = context.successors.get((payload.get("successor") or {}).get("passport"))
+        if successor is not None:
+            rendered["outputEPCList"] = [passport_epc(successor)]
     else:
         rendered["epcList"] = [passport_epc(passport)]
         rendered["action"] = action

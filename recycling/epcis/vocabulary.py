@@ -48,13 +48,17 @@ MAPPING: dict[str, tuple[str, str | None, str, str | None]] = {
     E.REPAIRED: ("ObjectEvent", "OBSERVE", "repairing", "active"),
     E.OWNERSHIP_TRANSFERRED: ("ObjectEvent", "OBSERVE", "departing", "in_transit"),
     E.REUSED: ("ObjectEvent", "OBSERVE", "reusing", "active"),
-    E.REPURPOSED: ("ObjectEvent", "OBSERVE", "repurposing", "inactive"),
-    E.REMANUFACTURED: ("ObjectEvent", "OBSERVE", "remanufacturing", "inactive"),
+    # The product ends and its successor begins (Art. 77(7)): inputs consumed, outputs made,
+    # which is what a TransformationEvent records; the disposition is the successor's.
+    E.REPURPOSED: ("TransformationEvent", None, "repurposing", "active"),
+    E.REMANUFACTURED: ("TransformationEvent", None, "remanufacturing", "active"),
     E.COLLECTED: ("ObjectEvent", "OBSERVE", "receiving", "non_sellable_other"),
     E.RECYCLED: ("TransformationEvent", None, "creating_class_instance", None),
     E.DISPOSED: ("ObjectEvent", "DELETE", "destroying", "destroyed"),
 }
 OWN_STEPS = frozenset({"reusing", "repurposing", "remanufacturing"})
+# Events that register a successor passport, rendered with it as their output EPC.
+SUCCESSIONS = frozenset({E.REPURPOSED, E.REMANUFACTURED})
 
 
 def step_word(value: str) -> str:

@@ -99,7 +99,11 @@ def test_treatment_is_a_transformation_to_quantities_of_fraction_classes(fleet, 
 def test_another_recyclers_fractions_are_withheld(fleet, make_actor):
     other = make_actor("recycler", "Other Recycling")
 
-    (treated,) = event_list(other.client.get(URL, {"eventType": "TransformationEvent"}))
+    (treated,) = event_list(
+        other.client.get(
+            URL, {"eventType": "TransformationEvent", "EQ_bizStep": "creating_class_instance"}
+        )
+    )
 
     assert "outputQuantityList" not in treated
     assert "outputQuantityList" in treated["cmp:withheld"]
