@@ -24,6 +24,7 @@ from django.http import (
 )
 from django.urls import reverse
 from django.utils.module_loading import import_string
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 from django.views.decorators.vary import vary_on_headers
 from django.views.defaults import page_not_found
@@ -48,18 +49,6 @@ UNTP_LINK_TYPES = "https://test.uncefact.org/vocabulary/linkTypes/"
 UNTP_DPP_LINK_TYPE = UNTP_LINK_TYPES + "dpp"
 # The prefixes a `linkType` may be written with, as the resolver description file lists them.
 LINK_TYPE_PREFIXES = {"gs1:": GS1_VOC, "untp:": UNTP_LINK_TYPES}
-# Scanner apps and partners' pages read the resolver from other origins (GS1-Conformant
-# Resolver 1.2 asks for CORS). Only public answers are shared that way: a browser sends no
-# cookie to a `*` origin, and a token is never sent without the caller choosing to.
-CORS_HEADERS = {
-    "Access-Control-Allow-Origin": "*",
-    "Access-Control-Expose-Headers": "Link, Location, ETag, Retry-After",
-}
-PREFLIGHT_HEADERS = {
-    "Access-Control-Allow-Methods": "GET, HEAD, OPTIONS",
-    "Access-Control-Allow-Headers": "Accept, Accept-Language, Authorization, If-None-Match",
-    "Access-Control-Max-Age": "86400",
-}
 
 
 def _bad_identifier(message: str) -> JsonResponse:
@@ -67,22 +56,29 @@ def _bad_identifier(message: str) -> JsonResponse:
 
 
 def _resolver_http(view):
-    """GET and HEAD answered by the view, OPTIONS by a CORS preflight; every answer allows CORS."""
+    """GET and HEAD answered by the view; OPTIONS lists them; anything else a JSON 405.
 
+    CORS (preflights included) is answered by passports.cors for the resolver as for the
+    answers its links lead to. Scans carry no CSRF token and change nothing, so the check is
+    off here and a POST gets the 405 it deserves rather than a CSRF page.
+    """
+
+    @csrf_exempt
     @functools.wraps(view)
     def wrapper(request, *args, **kwargs):
+        if request.method in ("GET", "HEAD"):
+            return view(request, *args, **kwargs)
         if request.method == "OPTIONS":
             response = HttpResponse(status=204)
-            response["Allow"] = "GET, HEAD, OPTIONS"
-            for name, value in PREFLIGHT_HEADERS.items():
-                response[name] = value
         else:
-            response = view(request, *args, **kwargs)
-        for name, value in CORS_HEADERS.items():
-            response[name] = value
+            message = f"The resolver answers GET, HEAD and OPTIONS, not {request.method}."
+            response = JsonResponse(
+                {"errors": [{"field": "method", "message": message}]}, status=405
+            )
+        response["Allow"] = "GET, HEAD, OPTIONS"
         return response
 
-    return require_http_methods(["GET", "HEAD", "OPTIONS"])(wrapper)
+    return wrapper
 
 
 def _throttled(view):
@@ -129,10 +125,18 @@ def resolve_uuid(request, passport_id: str):
     return _answer(request, passport)
 
 
+@_resolver_http
+def resolve_without_serial(request, gtin: str, rest: str = ""):
+    """A GTIN alone, or with qualifiers other than a serial: no passport answers to it."""
+    return _not_found(
+        request,
+        "Passports are found by GTIN and serial number: /01/{gtin}/21/{serial}.",
+    )
+
+
 @vary_on_headers("Accept")
-def _not_found(request) -> HttpResponse:
+def _not_found(request, message: str = "No passport has this identifier.") -> HttpResponse:
     """A JSON 404 for clients that asked for JSON; browsers get the site's HTML 404 page."""
-    message = "No passport has this identifier."
     if _wants_json(request):
         return JsonResponse({"errors": [{"field": "path", "message": message}]}, status=404)
     # Rendered here rather than raised, so the page carries the Vary header too and a cache
@@ -159,17 +163,18 @@ def _etag(passport: Passport, kind: str, language: str) -> str:
     return '"' + hashlib.sha256("|".join(parts).encode()).hexdigest()[:32] + '"'
 
 
-def _wants(request, media_type: str) -> bool:
-    return media_type in request.headers.get("Accept", "")
+# What the resolver can answer, the page first: a client that accepts anything gets the page.
+ANSWER_TYPES = ("text/html", "application/json", LINKSET)
+
+
+def _preferred(request) -> str:
+    """The answer type the client prefers by its Accept header's q-values; the page otherwise."""
+    return request.get_preferred_type(ANSWER_TYPES) or "text/html"
 
 
 def _wants_json(request) -> bool:
     """True for the answers that are JSON: the passport, its linkset."""
-    return (
-        request.GET.get("linkType") in LINKSET_REQUESTS
-        or _wants(request, "application/json")
-        or _wants(request, LINKSET)
-    )
+    return request.GET.get("linkType") in LINKSET_REQUESTS or _preferred(request) != "text/html"
 
 
 def _reader(request):
@@ -191,11 +196,11 @@ def _answer(request, passport: Passport) -> HttpResponse:
     tier = tier_for(organisation, passport)
     links = linkset(request, passport)
     requested = request.GET.get("linkType", "")
-    if requested in LINKSET_REQUESTS or (not requested and _wants(request, LINKSET)):
+    if requested in LINKSET_REQUESTS or (not requested and _preferred(request) == LINKSET):
         return _with_link_header(JsonResponse(links, content_type=LINKSET), links)
     if requested:
         return _with_link_header(_follow(request, links, requested), links)
-    kind = "json" if _wants(request, "application/json") else "html"
+    kind = "json" if _preferred(request) == "application/json" else "html"
     # Only public answers are revalidated: a restricted read must be recorded each time, and
     # the public tier is what most QR scans get.
     language = getattr(request, "LANGUAGE_CODE", "")
@@ -245,7 +250,7 @@ def _follow(request, links: dict, requested: str) -> HttpResponse:
     entry = links["linkset"][0]
     targets = entry.get(link_type(requested))
     if not targets:
-        if _wants(request, "application/json") or _wants(request, LINKSET):
+        if _preferred(request) != "text/html":
             message = (
                 f"This passport has no link of type {requested!r}; "
                 "?linkType=linkset lists the ones it has."
@@ -349,7 +354,4 @@ def resolver_description(request):
         ],
         "linkTypeDefaultCanBeLinkset": False,
     }
-    response = JsonResponse(description)
-    for name, value in CORS_HEADERS.items():
-        response[name] = value
-    return response
+    return JsonResponse(description)

@@ -53,6 +53,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "passports.middleware.RejectNulCharactersMiddleware",
+    # Before the body is read: a CORS preflight is answered without touching anything else.
+    "passports.cors.PublicReadCorsMiddleware",
     # Before anything that reads the body, so the API's own size limit is the one applied.
     "passports.middleware.ApiBodyLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

@@ -86,6 +86,7 @@ urlpatterns = [
     path("orgs/<path:organisation_id>/did.json", organisation_did_view, name="organisation-did"),
     path("healthz", views.healthz, name="healthz"),
     path("01/<str:gtin>/21/<path:serial>", resolver.resolve_gtin, name="resolve-gtin"),
+    re_path(r"^01/(?P<gtin>[^/]+)(?P<rest>/.*)?$", resolver.resolve_without_serial),
     re_path(r"^p/(?P<passport_id>[^/]+)$", resolver.resolve_uuid, name="resolve-uuid"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
