@@ -22,6 +22,7 @@ from django.http import (
     HttpResponseRedirect,
     JsonResponse,
 )
+from django.middleware.csrf import get_token
 from django.urls import reverse
 from django.utils.module_loading import import_string
 from django.views.decorators.http import require_http_methods
@@ -30,6 +31,7 @@ from django.views.defaults import page_not_found
 from knox.auth import TokenAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 
+from passports import scan_cache
 from passports.api.throttling import ScanThrottle
 from passports.identifiers import IdentifierError, check_serial, digital_link, normalise_gtin
 from passports.models import Passport
@@ -110,10 +112,25 @@ def resolve_gtin(request, gtin: str, serial: str):
         check_serial(serial)
     except IdentifierError as exc:
         return _bad_identifier(str(exc))
+    known, stamp = None, None
+    if scan_cache.servable(request):
+        known = scan_cache.passport_id_find(gtin=gtin14, serial=serial)
+        if known is None:
+            # The id alone, so the stamp can be taken before the row is read (scan_cache).
+            found = Passport.objects.filter(gtin=gtin14, serial=serial).values_list("pk", flat=True)
+            known = str(found.first() or "")
+            if known:
+                scan_cache.passport_id_remember(gtin=gtin14, serial=serial, passport_id=known)
+        if known:
+            response, stamp = _cached(request, known)
+            if response is not None:
+                return response
     passport = _scanned(Passport.objects.filter(gtin=gtin14, serial=serial))
     if passport is None:
         return _not_found(request)
-    return _answer(request, passport)
+    if known != str(passport.pk):
+        stamp = None  # taken for another passport's id
+    return _answer(request, passport, stamp=stamp)
 
 
 @_resolver_http
@@ -123,10 +140,15 @@ def resolve_uuid(request, passport_id: str):
         pk = uuid.UUID(passport_id)
     except ValueError:
         return _bad_identifier(f"{passport_id!r} is not a passport id.")
+    stamp = None
+    if scan_cache.servable(request):
+        response, stamp = _cached(request, str(pk))
+        if response is not None:
+            return response
     passport = _scanned(Passport.objects.filter(pk=pk))
     if passport is None:
         return _not_found(request)
-    return _answer(request, passport)
+    return _answer(request, passport, stamp=stamp)
 
 
 @vary_on_headers("Accept")
@@ -180,8 +202,76 @@ def _reader(request):
     return found[0] if found else None
 
 
+def _kind(request) -> tuple[str, str]:
+    """(what is asked for: linkset, follow, json or html; the linkType asked for)."""
+    requested = request.GET.get("linkType", "")
+    if requested in LINKSET_REQUESTS or (not requested and _wants(request, LINKSET)):
+        return "linkset", requested
+    if requested:
+        return "follow", requested
+    return ("json" if _wants(request, "application/json") else "html"), requested
+
+
+def _cached(request, passport_id: str) -> tuple[HttpResponse | None, tuple | None]:
+    """(the public answer from the cache or None, the stamp to store a fresh one under)."""
+    kind, requested = _kind(request)
+    # A redirect needs only the links, which the cached linkset holds.
+    stored = "linkset" if kind == "follow" else kind
+    language = "" if stored == "linkset" else getattr(request, "LANGUAGE_CODE", "")
+    entry, stamp = scan_cache.public_answer_find(
+        passport_id,
+        kind=stored,
+        language=language,
+        where=scan_cache.answer_place(request, stored),
+    )
+    if entry is None:
+        return None, stamp
+    return _answer_cached(request, entry, kind, requested), stamp
+
+
 @vary_on_headers("Accept", "Cookie", "Authorization")
-def _answer(request, passport: Passport) -> HttpResponse:
+def _answer_cached(request, entry: dict, kind: str, requested: str) -> HttpResponse:
+    """The public answer as `_answer` gives it, from the cache: same order of checks, headers."""
+    links = entry["links"]
+    if kind == "follow":
+        return _with_link_header(_follow(request, links, requested), links)
+    if kind == "linkset":
+        response = HttpResponse(entry["body"], content_type=entry["content_type"])
+        return _with_link_header(response, links)
+    etag = entry["etag"]
+    if etag in request.headers.get("If-None-Match", ""):
+        response = HttpResponseNotModified()
+        response["ETag"] = etag
+        return _with_link_header(response, links)
+    try:
+        purpose_stated(request.GET, request.headers)
+    except PurposeError as exc:
+        return JsonResponse({"errors": [{"field": "purpose", "message": str(exc)}]}, status=400)
+    body = scan_cache.page_body(entry, get_token(request)) if kind == "html" else entry["body"]
+    response = HttpResponse(body, content_type=entry["content_type"], status=entry["status"])
+    response["ETag"] = etag
+    response["Cache-Control"] = "no-cache"
+    return _with_link_header(response, links)
+
+
+def _keep(request, passport: Passport, stamp, kind: str, response, etag, links) -> None:
+    """Stores a public answer for the next anonymous scan, if it was asked for by one."""
+    if stamp is None or not scan_cache.servable(request):
+        return
+    scan_cache.public_answer_store(
+        passport.pk,
+        kind=kind,
+        language="" if kind == "linkset" else getattr(request, "LANGUAGE_CODE", ""),
+        where=scan_cache.answer_place(request, kind),
+        stamp=stamp,
+        response=response,
+        etag=etag,
+        links=links,
+    )
+
+
+@vary_on_headers("Accept", "Cookie", "Authorization")
+def _answer(request, passport: Passport, stamp: tuple | None = None) -> HttpResponse:
     try:
         user = _reader(request)
     except AuthenticationFailed as exc:
@@ -191,15 +281,19 @@ def _answer(request, passport: Passport) -> HttpResponse:
     tier = tier_for(organisation, passport)
     links = linkset(request, passport)
     requested = request.GET.get("linkType", "")
+    public = tier == "public" and user is None
+    stamp = stamp if public else None
     if requested in LINKSET_REQUESTS or (not requested and _wants(request, LINKSET)):
-        return _with_link_header(JsonResponse(links, content_type=LINKSET), links)
+        response = _with_link_header(JsonResponse(links, content_type=LINKSET), links)
+        _keep(request, passport, stamp, "linkset", response, None, links)
+        return response
     if requested:
         return _with_link_header(_follow(request, links, requested), links)
     kind = "json" if _wants(request, "application/json") else "html"
     # Only public answers are revalidated: a restricted read must be recorded each time, and
     # the public tier is what most QR scans get.
     language = getattr(request, "LANGUAGE_CODE", "")
-    etag = _etag(passport, kind, language) if tier == "public" and user is None else None
+    etag = _etag(passport, kind, language) if public else None
     if etag and etag in request.headers.get("If-None-Match", ""):
         response = HttpResponseNotModified()
         response["ETag"] = etag
@@ -218,6 +312,7 @@ def _answer(request, passport: Passport) -> HttpResponse:
     if etag:
         response["ETag"] = etag
         response["Cache-Control"] = "no-cache"  # store, but ask again each time: 304 is cheap
+        _keep(request, passport, stamp, kind, response, etag, links)
     return _with_link_header(response, links)
 
 

@@ -28,6 +28,7 @@ from passports.declaration import normalise_tree
 from passports.models import Organisation, Passport
 from passports.registry.services import registration_queue
 from passports.registry.tasks import deliver_registration
+from passports.scan_cache import public_answer_refresh_on_commit
 from passports.services.keys import signer_for
 
 CLOCK_SKEW = dt.timedelta(minutes=5)
@@ -84,6 +85,7 @@ def event_record(
             return _replayed(earlier, digest), False
         raise
     enqueue_on_commit(integrate_log)
+    public_answer_refresh_on_commit(passport_ids=[passport_id])  # a new head: new public answer
     if delivery is not None:
         enqueue_on_commit(deliver_registration, str(delivery.pk))
     return event, True
