@@ -23,7 +23,6 @@ from django.http import (
     JsonResponse,
 )
 from django.middleware.csrf import get_token
-from django.urls import reverse
 from django.utils.module_loading import import_string
 from django.views.decorators.http import require_http_methods
 from django.views.decorators.vary import vary_on_headers
@@ -33,23 +32,20 @@ from rest_framework.exceptions import AuthenticationFailed
 
 from passports import scan_cache
 from passports.api.throttling import ScanThrottle
-from passports.identifiers import IdentifierError, check_serial, digital_link, normalise_gtin
+from passports.identifiers import IdentifierError, check_serial, normalise_gtin
+from passports.linkset import (
+    GS1_VOC,
+    LINK_TYPE_PREFIXES,
+    LINKSET,
+    LINKSET_REQUESTS,
+    link_type,
+    linkset,
+)
 from passports.models import Passport
 from passports.purpose import PurposeError, purpose_stated
 from passports.representation import passport_for_reader
 from passports.tiers import tier_for
 
-GS1_VOC = "https://gs1.org/voc/"
-# The GS1 Web Vocabulary is published under several addresses that name the same terms.
-GS1_NAMESPACES = ("gs1:", GS1_VOC, "https://www.gs1.org/voc/", "https://ref.gs1.org/voc/")
-# `linkset` since GS1-Conformant Resolver 1.2; `all` is what 1.0 and 1.1 clients send.
-LINKSET_REQUESTS = ("linkset", "all")
-LINKSET = "application/linkset+json"
-# The UN Transparency Protocol's link types, among them its Digital Product Passport credential.
-UNTP_LINK_TYPES = "https://test.uncefact.org/vocabulary/linkTypes/"
-UNTP_DPP_LINK_TYPE = UNTP_LINK_TYPES + "dpp"
-# The prefixes a `linkType` may be written with, as the resolver description file lists them.
-LINK_TYPE_PREFIXES = {"gs1:": GS1_VOC, "untp:": UNTP_LINK_TYPES}
 # Scanner apps and partners' pages read the resolver from other origins (GS1-Conformant
 # Resolver 1.2 asks for CORS). Only public answers are shared that way: a browser sends no
 # cookie to a `*` origin, and a token is never sent without the caller choosing to.
@@ -128,8 +124,9 @@ def resolve_gtin(request, gtin: str, serial: str):
     passport = _scanned(Passport.objects.filter(gtin=gtin14, serial=serial))
     if passport is None:
         return _not_found(request)
-    if known != str(passport.pk):
+    if known is not None and known != str(passport.pk):
         stamp = None  # taken for another passport's id
+        scan_cache.passport_id_remember(gtin=gtin14, serial=serial, passport_id=passport.pk)
     return _answer(request, passport, stamp=stamp)
 
 
@@ -316,20 +313,6 @@ def _answer(request, passport: Passport, stamp: tuple | None = None) -> HttpResp
     return _with_link_header(response, links)
 
 
-def link_type(requested: str) -> str:
-    """The linkset key a requested link type names: `gs1:pip` and every GS1 address of it alike.
-
-    Anything else (an IANA relation such as `icon`) is looked up as given.
-    """
-    for namespace in GS1_NAMESPACES:
-        if requested.startswith(namespace):
-            return GS1_VOC + requested[len(namespace) :]
-    for prefix, namespace in LINK_TYPE_PREFIXES.items():
-        if requested.startswith(prefix):
-            return namespace + requested[len(prefix) :]
-    return requested
-
-
 def _follow(request, links: dict, requested: str) -> HttpResponse:
     """A 307 to the requested link; to the default link when the passport has no such link.
 
@@ -371,62 +354,6 @@ def _with_link_header(response: HttpResponse, links: dict) -> HttpResponse:
         'title="Links for this passport"'
     )
     return response
-
-
-def linkset(request, passport: Passport) -> dict:
-    """An RFC 9264 linkset naming where to find this product's information.
-
-    Keys are GS1 Web Vocabulary link types as full URIs, as the GS1 resolver standard writes
-    them, or IANA-registered relations.
-    """
-    anchor = digital_link(gtin=passport.gtin, serial=passport.serial, passport_id=passport.id)
-
-    def url(name: str, **kwargs) -> str:
-        return request.build_absolute_uri(reverse(name, kwargs={"pk": passport.id, **kwargs}))
-
-    page = {"href": anchor, "title": "Product passport", "type": "text/html"}
-    links = {
-        "anchor": anchor,
-        f"{GS1_VOC}defaultLink": [page],
-        # The page behind the QR code is the product information page people read.
-        f"{GS1_VOC}pip": [page],
-        # GS1's link type for a Digital Product Passport: the passport itself, as data.
-        f"{GS1_VOC}dpp": [
-            {"href": url("passport-detail"), "title": "Passport data", "type": "application/json"}
-        ],
-        f"{GS1_VOC}traceability": [
-            {
-                "href": url("passport-events"),
-                "title": "Signed lifecycle events",
-                "type": "application/json",
-            }
-        ],
-    }
-    if passport.product_type == "battery":
-        # The Battery Pass v1.2.0 document: GS1's type for sustainability and circularity.
-        links[f"{GS1_VOC}sustainabilityInfo"] = [
-            {
-                "href": url("passport-batterypass"),
-                "title": "Battery Pass v1.2.0",
-                "type": "application/json",
-            }
-        ]
-    # The passport as a UNTP Digital Product Passport: a verifiable credential of the public tier.
-    links[UNTP_DPP_LINK_TYPE] = [
-        {
-            "href": url("passport-credential"),
-            "title": "Digital Product Passport (UNTP verifiable credential)",
-            "type": "application/vc+jwt",
-        }
-    ]
-    # IANA `icon` ("an icon representing the link's context"): the QR code is a picture that
-    # stands for this product's identifier. It was `describedby`, which promises a document
-    # describing the product, which an image of its address is not.
-    links["icon"] = [
-        {"href": url("passport-qr", fmt="svg"), "title": "QR code", "type": "image/svg+xml"},
-        {"href": url("passport-qr", fmt="png"), "title": "QR code", "type": "image/png"},
-    ]
-    return {"linkset": [links]}
 
 
 @require_http_methods(["GET", "HEAD"])
