@@ -99,17 +99,37 @@ def servable(request) -> bool:
     return all(name in allowed for name in request.COOKIES)
 
 
+# GTIN + serial -> id never changes, so each process also keeps the mappings it has seen: a
+# scan then costs one cache round trip, which is most of a hit's cost. Bounded; cleared when full.
+_KNOWN: dict[tuple[str, str, str], str] = {}
+KNOWN_MAX = 200_000
+
+
 def passport_id_find(*, gtin: str, serial: str) -> str | None:
-    """The passport id a GS1 Digital Link names, if the cache knows it."""
+    """The passport id a GS1 Digital Link names, if this process or the cache knows it."""
+    local = (_version(), gtin, serial)
+    known = _KNOWN.get(local)
+    if known is not None:
+        return known
     try:
-        return caches[ALIAS].get(_id_key(gtin, serial))
+        known = caches[ALIAS].get(_id_key(gtin, serial))
     except Exception as exc:  # noqa: BLE001 - an unreachable cache only means the database answers
         logger.warning("scan cache unavailable: %s", exc)
         return None
+    if known is not None:
+        _known_keep(local, known)
+    return known
+
+
+def _known_keep(local: tuple[str, str, str], passport_id: str) -> None:
+    if len(_KNOWN) >= KNOWN_MAX:
+        _KNOWN.clear()
+    _KNOWN[local] = passport_id
 
 
 def passport_id_remember(*, gtin: str, serial: str, passport_id) -> None:
     """Keeps the GTIN + serial -> id mapping, which never changes for a passport."""
+    _known_keep((_version(), gtin, serial), str(passport_id))
     try:
         caches[ALIAS].set(_id_key(gtin, serial), str(passport_id), TOKEN_SECONDS)
     except Exception as exc:  # noqa: BLE001
@@ -172,12 +192,10 @@ def page_body(entry: dict, csrf_token: str) -> bytes:
     return entry["body"].replace(CSRF_PLACEHOLDER, csrf_token.encode())
 
 
-def public_answer_refresh(*, passport_ids) -> None:
-    """Retires the cached answers of these passports and refills those people scan.
+def _tokens_replace(passport_ids) -> list[str] | None:
+    """Gives the scanned ones among these passports new tokens; returns them (None: no cache).
 
-    Called after the commit that changed them (chain head, status, successor). A passport
-    nobody has scanned since its token expired has no token and nothing to retire or refill:
-    its first scan fills it, so a bulk of writes to unscanned passports queues no rendering.
+    A passport with no token (never scanned, or not since it expired) has nothing to retire.
     """
     keys = {_token_key(pk): str(pk) for pk in passport_ids}
     try:
@@ -187,10 +205,20 @@ def public_answer_refresh(*, passport_ids) -> None:
     except Exception as exc:  # noqa: BLE001
         # Stale answers would outlive an outage: the version or a flush retires them.
         logger.warning("scan cache unavailable, answers of %s not refreshed: %s", keys, exc)
-        return
+        return None
+    return scanned
+
+
+def public_answer_refresh(*, passport_ids) -> None:
+    """Retires the cached answers of these passports and refills those people scan.
+
+    Called after the commit that changed them (chain head, status, successor). Passports
+    nobody scans are not refilled, so a bulk of writes to them queues no rendering.
+    """
+    scanned = _tokens_replace(passport_ids)
     from passports.tasks import public_answers_fill
 
-    for pk in scanned:
+    for pk in scanned or ():
         try:
             public_answers_fill.delay(pk)
         except Exception:  # noqa: BLE001 - the next scan fills the cache instead
@@ -198,8 +226,14 @@ def public_answer_refresh(*, passport_ids) -> None:
 
 
 def public_answer_refresh_on_commit(*, passport_ids) -> None:
-    """Schedules `public_answer_refresh` for when the current transaction commits."""
+    """Retires these passports' answers now and again, with a refill, once the write commits.
+
+    Now as well: a reader in the same transaction (a test, a service reading back what it
+    wrote) must not be answered from before the write. A reader in another transaction may
+    store the old state under the token given now; the one given at commit retires that.
+    """
     ids = [str(pk) for pk in passport_ids]
+    _tokens_replace(ids)
     transaction.on_commit(lambda: public_answer_refresh(passport_ids=ids))
 
 
@@ -218,4 +252,5 @@ def organisation_saved(sender, instance, created: bool, **kwargs) -> None:
     the row, and none of them should have to know about this cache.
     """
     if not created:
+        organisations_refresh()  # now and at commit, as public_answer_refresh_on_commit does
         transaction.on_commit(organisations_refresh)
