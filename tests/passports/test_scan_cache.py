@@ -121,6 +121,25 @@ def test_cached_page_gives_each_reader_a_csrf_token_for_its_own_cookie(
     assert page.cookies["csrftoken"].value != token  # masked, as Django always sends it
 
 
+def test_language_form_of_a_cached_page_passes_the_csrf_check(anonymous, registered_battery, db):
+    from django.test import Client
+
+    anonymous.get(LINK, HTTP_ACCEPT="text/html")  # fills the cache
+    reader = Client(enforce_csrf_checks=True)
+    page = reader.get(LINK, HTTP_ACCEPT="text/html")
+
+    switched = reader.post(
+        "/i18n/setlang/",
+        {
+            "language": "zh-hans",
+            "next": LINK,
+            "csrfmiddlewaretoken": CSRF.search(page.content.decode()).group(1),
+        },
+    )
+
+    assert switched.status_code == 302
+
+
 def test_bad_purpose_is_refused_from_the_cache_as_from_the_database(anonymous, registered_battery):
     anonymous.get(LINK, HTTP_ACCEPT="application/json")
 
