@@ -19,15 +19,17 @@ from passports.models import Passport
 ACCEPT = {"json": "application/json", "html": "text/html", "linkset": resolver.LINKSET}
 
 
-def public_answers_fill(*, passport_id: str, base_url: str = "") -> int:
+def public_answers_fill(
+    *, passport_id: str, base_url: str = "", languages: list[str] | None = None
+) -> int:
     """Renders and stores the public answers of one passport; returns how many were stored.
 
-    `base_url` is the scheme and host the answers are for (the resolver's own by default).
+    `base_url` is the scheme and host the answers are for (the resolver's own by default);
+    `languages` those of the pages (every configured language by default).
     """
     base = urlsplit(base_url or settings.RESOLVER_BASE_URL)
-    wanted = [("linkset", "")] + [
-        (kind, code) for kind in ("json", "html") for code, _ in settings.LANGUAGES
-    ]
+    codes = languages or [code for code, _ in settings.LANGUAGES]
+    wanted = [("linkset", "")] + [(kind, code) for kind in ("json", "html") for code in codes]
     # The stamp first, the database after: a change committed in between retires these entries.
     _, stamp = scan_cache.public_answer_find(passport_id, kind="linkset", language="", where="")
     if stamp is None:
