@@ -9,5 +9,11 @@ class PassportsConfig(AppConfig):
 
     def ready(self) -> None:
         # Web processes enqueue tasks too: load the configured Celery app before any task is sent.
+        from django.db.models.signals import post_save
+
         import passports.checks  # noqa: F401
         import settings.celery  # noqa: F401
+        from passports.models import Organisation
+        from passports.scan_cache import organisation_saved
+
+        post_save.connect(organisation_saved, sender=Organisation, dispatch_uid="scan-cache-orgs")

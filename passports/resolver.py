@@ -22,7 +22,7 @@ from django.http import (
     HttpResponseRedirect,
     JsonResponse,
 )
-from django.urls import reverse
+from django.middleware.csrf import get_token
 from django.utils.module_loading import import_string
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
@@ -31,24 +31,21 @@ from django.views.defaults import page_not_found
 from knox.auth import TokenAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 
+from passports import scan_cache
 from passports.api.throttling import ScanThrottle
-from passports.identifiers import IdentifierError, check_serial, digital_link, normalise_gtin
+from passports.identifiers import IdentifierError, check_serial, normalise_gtin
+from passports.linkset import (
+    GS1_VOC,
+    LINK_TYPE_PREFIXES,
+    LINKSET,
+    LINKSET_REQUESTS,
+    link_type,
+    linkset,
+)
 from passports.models import Passport
 from passports.purpose import PurposeError, purpose_stated
 from passports.representation import passport_for_reader
 from passports.tiers import tier_for
-
-GS1_VOC = "https://gs1.org/voc/"
-# The GS1 Web Vocabulary is published under several addresses that name the same terms.
-GS1_NAMESPACES = ("gs1:", GS1_VOC, "https://www.gs1.org/voc/", "https://ref.gs1.org/voc/")
-# `linkset` since GS1-Conformant Resolver 1.2; `all` is what 1.0 and 1.1 clients send.
-LINKSET_REQUESTS = ("linkset", "all")
-LINKSET = "application/linkset+json"
-# The UN Transparency Protocol's link types, among them its Digital Product Passport credential.
-UNTP_LINK_TYPES = "https://test.uncefact.org/vocabulary/linkTypes/"
-UNTP_DPP_LINK_TYPE = UNTP_LINK_TYPES + "dpp"
-# The prefixes a `linkType` may be written with, as the resolver description file lists them.
-LINK_TYPE_PREFIXES = {"gs1:": GS1_VOC, "untp:": UNTP_LINK_TYPES}
 
 
 def _bad_identifier(message: str) -> JsonResponse:
@@ -106,10 +103,26 @@ def resolve_gtin(request, gtin: str, serial: str):
         check_serial(serial)
     except IdentifierError as exc:
         return _bad_identifier(str(exc))
+    known, stamp = None, None
+    if scan_cache.servable(request):
+        known = scan_cache.passport_id_find(gtin=gtin14, serial=serial)
+        if known is None:
+            # The id alone, so the stamp can be taken before the row is read (scan_cache).
+            found = Passport.objects.filter(gtin=gtin14, serial=serial).values_list("pk", flat=True)
+            known = str(found.first() or "")
+            if known:
+                scan_cache.passport_id_remember(gtin=gtin14, serial=serial, passport_id=known)
+        if known:
+            response, stamp = _cached(request, known)
+            if response is not None:
+                return response
     passport = _scanned(Passport.objects.filter(gtin=gtin14, serial=serial))
     if passport is None:
         return _not_found(request)
-    return _answer(request, passport)
+    if known is not None and known != str(passport.pk):
+        stamp = None  # taken for another passport's id
+        scan_cache.passport_id_remember(gtin=gtin14, serial=serial, passport_id=passport.pk)
+    return _answer(request, passport, stamp=stamp)
 
 
 @_resolver_http
@@ -119,10 +132,15 @@ def resolve_uuid(request, passport_id: str):
         pk = uuid.UUID(passport_id)
     except ValueError:
         return _bad_identifier(f"{passport_id!r} is not a passport id.")
+    stamp = None
+    if scan_cache.servable(request):
+        response, stamp = _cached(request, str(pk))
+        if response is not None:
+            return response
     passport = _scanned(Passport.objects.filter(pk=pk))
     if passport is None:
         return _not_found(request)
-    return _answer(request, passport)
+    return _answer(request, passport, stamp=stamp)
 
 
 @_resolver_http
@@ -185,8 +203,76 @@ def _reader(request):
     return found[0] if found else None
 
 
+def _kind(request) -> tuple[str, str]:
+    """(what is asked for: linkset, follow, json or html; the linkType asked for)."""
+    requested = request.GET.get("linkType", "")
+    if requested in LINKSET_REQUESTS or (not requested and _preferred(request) == LINKSET):
+        return "linkset", requested
+    if requested:
+        return "follow", requested
+    return ("json" if _preferred(request) == "application/json" else "html"), requested
+
+
+def _cached(request, passport_id: str) -> tuple[HttpResponse | None, tuple | None]:
+    """(the public answer from the cache or None, the stamp to store a fresh one under)."""
+    kind, requested = _kind(request)
+    # A redirect needs only the links, which the cached linkset holds.
+    stored = "linkset" if kind == "follow" else kind
+    language = "" if stored == "linkset" else getattr(request, "LANGUAGE_CODE", "")
+    entry, stamp = scan_cache.public_answer_find(
+        passport_id,
+        kind=stored,
+        language=language,
+        where=scan_cache.answer_place(request, stored),
+    )
+    if entry is None:
+        return None, stamp
+    return _answer_cached(request, entry, kind, requested), stamp
+
+
 @vary_on_headers("Accept", "Cookie", "Authorization")
-def _answer(request, passport: Passport) -> HttpResponse:
+def _answer_cached(request, entry: dict, kind: str, requested: str) -> HttpResponse:
+    """The public answer as `_answer` gives it, from the cache: same order of checks, headers."""
+    links = entry["links"]
+    if kind == "follow":
+        return _with_link_header(_follow(request, links, requested), links)
+    if kind == "linkset":
+        response = HttpResponse(entry["body"], content_type=entry["content_type"])
+        return _with_link_header(response, links)
+    etag = entry["etag"]
+    if etag in request.headers.get("If-None-Match", ""):
+        response = HttpResponseNotModified()
+        response["ETag"] = etag
+        return _with_link_header(response, links)
+    try:
+        purpose_stated(request.GET, request.headers)
+    except PurposeError as exc:
+        return JsonResponse({"errors": [{"field": "purpose", "message": str(exc)}]}, status=400)
+    body = scan_cache.page_body(entry, get_token(request)) if kind == "html" else entry["body"]
+    response = HttpResponse(body, content_type=entry["content_type"], status=entry["status"])
+    response["ETag"] = etag
+    response["Cache-Control"] = "no-cache"
+    return _with_link_header(response, links)
+
+
+def _keep(request, passport: Passport, stamp, kind: str, response, etag, links) -> None:
+    """Stores a public answer for the next anonymous scan, if it was asked for by one."""
+    if stamp is None or not scan_cache.servable(request):
+        return
+    scan_cache.public_answer_store(
+        passport.pk,
+        kind=kind,
+        language="" if kind == "linkset" else getattr(request, "LANGUAGE_CODE", ""),
+        where=scan_cache.answer_place(request, kind),
+        stamp=stamp,
+        response=response,
+        etag=etag,
+        links=links,
+    )
+
+
+@vary_on_headers("Accept", "Cookie", "Authorization")
+def _answer(request, passport: Passport, stamp: tuple | None = None) -> HttpResponse:
     try:
         user = _reader(request)
     except AuthenticationFailed as exc:
@@ -196,15 +282,19 @@ def _answer(request, passport: Passport) -> HttpResponse:
     tier = tier_for(organisation, passport)
     links = linkset(request, passport)
     requested = request.GET.get("linkType", "")
+    public = tier == "public" and user is None
+    stamp = stamp if public else None
     if requested in LINKSET_REQUESTS or (not requested and _preferred(request) == LINKSET):
-        return _with_link_header(JsonResponse(links, content_type=LINKSET), links)
+        response = _with_link_header(JsonResponse(links, content_type=LINKSET), links)
+        _keep(request, passport, stamp, "linkset", response, None, links)
+        return response
     if requested:
         return _with_link_header(_follow(request, links, requested), links)
     kind = "json" if _preferred(request) == "application/json" else "html"
     # Only public answers are revalidated: a restricted read must be recorded each time, and
     # the public tier is what most QR scans get.
     language = getattr(request, "LANGUAGE_CODE", "")
-    etag = _etag(passport, kind, language) if tier == "public" and user is None else None
+    etag = _etag(passport, kind, language) if public else None
     if etag and etag in request.headers.get("If-None-Match", ""):
         response = HttpResponseNotModified()
         response["ETag"] = etag
@@ -223,21 +313,8 @@ def _answer(request, passport: Passport) -> HttpResponse:
     if etag:
         response["ETag"] = etag
         response["Cache-Control"] = "no-cache"  # store, but ask again each time: 304 is cheap
+        _keep(request, passport, stamp, kind, response, etag, links)
     return _with_link_header(response, links)
-
-
-def link_type(requested: str) -> str:
-    """The linkset key a requested link type names: `gs1:pip` and every GS1 address of it alike.
-
-    Anything else (an IANA relation such as `icon`) is looked up as given.
-    """
-    for namespace in GS1_NAMESPACES:
-        if requested.startswith(namespace):
-            return GS1_VOC + requested[len(namespace) :]
-    for prefix, namespace in LINK_TYPE_PREFIXES.items():
-        if requested.startswith(prefix):
-            return namespace + requested[len(prefix) :]
-    return requested
 
 
 def _follow(request, links: dict, requested: str) -> HttpResponse:
@@ -281,62 +358,6 @@ def _with_link_header(response: HttpResponse, links: dict) -> HttpResponse:
         'title="Links for this passport"'
     )
     return response
-
-
-def linkset(request, passport: Passport) -> dict:
-    """An RFC 9264 linkset naming where to find this product's information.
-
-    Keys are GS1 Web Vocabulary link types as full URIs, as the GS1 resolver standard writes
-    them, or IANA-registered relations.
-    """
-    anchor = digital_link(gtin=passport.gtin, serial=passport.serial, passport_id=passport.id)
-
-    def url(name: str, **kwargs) -> str:
-        return request.build_absolute_uri(reverse(name, kwargs={"pk": passport.id, **kwargs}))
-
-    page = {"href": anchor, "title": "Product passport", "type": "text/html"}
-    links = {
-        "anchor": anchor,
-        f"{GS1_VOC}defaultLink": [page],
-        # The page behind the QR code is the product information page people read.
-        f"{GS1_VOC}pip": [page],
-        # GS1's link type for a Digital Product Passport: the passport itself, as data.
-        f"{GS1_VOC}dpp": [
-            {"href": url("passport-detail"), "title": "Passport data", "type": "application/json"}
-        ],
-        f"{GS1_VOC}traceability": [
-            {
-                "href": url("passport-events"),
-                "title": "Signed lifecycle events",
-                "type": "application/json",
-            }
-        ],
-    }
-    if passport.product_type == "battery":
-        # The Battery Pass v1.2.0 document: GS1's type for sustainability and circularity.
-        links[f"{GS1_VOC}sustainabilityInfo"] = [
-            {
-                "href": url("passport-batterypass"),
-                "title": "Battery Pass v1.2.0",
-                "type": "application/json",
-            }
-        ]
-    # The passport as a UNTP Digital Product Passport: a verifiable credential of the public tier.
-    links[UNTP_DPP_LINK_TYPE] = [
-        {
-            "href": url("passport-credential"),
-            "title": "Digital Product Passport (UNTP verifiable credential)",
-            "type": "application/vc+jwt",
-        }
-    ]
-    # IANA `icon` ("an icon representing the link's context"): the QR code is a picture that
-    # stands for this product's identifier. It was `describedby`, which promises a document
-    # describing the product, which an image of its address is not.
-    links["icon"] = [
-        {"href": url("passport-qr", fmt="svg"), "title": "QR code", "type": "image/svg+xml"},
-        {"href": url("passport-qr", fmt="png"), "title": "QR code", "type": "image/png"},
-    ]
-    return {"linkset": [links]}
 
 
 @require_http_methods(["GET", "HEAD"])

@@ -291,6 +291,19 @@ CACHES = {
     if CACHE_REDIS_URL
     else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
 }
+# Public resolver answers (passports.scan_cache): the same Redis under its own prefix, or a local
+# memory large enough for the passports one embedded process serves.
+CACHES["scans"] = (
+    {**CACHES["default"], "KEY_PREFIX": "metalpass-scans"}
+    if CACHE_REDIS_URL
+    else {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "scans",
+        "OPTIONS": {"MAX_ENTRIES": 50_000},
+    }
+)
+# Set to the deployed release to retire cached answers per release; empty: a digest of the code.
+SCAN_CACHE_VERSION = env("SCAN_CACHE_VERSION", default="")
 
 
 def _rate(scope: str, default: str) -> str | None:

@@ -1,6 +1,7 @@
 """Shared fixtures: organisations of every kind with tokens, API clients, declarations."""
 
 import os
+import uuid
 from dataclasses import dataclass
 
 import pytest
@@ -37,6 +38,13 @@ def no_rate_limits(settings):
     its database with the Celery broker in integration tests, and a flush would drop queued tasks.
     """
     settings.API_THROTTLE_RATES = dict.fromkeys(settings.API_THROTTLE_RATES)
+
+
+@pytest.fixture(autouse=True)
+def scan_cache_per_test(settings):
+    """Each test reads and writes its own scan cache entries: the database rolls back after a
+    test, the cache does not, and a passport id or GTIN may come again in the next test."""
+    settings.SCAN_CACHE_VERSION = uuid.uuid4().hex
 
 
 @dataclass

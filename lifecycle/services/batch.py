@@ -31,6 +31,7 @@ from lifecycle.tasks import enqueue_on_commit, integrate_log
 from passports.bulk import rows_insert
 from passports.models import Organisation, Passport
 from passports.registry.tasks import deliver_registration
+from passports.scan_cache import public_answer_refresh_on_commit
 from passports.services.keys import signer_for
 
 # The passport fields an event may move (see passport_changes); written once per passport.
@@ -158,6 +159,7 @@ def _record(actor: Organisation, items: list[BatchItem]) -> list[tuple[Event, bo
             enqueue_on_commit(deliver_registration, str(delivery.pk))
     if written:
         enqueue_on_commit(integrate_log)
+        public_answer_refresh_on_commit(passport_ids=list(moved))  # new heads: new answers
     return results
 
 

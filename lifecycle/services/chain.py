@@ -10,6 +10,7 @@ from lifecycle.canonical import canonical_bytes, rfc3339, sha256_hex
 from lifecycle.errors import EventRefused
 from lifecycle.models import Event
 from passports.models import Organisation, Passport
+from passports.scan_cache import public_answer_refresh_on_commit
 from passports.services.keys import Signer, signer_for
 
 ENVELOPE_VERSION = 1
@@ -99,6 +100,7 @@ def event_append(
         )
         event.save(force_insert=True)
         Passport.objects.filter(pk=locked.pk).update(head_hash=event.hash)
+        public_answer_refresh_on_commit(passport_ids=[locked.pk])
     return event
 
 

@@ -30,6 +30,7 @@ from passports.declaration import normalise_tree
 from passports.models import Organisation, Passport, SigningKey
 from passports.registry.services import registration_queue
 from passports.registry.tasks import deliver_registration
+from passports.scan_cache import public_answer_refresh_on_commit
 from passports.services.keys import signer_cached
 
 CLOCK_SKEW = dt.timedelta(minutes=5)
@@ -108,6 +109,7 @@ def _recorded(
             return _replayed(earlier, digest), False
         raise
     enqueue_on_commit(integrate_log)
+    public_answer_refresh_on_commit(passport_ids=[passport_id])  # a new head: new public answer
     if delivery is not None:
         enqueue_on_commit(deliver_registration, str(delivery.pk))
     return event, True
