@@ -6,6 +6,7 @@ from passports.identifiers import digital_link
 from passports.models import Passport
 from tests.recycling.epcis_documents import document, errors, link, treatment
 from tests.recycling.epcis_fleet import event, gs1_validator, register, schema_errors
+from tests.recycling.epcis_fleet import successor as successor_of
 
 URL = "/api/v1/epcis/events"
 OWN_STEP = "http://127.0.0.1:8000/epcis/bizstep/"
@@ -27,7 +28,7 @@ def test_a_succession_is_a_transformation_from_the_product_to_its_successor(
     manufacturer, regulator, kind
 ):
     old = register(manufacturer, f"OLD-{kind}")
-    event(manufacturer, old, kind, {"successor": {"model": "Second Life 1"},
+    event(manufacturer, old, kind, {"successor": successor_of("Second Life 1"),
                                     "application": "stationary storage"})  # fmt: skip
     predecessor = Passport.objects.get(pk=old)
     successor = Passport.objects.get(predecessor=predecessor)
@@ -46,7 +47,7 @@ def test_a_succession_is_a_transformation_from_the_product_to_its_successor(
 
 def test_the_successors_epc_finds_the_event_that_made_it(manufacturer, regulator):
     old = register(manufacturer, "OLD-MATCH")
-    event(manufacturer, old, "repurposed", {"successor": {"model": "Second Life 1"},
+    event(manufacturer, old, "repurposed", {"successor": successor_of("Second Life 1"),
                                             "application": "stationary storage"})  # fmt: skip
     successor = Passport.objects.get(predecessor_id=old)
 
@@ -60,7 +61,7 @@ def test_the_successors_epc_finds_the_event_that_made_it(manufacturer, regulator
 
 def test_an_unrelated_epc_does_not_find_the_succession(manufacturer, regulator):
     old, other = register(manufacturer, "OLD-NOT"), register(manufacturer, "OTHER-NOT")
-    event(manufacturer, old, "repurposed", {"successor": {"model": "Second Life 1"},
+    event(manufacturer, old, "repurposed", {"successor": successor_of("Second Life 1"),
                                             "application": "stationary storage"})  # fmt: skip
 
     _, events = events_of(regulator, {"MATCH_anyEPC": epc(Passport.objects.get(pk=other))})
