@@ -73,9 +73,10 @@ def region_field(**kwargs) -> serializers.CharField:
 def _reference_key(value: str) -> tuple[str, object] | None:
     """("pk", UUID) or ("gs1", (gtin, serial)) for a reference, or None if it cannot be one."""
     if "/01/" in value:
-        path = urlsplit(value).path if "://" in value else value
-        parts = path.split("/")
         try:
+            # urlsplit refuses some text (an unclosed "[" host) with a ValueError too.
+            path = urlsplit(value).path if "://" in value else value
+            parts = path.split("/")
             at = parts.index("01")
             gtin = normalise_gtin(parts[at + 1])
             serial = check_serial(unquote(parts[at + 3])) if parts[at + 2] == "21" else None

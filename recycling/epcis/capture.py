@@ -22,6 +22,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
+from lifecycle.models import EventType
 from passports.models import Organisation, OrganisationKind
 from recycling.api.records import CollectionIn, passports_by_reference
 from recycling.epcis import vocabulary as v
@@ -33,10 +34,10 @@ from recycling.epcis.reading import (
     event_time_of,
     mapping_of,
     number_text,
-    place_of,
     refuse,
     service_call,
 )
+from recycling.epcis.recordable import place_forms, region_of, unrecordable
 from recycling.epcis.retries import keys_complete, keys_reserve, replay_of, retry_keys
 from recycling.epcis.schema import schema_violations
 from recycling.epcis.treatment import treatment_capture
@@ -44,6 +45,7 @@ from recycling.models import Collection
 from recycling.services.collections import collection_record
 
 COLLECTORS = (OrganisationKind.COLLECTOR, OrganisationKind.RECYCLER)
+TREATMENT = v.MAPPING[EventType.RECYCLED][2]
 
 
 def document_capture(*, organisation: Organisation, document) -> tuple[list[dict], bool]:
@@ -100,7 +102,7 @@ def _event_list(document) -> list[dict]:
         raise refuse("epcisBody.eventList", f"At most {settings.BULK_MAX_ITEMS} events.")
     violations = schema_violations(document)
     if violations:
-        raise CaptureRefused(400, violations)
+        raise CaptureRefused(400, [_with_place_forms(found) for found in violations])
     errors = []
     for index, event in enumerate(events):
         where = f"epcisBody.eventList[{index}]"
@@ -139,34 +141,29 @@ def _event_list(document) -> list[dict]:
                     "passport; a captured TransformationEvent is a treatment batch.",
                 }
             )
+        elif event["type"] == "TransformationEvent" and _step(event) not in (None, TREATMENT):
+            errors.append(
+                {
+                    "field": f"{where}.bizStep",
+                    "message": f"A captured TransformationEvent is a treatment batch, recorded "
+                    f"with bizStep {TREATMENT}; {str(event.get('bizStep'))[:100]} would not be "
+                    "rendered back.",
+                }
+            )
         else:
-            errors.extend(_unrecordable(event, where))
+            errors.extend(unrecordable(event, where))
     if errors:
         raise CaptureRefused(400, errors)
     return events
 
 
-# Lists an event may carry that have no place in our records: refused rather than dropped.
-UNRECORDABLE = {
-    "ObjectEvent": ("quantityList", "a collection names products by their EPCs"),
-    "TransformationEvent": ("inputQuantityList", "treatment takes products by their EPCs"),
-}
-
-
-def _unrecordable(event: dict, where: str) -> list[dict]:
-    found = []
-    key, why = UNRECORDABLE[event["type"]]
-    if event.get(key):
-        found.append({"field": f"{where}.{key}", "message": f"Not recorded: {why}."})
-    if event["type"] == "TransformationEvent" and event.get("outputEPCList"):
-        found.append(
-            {
-                "field": f"{where}.outputEPCList",
-                "message": "Not recorded: treatment outputs are fractions, given as "
-                "outputQuantityList.",
-            }
-        )
-    return found
+def _with_place_forms(violation: dict) -> dict:
+    """The schema's verdict on a location, with the forms of it that we record."""
+    parts = violation["field"].split(".")
+    key = parts[-2] if parts[-1] == "id" and len(parts) > 1 else parts[-1]
+    if key not in ("readPoint", "bizLocation"):
+        return violation
+    return {**violation, "message": f"{violation['message']}; {place_forms(key)}."}
 
 
 def _step(event: dict) -> str | None:
@@ -190,10 +187,7 @@ def _collection(organisation, event: dict, where: str, passports: dict) -> dict:
         raise refuse(f"{where}.bizStep", "Only collectors and recyclers record collections.", 403)
     epcs = epcs_of(event, "epcList", where)
     masses = mapping_of(event, f"{P}:massKg", where)
-    region = event.get(f"{P}:region")
-    region_path = f"{where}.{P}:region"
-    if region is None:
-        region, region_path = place_of(event, where, ("readPoint", "bizLocation"))
+    region, region_path = region_of(event, where, organisation)
     unknown = sorted(set(masses) - set(epcs))
     if unknown:
         raise refuse(f"{where}.{P}:massKg.{unknown[0]}", "Not an EPC of this event's epcList.")

@@ -20,12 +20,12 @@ import base64
 import binascii
 import datetime as dt
 import json
+import re
 import uuid
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.db.models import Q, QuerySet
-from django.utils.dateparse import parse_datetime
 
 from lifecycle.models import Event
 from lifecycle.services.events import CLOCK_SKEW
@@ -38,6 +38,8 @@ PARAMETERS = frozenset(
     {"MATCH_anyEPC", "MATCH_epc", "GE_eventTime", "LT_eventTime", "EQ_bizStep", "eventType",
      "perPage", "nextPageToken", "purpose"}
 )  # fmt: skip
+# Parameters with one value: a second one would otherwise be silently ignored.
+SINGLE = ("GE_eventTime", "LT_eventTime", "perPage", "nextPageToken", "purpose")
 EVENT_TYPES = frozenset({"ObjectEvent", "TransformationEvent"})
 SCAN_FACTOR = 10
 
@@ -66,13 +68,48 @@ def _values(params, name: str) -> list[str]:
     return [part for value in params.getlist(name) for part in value.split("|") if part]
 
 
+# RFC 3339 date-time in ASCII digits only: int() would also read other scripts' digits.
+RFC3339 = re.compile(
+    r"([0-9]{4})-([0-9]{2})-([0-9]{2})[Tt]([0-9]{2}):([0-9]{2}):([0-9]{2})(?:\.([0-9]{1,9}))?"
+    r"(?:([Zz])|([+-])([0-9]{2}):([0-9]{2}))",
+    re.ASCII,
+)
+TIME_MESSAGE = "An RFC 3339 date-time with a time zone, e.g. 2026-01-01T00:00:00Z."
+
+
+def rfc3339_parse(raw: str) -> dt.datetime | None:
+    """An aware datetime from RFC 3339 text, or None if it names no moment we can compare."""
+    found = RFC3339.fullmatch(raw)
+    if found is None:
+        return None
+    year, month, day, hour, minute, second, fraction, zulu, sign, off_h, off_m = found.groups()
+    try:
+        if zulu:
+            zone = dt.UTC
+        else:
+            if int(off_m) > 59:
+                return None
+            offset = dt.timedelta(hours=int(off_h), minutes=int(off_m))
+            zone = dt.timezone(-offset if sign == "-" else offset)  # |offset| < 24 h or ValueError
+        moment = dt.datetime(
+            int(year), int(month), int(day), int(hour), int(minute), int(second),
+            int((fraction or "0")[:6].ljust(6, "0")), tzinfo=zone,
+        )  # fmt: skip
+        # Compared with UTC times and widened by the clock skew: both must stay in range.
+        moment.astimezone(dt.UTC)
+        moment - CLOCK_SKEW  # noqa: B018
+    except (ValueError, OverflowError):
+        return None
+    return moment
+
+
 def _time(params, name: str, errors: list) -> dt.datetime | None:
     raw = params.get(name)
     if raw is None:
         return None
-    moment = parse_datetime(raw.replace(" ", "+"))  # an unencoded '+' arrives as a space
-    if moment is None or moment.tzinfo is None:
-        errors.append({"field": name, "message": "An RFC 3339 date-time with a time zone."})
+    moment = rfc3339_parse(raw.replace(" ", "+"))  # an unencoded '+' arrives as a space
+    if moment is None:
+        errors.append({"field": name, "message": TIME_MESSAGE})
     return moment
 
 
@@ -81,6 +118,9 @@ def query_parse(params) -> EventQuery:
     errors: list[dict[str, str]] = []
     for name in sorted(set(params) - PARAMETERS):
         errors.append({"field": name, "message": "Not a supported query parameter."})
+    for name in SINGLE:
+        if len(params.getlist(name)) > 1:
+            errors.append({"field": name, "message": "Give this parameter once."})
     epcs = _values(params, "MATCH_anyEPC") + _values(params, "MATCH_epc")
     if len(epcs) > settings.API_MAX_PAGE_SIZE:
         errors.append({"field": "MATCH_anyEPC", "message": "Too many EPCs in one query."})
@@ -114,7 +154,8 @@ def _event_types(params, errors: list) -> set[str] | None:
 def _per_page(raw: str | None, errors: list) -> int:
     if raw is None:
         return settings.API_PAGE_SIZE
-    if not raw.isdigit() or int(raw) < 1:
+    # ASCII digits, and few enough of them for int() (which refuses past 4300 digits).
+    if not re.fullmatch(r"[0-9]{1,9}", raw, re.ASCII) or int(raw) < 1:
         errors.append({"field": "perPage", "message": "A positive whole number."})
         return settings.API_PAGE_SIZE
     return min(int(raw), settings.API_MAX_PAGE_SIZE)
@@ -130,11 +171,19 @@ def _token(raw: str | None, errors: list) -> tuple[dt.datetime, uuid.UUID] | Non
     if raw is None:
         return None
     try:
-        time, pk = json.loads(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)))
-        return dt.datetime.fromisoformat(time), uuid.UUID(pk)
+        decoded = json.loads(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)))
+        if (
+            isinstance(decoded, list)
+            and len(decoded) == 2
+            and all(isinstance(part, str) for part in decoded)
+        ):
+            time, pk = dt.datetime.fromisoformat(decoded[0]), uuid.UUID(decoded[1])
+            if time.tzinfo is not None:
+                return time, pk
     except (binascii.Error, ValueError, TypeError, UnicodeDecodeError):
-        errors.append({"field": "nextPageToken", "message": "Not a token this server issued."})
-        return None
+        pass
+    errors.append({"field": "nextPageToken", "message": "Not a token this server issued."})
+    return None
 
 
 def visible_events(reader: Organisation) -> QuerySet:

@@ -44,17 +44,6 @@ def event_time_of(event: dict, where: str) -> str:
     return value
 
 
-def place_of(event: dict, where: str, keys: tuple[str, ...]) -> tuple[str | None, str]:
-    """An ISO 3166 code from the first of the event's locations that is one of our places."""
-    for key in keys:
-        location = event.get(key)
-        uri = location.get("id") if isinstance(location, dict) else None
-        code = v.place_code(uri) if isinstance(uri, str) else None
-        if code:
-            return code, f"{where}.{key}.id"
-    return None, f"{where}.{keys[0]}.id"
-
-
 def refused_at(errors: list[dict], paths: dict[str, str], where: str) -> list[dict]:
     """Rewrites API field paths ("items[1].passport") as paths in the EPCIS document."""
     rewritten = []

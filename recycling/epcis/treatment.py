@@ -14,10 +14,10 @@ from recycling.epcis.reading import (
     event_time_of,
     mapping_of,
     number_text,
-    place_of,
     refuse,
     service_call,
 )
+from recycling.epcis.recordable import place_of
 from recycling.models import Batch
 from recycling.services.batches import batch_close, batch_input_add, batch_open, batch_output_add
 
@@ -32,7 +32,7 @@ def treatment_capture(*, organisation, event: dict, where: str, passports: dict)
     for index, passport in enumerate(inputs):
         if passport is None:
             raise refuse(f"{where}.inputEPCList[{index}]", "No passport has this identifier.")
-    site, site_path = place_of(event, where, ("readPoint", "bizLocation"))
+    site, site_path = place_of(event, where, organisation)
     head = inputs[0]
     paths = {
         "process_route": f"{where}.{P}:processRoute",
