@@ -191,3 +191,20 @@ def test_the_running_sequencer_integrates_writes_and_signs(manufacturer, setting
         worker.join(timeout=30)
     assert not worker.is_alive()
     assert tiles_written()[0] == 25
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_write_wakes_the_listening_sequencer_on_postgresql(manufacturer, settings):
+    from lifecycle.services.sequencer import _Listener
+    from tests.conftest import uses_postgresql
+
+    if not uses_postgresql():
+        pytest.skip("LISTEN/NOTIFY is PostgreSQL's; on SQLite the sequencer polls")
+    settings.LOG_SEQUENCER = True
+    listener = _Listener()
+    try:
+        assert listener.wait(0.01) is False
+        register(manufacturer, 1)
+        assert listener.wait(30) is True
+    finally:
+        listener.close()
