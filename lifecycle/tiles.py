@@ -123,10 +123,22 @@ class TileNodes:
     for; proofs and roots in lifecycle.merkle read nodes from it as from the node table.
     """
 
-    def __init__(self, fetch: TileFetch) -> None:
+    def __init__(self, fetch: TileFetch, memo=None) -> None:
         self._fetch = fetch
+        # Optional get/put store of hashes already computed (nodes never change).
+        self._memo = memo
 
     def __getitem__(self, node: tuple[int, int]) -> bytes:
+        if self._memo is not None:
+            known = self._memo.get(node)
+            if known is not None:
+                return known
+        value = self._compute(node)
+        if self._memo is not None:
+            self._memo.put(node, value)
+        return value
+
+    def _compute(self, node: tuple[int, int]) -> bytes:
         level, index = node
         tile_level, height = divmod(level, TILE_HEIGHT)
         first = index << height

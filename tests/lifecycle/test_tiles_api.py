@@ -208,3 +208,30 @@ def test_a_write_wakes_the_listening_sequencer_on_postgresql(manufacturer, setti
         assert listener.wait(30) is True
     finally:
         listener.close()
+
+
+def test_proofs_stay_right_as_tiles_fill_and_beyond_the_tiles(manufacturer, anonymous):
+    from lifecycle.merkle import MemoryTree
+
+    def proof(index: int, size: int) -> list[str]:
+        answer = anonymous.get(f"/api/v1/log/proof/inclusion?index={index}&size={size}")
+        assert answer.status_code == 200, answer.json()
+        return answer.json()["proof"]
+
+    register(manufacturer, 100)
+    log_integrate()
+    checkpoint_publish()
+    early = proof(7, 100)  # read from the partial tile 000.p/100
+    register(manufacturer, 200)
+    log_integrate()
+    checkpoint_publish()  # that partial tile is gone now: tile 0 is full
+    register(manufacturer, 5)
+    log_integrate()  # 305 leaves, tiles written for 300 only
+
+    tree = MemoryTree()
+    for data in LogLeaf.objects.order_by("index").values_list("data", flat=True):
+        tree.append(bytes(data))
+    assert early == [h.hex() for h in tree.inclusion_proof(7, 100)]
+    assert proof(7, 100) == early
+    assert proof(299, 300) == [h.hex() for h in tree.inclusion_proof(299, 300)]
+    assert proof(302, 305) == [h.hex() for h in tree.inclusion_proof(302, 305)]
