@@ -24,10 +24,14 @@ logger = logging.getLogger(__name__)
 CHANNEL = "log_pending"
 
 
-def sequencer_step() -> int:
-    """One round: integrate what is pending, write its tiles, sign if due; returns leaves added."""
+def sequencer_step(*, catch_up: bool = False) -> int:
+    """One round: integrate what is pending, write its tiles, sign if due; returns leaves added.
+
+    `catch_up` writes tiles even when nothing was added: a first round, after leaves came in
+    by another path (bulk loaders, the Celery fallback) or from before tiles existed.
+    """
     added = log_integrate()
-    if added:
+    if added or catch_up:
         log_tiles_catch_up()
     # Checked every round, not only after work: the tail of a burst is signed once it is due.
     if latest_checkpoint_size() < log_size():
@@ -63,10 +67,12 @@ def sequencer_run(*, interval: float, stopping: Callable[[], bool]) -> None:
     import time
 
     listener = _Listener() if connection.vendor == "postgresql" else None
+    first = True
     try:
         while not stopping():
             try:
-                added = sequencer_step()
+                added = sequencer_step(catch_up=first)
+                first = False
             except Exception:
                 # A failed round (database restart, lock timeout) is retried on the next one.
                 logger.exception("sequencer round failed")

@@ -139,6 +139,7 @@ def checkpoint_file_write(note_text: str) -> None:
 
 
 def checkpoint_file() -> bytes | None:
+    """The note served at /checkpoint, or None before the first publish that wrote one."""
     return _read(CHECKPOINT)
 
 
@@ -235,14 +236,17 @@ def tile_leaf_hash(index: int, size: int) -> bytes:
 
 
 def tile_root(size: int) -> bytes:
+    """The root of the first `size` leaves, from tiles where they are written."""
     return merkle.root(size, proof_nodes(merkle.root_plan(size), size))
 
 
 def tile_inclusion_proof(index: int, size: int) -> list[bytes]:
+    """RFC 9162 inclusion proof of leaf `index` in the tree of `size`, from tiles if written."""
     nodes = proof_nodes(merkle.inclusion_plan(index, size), size)
     return merkle.inclusion_proof(index, size, nodes)
 
 
 def tile_consistency_proof(first: int, second: int) -> list[bytes]:
+    """RFC 9162 consistency proof between trees of `first` and `second`, from tiles if written."""
     nodes = proof_nodes(merkle.consistency_plan(first, second), second)
     return merkle.consistency_proof(first, second, nodes)

@@ -26,7 +26,7 @@ class Command(BaseCommand):
         if interval <= 0:
             raise CommandError("--interval must be a positive number of seconds.")
         if once:
-            added = sequencer_step()
+            added = sequencer_step(catch_up=True)
             self.stdout.write(f"integrated {added} events")
             return
         stop = {"requested": False}
