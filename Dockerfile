@@ -25,6 +25,8 @@ RUN DJANGO_SECRET_KEY=build-only-not-a-secret \
     python manage.py collectstatic --noinput
 
 # The source and static files stay root-owned: the app user can read them but not change them.
+# The log's tiles are the one thing it writes (a volume in docker-compose.yml, owned from here).
+RUN mkdir -p /data/log-tiles && chown app:app /data/log-tiles
 USER app
 
 EXPOSE 8000

@@ -27,7 +27,7 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 RESULTS = Path(__file__).resolve().parent / "results"
-WORKLOADS = ("B1", "B2", "B3", "B4", "B5", "B6", "B7")
+WORKLOADS = ("B1", "B2", "B3", "B4", "B5", "B6", "B7", "B8")
 
 
 def _arguments() -> argparse.Namespace:
@@ -154,7 +154,7 @@ def _b5(args, note):
 def main() -> int:
     args = _arguments()
     _setup(args)
-    from bench import b1_register, b2_events, b3_resolve, b4_log, b6_verify, b7_stock
+    from bench import b1_register, b2_events, b3_resolve, b4_log, b6_verify, b7_stock, b8_tiles
     from bench.common import invalid_banner, table
     from bench.machine import describe
     from bench.services import celery_worker, server
@@ -171,7 +171,7 @@ def main() -> int:
         "machine": describe(args.redis_url),
         "arguments": {k: v for k, v in vars(args).items() if k != "database_url"},
     }
-    if {"B3", "B4"} & set(args.only):
+    if {"B3", "B4", "B8"} & set(args.only):
         record["fleet"] = _fleet_ensure(args.fleet, note)
     outcomes = []
     runners = {
@@ -182,6 +182,7 @@ def main() -> int:
         "B5": lambda: _b5(args, note),
         "B6": lambda: b6_verify.run(),
         "B7": lambda: b7_stock.run(),
+        "B8": lambda: b8_tiles.run(base),
     }
     server_env = {"DATABASE_URL": args.database_url, "CELERY_BROKER_URL": args.redis_url}
     with server(args.port, env=server_env) as base, celery_worker(env=server_env):

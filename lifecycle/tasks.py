@@ -1,4 +1,8 @@
-"""Celery tasks of the transparency log: integrate pending events, publish checkpoints."""
+"""Celery tasks of the transparency log: integrate pending events, publish checkpoints.
+
+Where `manage.py run_sequencer` runs (LOG_SEQUENCER), it integrates instead and these tasks are
+the fallback of the beat; both take the log lock, so they never integrate at the same time.
+"""
 
 import functools
 import logging
@@ -8,7 +12,12 @@ from django.conf import settings
 from django.db import transaction
 from kombu.exceptions import OperationalError
 
-from lifecycle.services.log import checkpoint_publish, checkpoint_publish_if_due, log_integrate
+from lifecycle.services.log import (
+    checkpoint_publish,
+    checkpoint_publish_if_due,
+    log_integrate,
+    log_tiles_catch_up,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -21,6 +30,9 @@ def enqueue_on_commit(task, *args) -> None:
     """
 
     connection = transaction.get_connection()
+    if task is integrate_log and settings.LOG_SEQUENCER:
+        _sequencer_wake(connection)
+        return
     key = (task.name, args)
     if any(getattr(entry[1], "task_key", None) == key for entry in connection.run_on_commit):
         return  # one message per transaction is enough: tasks re-read the database
@@ -37,6 +49,17 @@ def enqueue_on_commit(task, *args) -> None:
 
     send.task_key = key
     transaction.on_commit(send)
+
+
+def _sequencer_wake(connection) -> None:
+    """Tells a waiting sequencer there is work; it also polls, so SQLite needs no signal.
+
+    NOTIFY is delivered when the transaction commits and identical ones in a transaction are
+    sent once, so the sequencer never wakes before the event is visible.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("NOTIFY log_pending")
 
 
 # One queued run of a draining task (no arguments: it re-reads everything pending) serves every
@@ -87,6 +110,7 @@ def integrate_log() -> int:
     """Appends every pending event to the log, then publishes a checkpoint if one is due."""
     claim_release(integrate_log.name)
     count = log_integrate()
+    log_tiles_catch_up()
     checkpoint_publish_if_due()
     return count
 

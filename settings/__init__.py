@@ -151,6 +151,21 @@ DEV_KEY_ENCRYPTION_KEY_FILE = BASE_DIR / ".dev-key-encryption-key"
 # The transparency log's name (the checkpoint origin line) and how often checkpoints are signed.
 LOG_ORIGIN = env("LOG_ORIGIN", default=RESOLVER_BASE_URL.split("://", 1)[-1] + "/log")
 CHECKPOINT_INTERVAL_SECONDS = env.int("CHECKPOINT_INTERVAL_SECONDS", default=5)
+# The log as C2SP tlog-tiles files (/tile/..., /checkpoint). Any Django storage backend works;
+# for a bucket, django-storages' S3 backend with its OPTIONS (README "Log tiles").
+LOG_TILE_ROOT = Path(env("LOG_TILE_ROOT", default=str(BASE_DIR / "var" / "log-tiles")))
+_TILE_BACKEND = env("LOG_TILE_STORAGE_BACKEND", default="")
+LOG_TILE_STORAGE = (
+    {"BACKEND": _TILE_BACKEND, "OPTIONS": env.json("LOG_TILE_STORAGE_OPTIONS", default={})}
+    if _TILE_BACKEND
+    else {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(LOG_TILE_ROOT), "allow_overwrite": True},
+    }
+)
+# True where `manage.py run_sequencer` runs: writes then wake it (NOTIFY on PostgreSQL) instead
+# of queueing a Celery integration.
+LOG_SEQUENCER = env.bool("LOG_SEQUENCER", default=False)
 
 # Statistical disclosure control: a non-regulator sees no inventory cell, statistic or forecast
 # describing fewer products, or products of fewer manufacturers, than these

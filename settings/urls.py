@@ -6,7 +6,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
-from lifecycle.api import did, log
+from lifecycle.api import did, log, tiles
 from lifecycle.api.batch import EventBatchView
 from lifecycle.api.passports import PassportViewSet
 from passports import resolver, views
@@ -57,6 +57,8 @@ urlpatterns = [
     path("api/v1/log/leaves", log.leaves, name="log-leaves"),
     path("api/v1/log/vkey", log.vkey, name="log-vkey"),
     path("api/v1/log/witnesses", log.witnesses, name="log-witnesses"),
+    path("tile/<path:path>", tiles.tile, name="log-tile"),
+    path("checkpoint", tiles.checkpoint, name="log-tile-checkpoint"),
     path("api/v1/statistics/recovery", statistics.recovery, name="statistics-recovery"),
     path("api/v1/inventory", statistics.inventory, name="inventory"),
     path("api/v1/audit/report", audit.report, name="audit-report"),

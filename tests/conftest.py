@@ -47,6 +47,15 @@ def scan_cache_per_test(settings):
     settings.SCAN_CACHE_VERSION = uuid.uuid4().hex
 
 
+@pytest.fixture(autouse=True)
+def log_tiles_in_tmp(settings, tmp_path):
+    """Each test writes the log's tiles to its own folder: a tile path names one content."""
+    settings.LOG_TILE_STORAGE = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(tmp_path / "log-tiles"), "allow_overwrite": True},
+    }
+
+
 @dataclass
 class Actor:
     """An organisation with its service-account token and an authenticated API client."""

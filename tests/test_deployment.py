@@ -26,7 +26,7 @@ from tests.conftest import require_services
 ROOT = Path(__file__).resolve().parent.parent
 COMPOSE = ROOT / "docker-compose.yml"
 DOCKERFILE = ROOT / "Dockerfile"
-APP_ROLES = ("web", "worker", "beat")
+APP_ROLES = ("web", "worker", "beat", "sequencer")
 SECRETS = ("DJANGO_SECRET_KEY", "KEY_ENCRYPTION_KEY", "POSTGRES_PASSWORD")
 # Anything in the environment that would bend the production settings under test.
 PROJECT_VARIABLES = re.compile(

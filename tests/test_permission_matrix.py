@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from lifecycle.services.log import checkpoint_publish, log_integrate
+from lifecycle.services.log import checkpoint_publish, latest_checkpoint_size, log_integrate
 from passports.models import Passport
 from passports.registry.services import registration_queue
 from passports.services.tokens import token_create
@@ -38,6 +38,9 @@ MATRIX = {
     "download bundle": [401, 200, 404, 200, 200, 200, 200, 404],
     "latest checkpoint": [200, 200, 200, 200, 200, 200, 200, 200],
     "inclusion proof": [200, 200, 200, 200, 200, 200, 200, 200],
+    "tlog checkpoint": [200, 200, 200, 200, 200, 200, 200, 200],
+    "tlog tile": [200, 200, 200, 200, 200, 200, 200, 200],
+    "tlog entry bundle": [200, 200, 200, 200, 200, 200, 200, 200],
     "read leaves": [401, 403, 403, 403, 403, 403, 200, 403],
     "cosign": [401, 403, 403, 403, 403, 403, 400, 403],
     "list tokens": [401, 200, 200, 200, 200, 200, 200, 200],
@@ -163,6 +166,9 @@ def call(endpoint: str, client: APIClient, world: dict, index: int):
         "download bundle": lambda: client.get(f"/api/v1/passports/{passport}/bundle/"),
         "latest checkpoint": lambda: client.get("/api/v1/log/checkpoint"),
         "inclusion proof": lambda: client.get("/api/v1/log/proof/inclusion?index=0&size=1"),
+        "tlog checkpoint": lambda: client.get("/checkpoint"),
+        "tlog tile": lambda: client.get(f"/tile/0/000.p/{latest_checkpoint_size()}"),
+        "tlog entry bundle": lambda: client.get(f"/tile/entries/000.p/{latest_checkpoint_size()}"),
         "read leaves": lambda: client.get("/api/v1/log/leaves?start=0&end=1"),
         "list tokens": lambda: client.get("/api/v1/tokens/"),
         "revoke owner's spare token": lambda: client.delete(

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from lifecycle import merkle, note
 from lifecycle.models import Checkpoint, Event, LogKey, LogLeaf, LogNode
+from lifecycle.services.tiles import checkpoint_file_write, log_tiles_write
 from lifecycle.verify import VerificationError, leaf_data, leaf_hash, verify_consistency
 from passports.bulk import rows_insert
 from passports.services.keys import private_key_seal, private_key_unseal, raw_public_key
@@ -204,12 +205,23 @@ def checkpoint_publish() -> Checkpoint | None:
                 raise LogInconsistent(
                     f"the tree of size {size} does not extend checkpoint {last.size}: {exc}"
                 ) from exc
+        # The tiles of a checkpointed size must be servable before the checkpoint is.
+        log_tiles_write(size=size)
         key, private = log_key()
         body = note.checkpoint_body(key.name, size, root)
         signed = note.sign_note(body, key.name, private)
-        return Checkpoint.objects.create(
+        checkpoint = Checkpoint.objects.create(
             size=size, root=root, body=body, signature_line=signed[len(body) + 1 :].rstrip("\n")
         )
+        checkpoint_file_write(signed)
+        return checkpoint
+
+
+def log_tiles_catch_up() -> int:
+    """Writes the tiles of every leaf integrated so far, holding the log lock; files written."""
+    with transaction.atomic():
+        _lock_log()
+        return log_tiles_write(size=log_size())
 
 
 def checkpoint_publish_if_due() -> Checkpoint | None:

@@ -5,7 +5,8 @@ from django.db import IntegrityError, transaction
 from lifecycle import note
 from lifecycle.errors import EventRefused
 from lifecycle.models import Checkpoint, Cosignature
-from lifecycle.services.log import log_origin
+from lifecycle.services.log import checkpoint_note, log_origin
+from lifecycle.services.tiles import checkpoint_file_write
 from lifecycle.verify import VerificationError, verify_cosignature
 from passports.models import Organisation, SigningKey
 
@@ -23,6 +24,12 @@ def witness_vkey(key: SigningKey) -> str:
     return note.vkey(witness_name(key.organisation), bytes(key.public_key), alg=COSIGNATURE_ALG)
 
 
+def _checkpoint_file_refresh(checkpoint: Checkpoint) -> None:
+    """Serves the new cosignature at /checkpoint too, while this is still the latest checkpoint."""
+    if not Checkpoint.objects.filter(size__gt=checkpoint.size).exists():
+        checkpoint_file_write(checkpoint_note(checkpoint))
+
+
 def cosignature_record(*, checkpoint: Checkpoint, witness: Organisation, line: str) -> Cosignature:
     """Stores a cosignature line after it verifies with one of the witness's published keys."""
     text = checkpoint.body + "\n" + line.strip() + "\n"
@@ -34,13 +41,15 @@ def cosignature_record(*, checkpoint: Checkpoint, witness: Organisation, line: s
             continue
         try:
             with transaction.atomic():
-                return Cosignature.objects.create(
+                cosignature = Cosignature.objects.create(
                     checkpoint=checkpoint,
                     witness=witness,
                     kid=key,
                     timestamp=timestamp,
                     line=line.strip(),
                 )
+            _checkpoint_file_refresh(checkpoint)
+            return cosignature
         except IntegrityError as exc:
             raise EventRefused.one(
                 409, "cosignature", "This witness has already cosigned this checkpoint."

@@ -1,0 +1,252 @@
+"""The log as C2SP tlog-tiles files: writing tiles, bundles and the checkpoint; reading them back.
+
+Files go through a Django storage backend (LOG_TILE_STORAGE: a local folder by default, any
+S3-compatible bucket through django-storages), so a web server or a bucket can serve them as
+they are. A full tile never changes once written; a partial tile of a given width never changes
+either (the same hashes at the same places), so every file is cached forever by readers here.
+"""
+
+import functools
+import logging
+from collections import OrderedDict
+from collections.abc import Hashable
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+from django.utils.module_loading import import_string
+
+from lifecycle import merkle
+from lifecycle.models import LogLeaf, LogNode
+from lifecycle.tiles import (
+    TILE_HEIGHT,
+    TILE_WIDTH,
+    TileNodes,
+    bundle_encode,
+    level_count,
+    tile_path,
+    tiles_for,
+)
+
+logger = logging.getLogger(__name__)
+
+# Where the tiles are written up to, with the root at that size: if the database is ever
+# replaced under the same folder, the roots differ and the tiles are rewritten from zero.
+WATERMARK = "tile-size"
+CHECKPOINT = "checkpoint"
+
+
+@functools.cache
+def tile_storage():
+    """The storage holding the tiles, built from LOG_TILE_STORAGE."""
+    config = settings.LOG_TILE_STORAGE
+    return import_string(config["BACKEND"])(**config.get("OPTIONS", {}))
+
+
+@receiver(setting_changed)
+def _storage_reset(*, setting: str, **kwargs) -> None:
+    if setting == "LOG_TILE_STORAGE":
+        tile_storage.cache_clear()
+        _cache.clear()
+        _nodes.clear()
+        _seen["written"] = 0
+
+
+def _write(name: str, content: bytes) -> None:
+    storage = tile_storage()
+    if storage.exists(name):
+        # Backends that never overwrite would otherwise save under a new, unserved name.
+        storage.delete(name)
+    storage.save(name, ContentFile(content))
+
+
+def _read(name: str) -> bytes | None:
+    storage = tile_storage()
+    try:
+        with storage.open(name, "rb") as handle:
+            return handle.read()
+    except (FileNotFoundError, OSError):
+        return None
+
+
+def tiles_written() -> tuple[int, bytes | None]:
+    """The size the tiles are written for and the root at that size, (0, None) before any."""
+    raw = _read(WATERMARK)
+    if not raw:
+        return 0, None
+    size, root = raw.decode("ascii").split()
+    return int(size), bytes.fromhex(root)
+
+
+def log_tiles_write(*, size: int) -> int:
+    """Writes the tiles and entry bundles of the tree of `size` leaves; returns files written.
+
+    The caller holds the log lock, so writers never interleave. Only what changed since the
+    last written size is written; the partial tiles of earlier sizes stay until their tile is
+    full (a client may still hold a checkpoint that needs them), then are removed.
+    """
+    from lifecycle.services.log import log_root
+
+    since, root = tiles_written()
+    if since > size or (since and root != log_root(since)):
+        logger.warning("tile storage does not match the log at size %s: rewriting", since)
+        since = 0
+    if since == size:
+        return 0
+    written = 0
+    for level, index, width in tiles_for(size, since):
+        first = index * TILE_WIDTH
+        nodes = LogNode.objects.filter(
+            level=level * TILE_HEIGHT, index__gte=first, index__lt=first + width
+        ).order_by("index")
+        hashes = [bytes(digest) for digest in nodes.values_list("hash", flat=True)]
+        if len(hashes) != width:
+            raise RuntimeError(f"log nodes missing for tile {tile_path(level, index, width)}")
+        _write(tile_path(level, index, width), b"".join(hashes))
+        written += 1
+        if level == 0:
+            leaves = LogLeaf.objects.filter(index__gte=first, index__lt=first + width)
+            data = [bytes(d) for d in leaves.order_by("index").values_list("data", flat=True)]
+            _write(tile_path("entries", index, width), bundle_encode(data))
+            written += 1
+        if width == TILE_WIDTH:
+            _partials_remove(level, index)
+            if level == 0:
+                _partials_remove("entries", index)
+    _write(WATERMARK, f"{size} {log_root(size).hex()}\n".encode("ascii"))
+    return written
+
+
+def _partials_remove(level: int | str, index: int) -> None:
+    storage = tile_storage()
+    folder = tile_path(level, index) + ".p"
+    try:
+        _, names = storage.listdir(folder)
+    except (FileNotFoundError, OSError):
+        return
+    for name in names:
+        storage.delete(f"{folder}/{name}")
+
+
+def checkpoint_file_write(note_text: str) -> None:
+    """Publishes the signed note at /checkpoint.
+
+    Written at once rather than on commit: the note is a true statement about leaves already
+    committed, so even if the transaction recording it rolls back, serving it misleads nobody.
+    """
+    _write(CHECKPOINT, note_text.encode())
+
+
+def checkpoint_file() -> bytes | None:
+    """The note served at /checkpoint, or None before the first publish that wrote one."""
+    return _read(CHECKPOINT)
+
+
+def tile_read(path: str) -> bytes | None:
+    """A tile or bundle by its canonical path, from the in-process cache or the storage."""
+    data = _cache.get(path)
+    if data is None:
+        data = _read(path)
+        if data is not None:
+            _cache.put(path, data)
+    return data
+
+
+class _Cache:
+    """A bounded LRU of bytes under keys whose content never changes (tile paths, nodes)."""
+
+    def __init__(self, capacity: int) -> None:
+        self.capacity = capacity
+        self._items: OrderedDict[Hashable, bytes] = OrderedDict()
+
+    def get(self, key: Hashable) -> bytes | None:
+        value = self._items.get(key)
+        if value is not None:
+            self._items.move_to_end(key)
+        return value
+
+    def put(self, key: Hashable, value: bytes) -> None:
+        self._items[key] = value
+        self._items.move_to_end(key)
+        while len(self._items) > self.capacity:
+            self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        self._items.clear()
+
+
+# 4,096 tiles of 8 KiB: 32 MiB holds every tile a proof touches in a log of 10^6 leaves.
+_cache = _Cache(4096)
+
+
+def tile_nodes(*, written: int) -> TileNodes:
+    """Node hashes of the tree read from the tiles written for `written` leaves."""
+
+    def fetch(level: int, index: int) -> bytes:
+        count = level_count(written, level)
+        if index < count // TILE_WIDTH:
+            data = tile_read(tile_path(level, index))
+        else:
+            data = tile_read(tile_path(level, index, count % TILE_WIDTH))
+        if data is None:
+            raise KeyError((level, index))
+        return data
+
+    return TileNodes(fetch, memo=_nodes)
+
+
+# Interior hashes recomputed inside tiles, by (level, index): complete nodes never change, and
+# without this a proof rehashes up to 127 pairs for each of its nodes. 10^5 entries: ~15 MiB.
+_nodes = _Cache(100_000)
+
+# The size the tiles were last seen written for, in this process. Tiles only ever grow, so a
+# proof within it can be read from tiles without asking the storage again; a larger size, or a
+# partial tile gone since (its tile filled), makes it look again.
+_seen = {"written": 0}
+
+
+def tiles_cover(size: int) -> bool:
+    """True if the tiles hold the tree of `size` leaves (asking the storage only if unsure)."""
+    if size > _seen["written"]:
+        _seen["written"] = tiles_written()[0]
+    return size <= _seen["written"]
+
+
+def proof_nodes(plan: list[tuple[int, int]], size: int) -> dict[tuple[int, int], bytes]:
+    """The planned node hashes for a proof within `size` leaves: from tiles when written."""
+    from lifecycle.services.log import fetch_nodes
+
+    for attempt in range(2):
+        if attempt:
+            _seen["written"] = tiles_written()[0]
+        if not tiles_cover(size):
+            break
+        nodes = tile_nodes(written=_seen["written"])
+        try:
+            return {node: nodes[node] for node in plan}
+        except KeyError:
+            continue
+    return fetch_nodes(plan)
+
+
+def tile_leaf_hash(index: int, size: int) -> bytes:
+    """The leaf hash at index, from its level-0 tile when the tiles cover `size` leaves."""
+    return proof_nodes([(0, index)], size)[(0, index)]
+
+
+def tile_root(size: int) -> bytes:
+    """The root of the first `size` leaves, from tiles where they are written."""
+    return merkle.root(size, proof_nodes(merkle.root_plan(size), size))
+
+
+def tile_inclusion_proof(index: int, size: int) -> list[bytes]:
+    """RFC 9162 inclusion proof of leaf `index` in the tree of `size`, from tiles if written."""
+    nodes = proof_nodes(merkle.inclusion_plan(index, size), size)
+    return merkle.inclusion_proof(index, size, nodes)
+
+
+def tile_consistency_proof(first: int, second: int) -> list[bytes]:
+    """RFC 9162 consistency proof between trees of `first` and `second`, from tiles if written."""
+    nodes = proof_nodes(merkle.consistency_plan(first, second), second)
+    return merkle.consistency_proof(first, second, nodes)
