@@ -1,0 +1,185 @@
+"""Field checks compiled once per serializer, so a declaration is validated on one path.
+
+DRF's fields are the only statement of the rules: kinds, limits, choices and messages. Running
+them costs several Python calls per value (empty-value handling, conversion, a validator list),
+most of registration's time in bulk. For each field this module derives, from that field's
+own settings, a direct check of the plain shape nearly every value has (an ASCII string without
+surrounding spaces, a decimal string within the digit limits, a known choice, a bool or int in
+range) that returns exactly what the field would return. Any other value, and every value the
+field would refuse, goes to the field itself, so errors, field paths and messages are DRF's.
+"""
+
+import re
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+from django.core import validators as dj
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import serializers
+from rest_framework.fields import SkipField, empty, get_error_detail
+from rest_framework.validators import ProhibitSurrogateCharactersValidator
+
+# Returned by a compiled check when the field itself must look at the value.
+SLOW = object()
+
+Check = Callable[[Any], Any]
+
+_TEXT_VALIDATORS = (
+    dj.MaxLengthValidator,
+    dj.MinLengthValidator,
+    dj.ProhibitNullCharactersValidator,
+    ProhibitSurrogateCharactersValidator,
+)
+_RANGE_VALIDATORS = (dj.MinValueValidator, dj.MaxValueValidator)
+
+
+def _only(field: serializers.Field, kinds: tuple[type, ...]) -> bool:
+    # A field given its own validators keeps the slow path: its rules are not all known here.
+    return all(isinstance(v, kinds) for v in field.validators)
+
+
+def _text_check(field: serializers.CharField) -> Check | None:
+    if not _only(field, _TEXT_VALIDATORS):
+        return None
+    low = field.min_length or 1
+    high = field.max_length if field.max_length is not None else float("inf")
+
+    def check(value: Any) -> Any:
+        # ASCII rules out surrogates; an unchanged strip means trimming would not alter it.
+        if (
+            type(value) is str
+            and low <= len(value) <= high
+            and value.isascii()
+            and "\x00" not in value
+            and value == value.strip()
+        ):
+            return value
+        return SLOW
+
+    return check
+
+
+def _decimal_check(field: serializers.DecimalField) -> Check | None:
+    if (
+        not _only(field, _RANGE_VALIDATORS)
+        or field.localize
+        or field.max_digits is None
+        or field.decimal_places is None
+    ):
+        return None
+    whole = field.max_digits - field.decimal_places
+    if whole < 1:
+        return None
+    places = field.decimal_places
+    low, high = field.min_value, field.max_value
+    sign = "-?" if low is None or low < 0 else ""
+    tail = rf"(\.\d{{1,{places}}})?" if places else ""
+    # Digits within both limits, so DRF's precision check cannot fail on what matches.
+    shape = re.compile(rf"{sign}\d{{1,{whole}}}{tail}").fullmatch
+    step = Decimal(1).scaleb(-places)
+    rounding = field.rounding
+
+    def check(value: Any) -> Any:
+        if type(value) is int:
+            value = str(value)
+        elif type(value) is not str:
+            return SLOW
+        if not shape(value):
+            return SLOW
+        number = Decimal(value).quantize(step, rounding=rounding)
+        if (low is not None and number < low) or (high is not None and number > high):
+            return SLOW
+        return number
+
+    return check
+
+
+def _choice_check(field: serializers.ChoiceField) -> Check | None:
+    if field.validators:
+        return None
+    choices = field.choice_strings_to_values
+
+    def check(value: Any) -> Any:
+        if type(value) is str and value in choices:
+            return choices[value]
+        return SLOW
+
+    return check
+
+
+def _integer_check(field: serializers.IntegerField) -> Check | None:
+    if not _only(field, _RANGE_VALIDATORS):
+        return None
+    low, high = field.min_value, field.max_value
+
+    def check(value: Any) -> Any:
+        if type(value) is not int:
+            return SLOW  # bools, strings and floats: the field decides
+        if (low is not None and value < low) or (high is not None and value > high):
+            return SLOW
+        return value
+
+    return check
+
+
+def _boolean_check(field: serializers.BooleanField) -> Check | None:
+    if field.validators:
+        return None
+    return lambda value: value if type(value) is bool else SLOW
+
+
+# Exact classes only: a subclass (EmailField, URLField, a RegexField) adds rules of its own.
+_COMPILERS = {
+    serializers.CharField: _text_check,
+    serializers.DecimalField: _decimal_check,
+    serializers.ChoiceField: _choice_check,
+    serializers.IntegerField: _integer_check,
+    serializers.BooleanField: _boolean_check,
+}
+
+
+def field_check(field: serializers.Field) -> Check | None:
+    """The compiled check for a field, or None where only the field itself can decide."""
+    compiler = _COMPILERS.get(type(field))
+    return compiler(field) if compiler is not None else None
+
+
+def compiled_fields(serializer: serializers.Serializer) -> list[tuple]:
+    """(field, name, check, validate method name) for each writable field, built once."""
+    table = serializer.__dict__.get("_compiled_fields")
+    if table is None:
+        table = [
+            (field, field.field_name, field_check(field), "validate_" + field.field_name)
+            for field in serializer._writable_fields
+        ]
+        serializer.__dict__["_compiled_fields"] = table
+    return table
+
+
+def fields_validate(serializer: serializers.Serializer, data: dict) -> tuple[dict, dict]:
+    """Each field validated on its own, as DRF's Serializer.to_internal_value does it.
+
+    Returns the valid values and the errors by field name; the caller decides what to raise.
+    """
+    validated: dict = {}
+    errors: dict = {}
+    plain = type(data) is dict
+    for field, name, check, method_name in compiled_fields(serializer):
+        value = data.get(name, empty) if plain else field.get_value(data)
+        validate_method = getattr(serializer, method_name, None)
+        try:
+            result = check(value) if check is not None else SLOW
+            if result is SLOW:
+                result = field.run_validation(value)
+            if validate_method is not None:
+                result = validate_method(result)
+        except serializers.ValidationError as exc:
+            errors[name] = exc.detail
+        except DjangoValidationError as exc:
+            errors[name] = get_error_detail(exc)
+        except SkipField:
+            pass
+        else:
+            serializer.set_value(validated, field.source_attrs, result)
+    return validated, errors
