@@ -9,6 +9,7 @@ range) that returns exactly what the field would return. Any other value, and ev
 field would refuse, goes to the field itself, so errors, field paths and messages are DRF's.
 """
 
+import datetime as dt
 import re
 from collections.abc import Callable
 from decimal import Decimal
@@ -16,8 +17,9 @@ from typing import Any
 
 from django.core import validators as dj
 from django.core.exceptions import ValidationError as DjangoValidationError
-from rest_framework import serializers
+from rest_framework import ISO_8601, serializers
 from rest_framework.fields import SkipField, empty, get_error_detail
+from rest_framework.settings import api_settings
 from rest_framework.validators import ProhibitSurrogateCharactersValidator
 
 # Returned by a compiled check when the field itself must look at the value.
@@ -32,6 +34,7 @@ _TEXT_VALIDATORS = (
     ProhibitSurrogateCharactersValidator,
 )
 _RANGE_VALIDATORS = (dj.MinValueValidator, dj.MaxValueValidator)
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}").fullmatch
 
 
 def _only(field: serializers.Field, kinds: tuple[type, ...]) -> bool:
@@ -39,23 +42,65 @@ def _only(field: serializers.Field, kinds: tuple[type, ...]) -> bool:
     return all(isinstance(v, kinds) for v in field.validators)
 
 
+def _extra_validators(field: serializers.Field, known: tuple[type, ...]) -> list | None:
+    """The validators a compiled check must run itself, or None if one needs DRF's context."""
+    extra = [v for v in field.validators if not isinstance(v, known)]
+    if any(getattr(v, "requires_context", False) for v in extra):
+        return None
+    return extra
+
+
+def _passes(value: Any, validators: list) -> bool:
+    try:
+        for validator in validators:
+            validator(value)
+    except DjangoValidationError:
+        return False
+    return True
+
+
 def _text_check(field: serializers.CharField) -> Check | None:
-    if not _only(field, _TEXT_VALIDATORS):
+    # CharField, URLField and EmailField convert alike; the latter two only add a validator.
+    extra = _extra_validators(field, _TEXT_VALIDATORS)
+    if extra is None:
         return None
     low = field.min_length or 1
     high = field.max_length if field.max_length is not None else float("inf")
+    blank = "" if field.allow_blank else SLOW
 
     def check(value: Any) -> Any:
+        if type(value) is not str:
+            return SLOW
+        if not value:
+            return blank
         # ASCII rules out surrogates; an unchanged strip means trimming would not alter it.
         if (
-            type(value) is str
-            and low <= len(value) <= high
+            low <= len(value) <= high
             and value.isascii()
             and "\x00" not in value
             and value == value.strip()
+            and _passes(value, extra)
         ):
             return value
         return SLOW
+
+    return check
+
+
+def _date_check(field: serializers.DateField) -> Check | None:
+    formats = getattr(field, "input_formats", None) or api_settings.DATE_INPUT_FORMATS
+    extra = _extra_validators(field, ())
+    if extra is None or [f.lower() for f in formats] != [ISO_8601]:
+        return None
+
+    def check(value: Any) -> Any:
+        if type(value) is not str or not _ISO_DATE(value):
+            return SLOW
+        try:
+            parsed = dt.date.fromisoformat(value)
+        except ValueError:
+            return SLOW
+        return parsed if _passes(parsed, extra) else SLOW
 
     return check
 
@@ -129,9 +174,12 @@ def _boolean_check(field: serializers.BooleanField) -> Check | None:
     return lambda value: value if type(value) is bool else SLOW
 
 
-# Exact classes only: a subclass (EmailField, URLField, a RegexField) adds rules of its own.
+# Exact classes only: a subclass (a RegexField, a SlugField) may convert values its own way.
 _COMPILERS = {
     serializers.CharField: _text_check,
+    serializers.URLField: _text_check,
+    serializers.EmailField: _text_check,
+    serializers.DateField: _date_check,
     serializers.DecimalField: _decimal_check,
     serializers.ChoiceField: _choice_check,
     serializers.IntegerField: _integer_check,
@@ -145,16 +193,37 @@ def field_check(field: serializers.Field) -> Check | None:
     return compiler(field) if compiler is not None else None
 
 
+def _skips_none(field: serializers.Field) -> bool:
+    # DRF answers None with None, before converting or validating, for a nullable field.
+    return field.allow_null and field.source != "*"
+
+
+def _skips_missing(field: serializers.Field) -> bool:
+    # DRF skips an absent optional field without a default (SkipField), validate_<name> too.
+    return not field.required and field.default is empty
+
+
 def compiled_fields(serializer: serializers.Serializer) -> list[tuple]:
-    """(field, name, check, validate method name) for each writable field, built once."""
+    """Per writable field: what fields_validate needs, worked out once per serializer."""
     table = serializer.__dict__.get("_compiled_fields")
     if table is None:
-        table = [
-            (field, field.field_name, field_check(field), "validate_" + field.field_name)
-            for field in serializer._writable_fields
-        ]
+        table = []
+        for field in serializer._writable_fields:
+            name = field.field_name
+            validate_method = getattr(serializer, "validate_" + name, None)
+            flat = field.source_attrs == [name]
+            table.append((field, name, field_check(field), validate_method, flat,
+                          _skips_missing(field), _skips_none(field)))  # fmt: skip
         serializer.__dict__["_compiled_fields"] = table
     return table
+
+
+def known_field_names(serializer: serializers.Serializer) -> frozenset[str]:
+    """The names a serializer knows, for finding the keys it does not."""
+    names = serializer.__dict__.get("_field_names")
+    if names is None:
+        names = serializer.__dict__["_field_names"] = frozenset(serializer.fields)
+    return names
 
 
 def fields_validate(serializer: serializers.Serializer, data: dict) -> tuple[dict, dict]:
@@ -165,13 +234,19 @@ def fields_validate(serializer: serializers.Serializer, data: dict) -> tuple[dic
     validated: dict = {}
     errors: dict = {}
     plain = type(data) is dict
-    for field, name, check, method_name in compiled_fields(serializer):
+    for field, name, check, validate_method, flat, skips_missing, skips_none in compiled_fields(
+        serializer
+    ):
         value = data.get(name, empty) if plain else field.get_value(data)
-        validate_method = getattr(serializer, method_name, None)
+        if value is empty and skips_missing:
+            continue
         try:
-            result = check(value) if check is not None else SLOW
-            if result is SLOW:
-                result = field.run_validation(value)
+            if value is None and skips_none:
+                result = None
+            else:
+                result = check(value) if check is not None else SLOW
+                if result is SLOW:
+                    result = field.run_validation(value)
             if validate_method is not None:
                 result = validate_method(result)
         except serializers.ValidationError as exc:
@@ -181,5 +256,8 @@ def fields_validate(serializer: serializers.Serializer, data: dict) -> tuple[dic
         except SkipField:
             pass
         else:
-            serializer.set_value(validated, field.source_attrs, result)
+            if flat:
+                validated[name] = result
+            else:
+                serializer.set_value(validated, field.source_attrs, result)
     return validated, errors

@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from rest_framework import serializers
 
-from passports.declaration.compiled import fields_validate
+from passports.declaration.compiled import fields_validate, known_field_names
 from passports.reference import country_codes
 
 POSITIVE = Decimal("0.000001")
@@ -86,7 +86,7 @@ class StrictSerializer(serializers.Serializer):
         if not isinstance(data, dict):
             return super().to_internal_value(data)  # DRF's "expected a dictionary" error
         validated, errors = fields_validate(self, data)
-        unknown = sorted(data.keys() - self.fields.keys())
+        unknown = sorted(data.keys() - known_field_names(self))
         if unknown:
             errors |= {key: [unknown_key_message(key, self.renamed_keys)] for key in unknown}
         if errors:

@@ -12,7 +12,7 @@ from rest_framework.fields import SkipField
 
 from passports import gbt34014, substances
 from passports.declaration.battery import BatteryAttributes
-from passports.declaration.compiled import fields_validate
+from passports.declaration.compiled import fields_validate, known_field_names
 from passports.declaration.fields import (
     PostalAddress,
     StrictSerializer,
@@ -230,7 +230,7 @@ class PassportDeclaration(StrictSerializer):
         """Each field validated on its own, as DRF does: the valid values and the errors."""
         errors: dict = {
             key: ["This field is not part of the schema."]
-            for key in sorted(data.keys() - self.fields.keys())
+            for key in sorted(data.keys() - known_field_names(self))
         }
         validated, field_errors = fields_validate(self, data)
         errors.update(field_errors)

@@ -7,6 +7,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError as DjangoValidationError
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from rest_framework import serializers
@@ -53,13 +54,15 @@ LEAVES = leaf_fields(PassportDeclaration()) + [
 COMPILED = [(path, field) for path, field in LEAVES if field_check(field) is not None]
 
 # Values near every edge the checks look at: signs, exponents, spaces, digits, types, non-ASCII.
-EDGE_TEXT = st.sampled_from(
-    ["", " ", "0", "-0", "1e3", "1E-7", " 12", "12 ", "0.0000001", "NaN", "Infinity", "-1",
-     "100", "100.000001", "1.5", "99999999.999999", "123456789", "\x00", "Co", "battery",
-     "DE", "ev", "\ud800", "é", "true", "00012.50"]
-)  # fmt: skip
+EDGE_VALUES = [
+    "", " ", "0", "-0", "1e3", "1E-7", " 12", "12 ", "0.0000001", "NaN", "Infinity", "-1",
+    "100", "100.000001", "1.5", "99999999.999999", "123456789", "\x00", "Co", "battery",
+    "DE", "ev", "\ud800", "é", "true", "00012.50", "https://example.com/a", "http://exa mple",
+    "ftp://x", "a@b.example", "a@", "2024-06-14", "2024-02-30", "1989-12-31", "2999-01-01",
+    "2024-6-14", "20240614"
+]  # fmt: skip
 VALUES = st.one_of(
-    EDGE_TEXT,
+    st.sampled_from(EDGE_VALUES),
     st.text(max_size=30),
     st.text(alphabet="0123456789.-e ", max_size=16),
     st.integers(min_value=-(10**16), max_value=10**16),
@@ -80,15 +83,12 @@ def drf(field, value):
 def test_most_leaf_fields_are_compiled():
     assert len(COMPILED) > len(LEAVES) / 2
     kinds = {type(field) for _, field in COMPILED}
-    assert {serializers.CharField, serializers.DecimalField, serializers.ChoiceField} <= kinds
+    assert {serializers.CharField, serializers.DecimalField, serializers.ChoiceField,
+            serializers.URLField, serializers.DateField} <= kinds  # fmt: skip
 
 
-@settings(max_examples=300, deadline=None)
-@given(leaf=st.sampled_from(COMPILED), value=VALUES)
-def test_a_compiled_check_returns_what_the_field_returns_or_defers_to_it(leaf, value):
-    path, field = leaf
+def assert_check_agrees(path: str, field, value) -> None:
     result = field_check(field)(value)
-
     if result is SLOW:
         return
     ok, expected = drf(field, value)
@@ -98,18 +98,48 @@ def test_a_compiled_check_returns_what_the_field_returns_or_defers_to_it(leaf, v
         assert result.as_tuple() == expected.as_tuple(), path  # same exponent, same sign
 
 
+def test_every_compiled_check_agrees_with_its_field_on_the_edge_values():
+    for path, field in COMPILED:
+        for value in [*EDGE_VALUES, 0, 1, -1, 10**9, True, False, None, 1.5]:
+            assert_check_agrees(path, field, value)
+
+
+@settings(max_examples=300, deadline=None)
+@given(leaf=st.sampled_from(COMPILED), value=VALUES)
+def test_a_compiled_check_returns_what_the_field_returns_or_defers_to_it(leaf, value):
+    assert_check_agrees(*leaf, value)
+
+
+class NeedsContext:
+    requires_context = True
+
+    def __call__(self, value, field):
+        return None
+
+
 @pytest.mark.parametrize(
     "field",
     [
-        serializers.EmailField(),
-        serializers.URLField(),
-        serializers.DateField(),
-        serializers.CharField(validators=[lambda value: None]),
+        serializers.RegexField(r"^a+$"),
+        serializers.DateField(input_formats=["%d.%m.%Y"]),
+        serializers.CharField(validators=[NeedsContext()]),
+        serializers.UUIDField(),
         serializers.DictField(),
     ],
 )
-def test_fields_with_rules_of_their_own_are_left_to_drf(field):
+def test_fields_that_convert_their_own_way_or_need_context_are_left_to_drf(field):
     assert field_check(field) is None
+
+
+def test_a_fields_own_validators_are_run_by_its_compiled_check():
+    def no_x(value):
+        if "x" in value:
+            raise DjangoValidationError("no x")
+
+    check = field_check(serializers.CharField(validators=[no_x]))
+
+    assert check("abc") == "abc"
+    assert check("xyz") is SLOW
 
 
 @pytest.mark.parametrize("kind", ["battery", "pv_module", "magnet"])
