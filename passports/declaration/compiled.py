@@ -5,7 +5,8 @@ them costs several Python calls per value (empty-value handling, conversion, a v
 most of registration's time in bulk. For each field this module derives, from that field's
 own settings, a direct check of the plain shape nearly every value has (an ASCII string without
 surrounding spaces, a decimal string within the digit limits, a known choice, a bool or int in
-range) that returns exactly what the field would return. Any other value, and every value the
+range, an ISO date; the field's own validators, such as URL, e-mail or a plausible date, are run
+as they are) that returns exactly what the field would return. Any other value, and every value the
 field would refuse, goes to the field itself, so errors, field paths and messages are DRF's.
 """
 
