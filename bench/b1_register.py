@@ -88,6 +88,7 @@ def _limit(organisation, items: list[dict]) -> Sample:
                 declaration,
                 digest,
                 now,
+                "",
             )
         )
         entries += [
@@ -134,7 +135,7 @@ def _limit(organisation, items: list[dict]) -> Sample:
                     "serial, gbt_code, model, batch, manufactured_at, manufacturing_country, "
                     "manufacturing_facility, mass_kg, attributes, carbon_footprint, documents, "
                     "status, market_country, placed_on_market_on, health, declaration, head_hash, "
-                    "created_at",
+                    "created_at, archived_from",
                     passports,
                 ),
                 (

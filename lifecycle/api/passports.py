@@ -43,7 +43,6 @@ from passports.api.schemas import BulkRegistered, ErrorResponse, PassportRead, P
 from passports.batterypass.export import passport_batterypass
 from passports.batterypass.importer import declaration_from, rule_error_path, schema_errors
 from passports.declaration import PassportDeclaration
-from passports.declaration_fast import declarations_validate_fast
 from passports.identifiers import digital_link
 from passports.models import AccessPurpose, AccessRecord, OrganisationKind, Passport, ProductType
 from passports.purpose import PurposeError, purpose_stated
@@ -222,11 +221,9 @@ class PassportViewSet(viewsets.GenericViewSet):
         responses={201: PassportRegistered, 400: ErrorResponse, 409: ErrorResponse},
     )
     def create(self, request):
-        declarations = declarations_validate_fast([request.data], self._context())
-        if declarations is None:
-            declaration = PassportDeclaration(data=request.data, context=self._context())
-            declaration.is_valid(raise_exception=True)
-            declarations = [declaration.validated_data]
+        declaration = PassportDeclaration(data=request.data, context=self._context())
+        declaration.is_valid(raise_exception=True)
+        declarations = [declaration.validated_data]
         outcome = self._register(declarations, prefix="")
         if isinstance(outcome, Response):
             return outcome
@@ -245,13 +242,9 @@ class PassportViewSet(viewsets.GenericViewSet):
                 400,
                 [{"field": "passports", "message": f"At most {settings.BULK_MAX_ITEMS} items."}],
             )
-        # Well-formed bodies skip DRF's per-field machinery; anything else (and every error)
-        # goes through the serializer, so answers and error paths are the same either way.
-        declarations = declarations_validate_fast(items, self._context()) if items else None
-        if declarations is None:
-            body = BulkRequest(data=request.data, context=self._context())
-            body.is_valid(raise_exception=True)
-            declarations = body.validated_data["passports"]
+        body = BulkRequest(data=request.data, context=self._context())
+        body.is_valid(raise_exception=True)
+        declarations = body.validated_data["passports"]
         outcome = self._register(declarations, prefix="passports")
         if isinstance(outcome, Response):
             return outcome

@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from rest_framework import serializers
 
+from passports.declaration.compiled import fields_validate, known_field_names
 from passports.reference import country_codes
 
 POSITIVE = Decimal("0.000001")
@@ -75,17 +76,22 @@ class StrictSerializer(serializers.Serializer):
 
     renamed_keys: dict[str, str] = {}
 
+    def run_validators(self, value):
+        # Without object-level validators there is nothing to run, and DRF would first gather
+        # the read-only defaults for every nested object of every declaration.
+        if self.validators:
+            super().run_validators(value)
+
     def to_internal_value(self, data):
-        if isinstance(data, dict):
-            unknown = sorted(set(data) - set(self.fields))
-            if unknown:
-                errors = {key: [unknown_key_message(key, self.renamed_keys)] for key in unknown}
-                try:
-                    super().to_internal_value(data)
-                except serializers.ValidationError as exc:
-                    errors = {**exc.detail, **errors}
-                raise serializers.ValidationError(errors)
-        return super().to_internal_value(data)
+        if not isinstance(data, dict):
+            return super().to_internal_value(data)  # DRF's "expected a dictionary" error
+        validated, errors = fields_validate(self, data)
+        unknown = sorted(data.keys() - known_field_names(self))
+        if unknown:
+            errors |= {key: [unknown_key_message(key, self.renamed_keys)] for key in unknown}
+        if errors:
+            raise serializers.ValidationError(errors)
+        return validated
 
 
 def country(**kwargs) -> serializers.ChoiceField:

@@ -8,10 +8,11 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
-from rest_framework.fields import SkipField, get_error_detail
+from rest_framework.fields import SkipField
 
 from passports import gbt34014, substances
 from passports.declaration.battery import BatteryAttributes
+from passports.declaration.compiled import fields_validate, known_field_names
 from passports.declaration.fields import (
     PostalAddress,
     StrictSerializer,
@@ -208,11 +209,10 @@ class PassportDeclaration(StrictSerializer):
         schema = ATTRIBUTE_SCHEMAS.get(validated.get("product_type"))
         attributes = data.get("attributes")
         if schema is not None and isinstance(attributes, dict) and "attributes" not in errors:
-            checked = schema(data=attributes)
-            if checked.is_valid():
-                validated["attributes"] = checked.validated_data
-            else:
-                errors["attributes"] = checked.errors
+            try:
+                validated["attributes"] = self._attribute_checker(schema).run_validation(attributes)
+            except serializers.ValidationError as exc:
+                errors["attributes"] = exc.detail
                 del validated["attributes"]
         elif "attributes" in validated:
             del validated["attributes"]  # no valid product type to check them against
@@ -228,26 +228,21 @@ class PassportDeclaration(StrictSerializer):
 
     def _fields_validate(self, data: dict) -> tuple[dict, dict]:
         """Each field validated on its own, as DRF does: the valid values and the errors."""
-        validated: dict = {}
         errors: dict = {
             key: ["This field is not part of the schema."]
-            for key in sorted(set(data) - set(self.fields))
+            for key in sorted(data.keys() - known_field_names(self))
         }
-        for field in self._writable_fields:
-            validate_method = getattr(self, "validate_" + field.field_name, None)
-            try:
-                value = field.run_validation(field.get_value(data))
-                if validate_method is not None:
-                    value = validate_method(value)
-            except serializers.ValidationError as exc:
-                errors[field.field_name] = exc.detail
-            except DjangoValidationError as exc:
-                errors[field.field_name] = get_error_detail(exc)
-            except SkipField:
-                pass
-            else:
-                validated[field.field_name] = value
+        validated, field_errors = fields_validate(self, data)
+        errors.update(field_errors)
         return validated, errors
+
+    def _attribute_checker(self, schema: type[StrictSerializer]) -> StrictSerializer:
+        # One checker per product type for the life of this serializer: building a serializer
+        # deep-copies its whole field tree, which would otherwise happen for every item in bulk.
+        checkers = self.__dict__.setdefault("_attribute_checkers", {})
+        if schema not in checkers:
+            checkers[schema] = schema()
+        return checkers[schema]
 
     def validate(self, data: dict) -> dict:
         errors = declaration_rule_errors(data, failed=set())

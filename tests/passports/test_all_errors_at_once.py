@@ -6,9 +6,9 @@ import pytest
 
 from passports.api.errors import flatten_errors
 from passports.declaration import PassportDeclaration
-from passports.declaration_fast import declarations_validate_fast
 from passports.models import Passport
 from tests.factories import declaration
+from tests.passports.drf_reference import assert_same_as_drf
 
 URL = "/api/v1/passports/"
 CONTEXT = {"gs1_company_prefix": ""}
@@ -39,13 +39,12 @@ def test_registration_reports_every_problem_in_one_answer(manufacturer):
     assert Passport.objects.count() == 0
 
 
-def test_the_serializer_and_the_fast_path_agree_on_the_errors():
+def test_the_serializer_names_all_three_problems():
     checked = PassportDeclaration(data=three_problems(), context=CONTEXT)
 
     assert not checked.is_valid()
     assert_three_problems(fields(flatten_errors(checked.errors)))
-    # The fast path never reports errors itself: it hands anything invalid to the serializer.
-    assert declarations_validate_fast([three_problems()], CONTEXT) is None
+    assert_same_as_drf(three_problems(), context=CONTEXT)
 
 
 def test_bulk_registration_indexes_every_problem_by_item(manufacturer):

@@ -6,9 +6,9 @@ import pytest
 
 from passports.battery_attributes import mandatory
 from passports.declaration import PassportDeclaration
-from passports.declaration_fast import declarations_validate_fast
 from passports.models import Passport
 from tests.factories import declaration
+from tests.passports.drf_reference import assert_same_as_drf
 
 URL = "/api/v1/passports/"
 CONTEXT = {"gs1_company_prefix": ""}
@@ -106,16 +106,17 @@ def test_lmt_batteries_need_what_their_column_marks():
     assert 83 in ev and 83 not in lmt  # capacity threshold for exhaustion
 
 
-def test_the_complete_ev_battery_takes_the_fast_path_with_the_serializers_result():
-    (fast,) = declarations_validate_fast([declaration()], CONTEXT)
-    checked = PassportDeclaration(data=declaration(), context=CONTEXT)
+def test_the_complete_ev_battery_validates_as_drfs_fields_alone_would():
+    valid, _ = assert_same_as_drf(declaration(), context=CONTEXT)
 
-    assert checked.is_valid(), checked.errors
-    assert fast == checked.validated_data
+    assert valid
 
 
-def test_the_fast_path_leaves_a_declaration_missing_attributes_to_the_serializer():
-    assert declarations_validate_fast([stripped()], CONTEXT) is None
+def test_missing_attributes_are_named_as_drfs_fields_alone_would():
+    valid, errors = assert_same_as_drf(stripped(), context=CONTEXT)
+
+    assert not valid
+    assert "attributes.rated_capacity_ah" in {e["field"] for e in errors}
 
 
 def test_the_old_rated_capacity_kwh_is_refused_naming_the_new_field(manufacturer):
@@ -167,11 +168,5 @@ def test_idle_range_and_voltage_window_are_checked():
 def test_nested_attributes_the_serializer_refuses_are_left_to_it(change):
     item = copy.deepcopy(declaration())
     change(item["attributes"])
-    checked = PassportDeclaration(data=item, context=CONTEXT)
 
-    fast = declarations_validate_fast([item], CONTEXT)
-
-    if checked.is_valid():
-        assert fast in (None, [checked.validated_data])
-    else:
-        assert fast is None
+    assert_same_as_drf(item, context=CONTEXT)
