@@ -12,7 +12,7 @@ from passports.declaration import StrictSerializer, country, quantity
 from passports.declaration.passport import DocumentItem, ManufacturingPlace
 from passports.models import ProductType
 from passports.reference import country_codes
-from passports.validators import SAFE_INTEGER, validate_plausible_date
+from passports.validators import SAFE_INTEGER, BoundedListField, validate_plausible_date
 
 REGION_PATTERN = re.compile(r"^([A-Z]{2})-[A-Z0-9]{1,3}$")
 PROCESS_ROUTES = ["mechanical", "pyrometallurgical", "hydrometallurgical", "direct_recycling"]
@@ -99,7 +99,8 @@ class BatteryHealth(AtLeastOneField):
     overcharge_events = serializers.IntegerField(
         min_value=0, max_value=SAFE_INTEGER, required=False
     )
-    accidents = serializers.ListField(
+    # Accidents since the last report: a handful at most; 50 bounds a report's size.
+    accidents = BoundedListField(
         child=serializers.CharField(max_length=500), required=False, max_length=50
     )
 
@@ -160,7 +161,8 @@ class PutIntoService(StrictSerializer):
 
 
 class Repaired(StrictSerializer):
-    parts = serializers.ListField(
+    # One repair replaces a few parts; 200 covers a full module rebuild part by part.
+    parts = BoundedListField(
         child=serializers.CharField(max_length=200), allow_empty=False, max_length=200
     )
     description = serializers.CharField(max_length=2000, required=False)
@@ -191,6 +193,7 @@ class SuccessorIdentity(StrictSerializer):
         required=False, help_text="Where it was repurposed; defaults to the operator's country."
     )
     attributes = serializers.DictField(required=False)
+    # As many as a passport declaration may carry (passports/declaration/passport.py).
     documents = DocumentItem(many=True, required=False, max_length=50)
 
 

@@ -38,10 +38,10 @@ from lifecycle.services.registration import (
     passports_register,
 )
 from passports.api.access import IsManufacturer, organisation_of
-from passports.api.errors import error_response, flatten_errors
+from passports.api.errors import error_response
 from passports.api.schemas import BulkRegistered, ErrorResponse, PassportRead, PassportRegistered
 from passports.batterypass.export import passport_batterypass
-from passports.batterypass.importer import declaration_from, rule_error_path, schema_errors
+from passports.batterypass.strict import document_declaration
 from passports.declaration import PassportDeclaration
 from passports.identifiers import digital_link
 from passports.models import AccessPurpose, AccessRecord, OrganisationKind, Passport, ProductType
@@ -328,23 +328,10 @@ class PassportViewSet(viewsets.GenericViewSet):
         errors, declarations = [], []
         for index, document in enumerate(documents):
             where = f"{prefix}[{index}]." if prefix else ""
-            found = schema_errors(document)
-            if not found:
-                try:
-                    mapped = declaration_from(document)
-                except (KeyError, TypeError, ValueError, ArithmeticError, AttributeError):
-                    mapped = None  # a malformed extension: the declaration check names it
-                checked = PassportDeclaration(
-                    data=mapped if mapped is not None else document.get("declarationExtension"),
-                    context=self._context(),
-                )
-                if checked.is_valid():
-                    declarations.append(checked.validated_data)
-                    continue
-                found = [
-                    {"field": rule_error_path(e["field"]), "message": e["message"]}
-                    for e in flatten_errors(checked.errors)
-                ]
+            declaration, found = document_declaration(document, context=self._context())
+            if declaration is not None:
+                declarations.append(declaration)
+                continue
             errors.extend({"field": (where + e["field"]).rstrip("."), "message": e["message"]}
                           for e in found)  # fmt: skip
         if errors:

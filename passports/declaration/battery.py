@@ -19,7 +19,7 @@ from passports.declaration.fields import (
     quantity,
     text,
 )
-from passports.validators import SAFE_INTEGER
+from passports.validators import SAFE_INTEGER, BoundedListField
 
 BATTERY_CATEGORIES = ["portable", "lmt", "ev", "industrial", "stationary"]
 BATTERY_CHEMISTRIES = [
@@ -97,7 +97,7 @@ class HazardousSubstance(StrictSerializer):
 
     name = text()
     cas = text(16, required=False, allow_blank=True)
-    hazard_classes = serializers.ListField(
+    hazard_classes = BoundedListField(
         child=text(100), max_length=20, help_text="CLP hazard classes or H statements."
     )
     concentration_pct = percent(help_text="Concentration in the battery, % by mass.")
@@ -119,7 +119,7 @@ class SparePartsSource(StrictSerializer):
     postal_address = PostalAddress()
     email = serializers.EmailField(max_length=254, required=False)
     web_address = serializers.URLField(max_length=500, required=False)
-    components = serializers.ListField(child=text(), required=False, max_length=50)
+    components = BoundedListField(child=text(), required=False, max_length=50)
 
 
 class PowerCapability(StrictSerializer):

@@ -13,6 +13,7 @@ from rest_framework import serializers
 from passports import substances
 from passports.declaration.fields import POSITIVE, StrictSerializer, percent, quantity, share, text
 from passports.family_attributes import ART29_ELEMENTS
+from passports.validators import BoundedListField
 
 MAGNET_TYPES = ["NdFeB", "SmCo", "ferrite", "AlNiCo"]
 MAGNET_APPLICATIONS = [
@@ -44,9 +45,9 @@ class HostedMagnet(StrictSerializer):
     location_in_host = text(500, help_text="Where in the product the magnet sits.")
     composition = MagnetCompositionItem(many=True, allow_empty=False, max_length=30)
     # Empty lists state that there are none, which Art. 28(4)(b) asks to be told too.
-    coatings = serializers.ListField(child=text(100), max_length=20)
-    glues = serializers.ListField(child=text(100), max_length=20)
-    additives = serializers.ListField(child=text(100), max_length=20)
+    coatings = BoundedListField(child=text(100), max_length=20)
+    glues = BoundedListField(child=text(100), max_length=20)
+    additives = BoundedListField(child=text(100), max_length=20)
 
     def validate(self, data: dict) -> dict:
         named = [item["substance"] for item in data["composition"]]

@@ -9,7 +9,7 @@ Measured values over the module's life are health reports (lifecycle/payloads.py
 from rest_framework import serializers
 
 from passports.declaration.fields import POSITIVE, StrictSerializer, percent, quantity
-from passports.validators import SAFE_INTEGER
+from passports.validators import SAFE_INTEGER, BoundedListField
 
 PV_TECHNOLOGIES = ["c-Si-mono", "c-Si-poly", "CdTe", "CIGS", "other"]
 
@@ -67,7 +67,7 @@ class PvModuleAttributes(StrictSerializer):
     lead_g = quantity(required=False)
     cadmium_g = quantity(required=False)
     silver_mass_g = quantity(required=False)
-    hazardous_substances = serializers.ListField(
+    hazardous_substances = BoundedListField(
         child=serializers.CharField(max_length=100), required=False, max_length=50
     )
 

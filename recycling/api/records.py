@@ -44,6 +44,7 @@ from recycling.services.batches import (
 from recycling.services.collections import collection_record
 
 UUID_PATTERN = r"[0-9a-fA-F-]{36}"
+COLLECTION_MAX_ITEMS = 1000
 
 
 class KindIs(BasePermission):
@@ -145,7 +146,9 @@ class CollectionItemIn(StrictSerializer):
 class CollectionIn(StrictSerializer):
     region = region_field()
     collected_at = serializers.DateTimeField(validators=[validate_plausible_date])
-    items = CollectionItemIn(many=True, allow_empty=False)
+    # Each item looks up a passport; a truck load is hundreds of batteries, and a larger
+    # collection is recorded in several parts, like an event batch (lifecycle/api/batch.py).
+    items = CollectionItemIn(many=True, allow_empty=False, max_length=COLLECTION_MAX_ITEMS)
 
     def validate_region(self, value: str) -> str:
         return check_region(value)
