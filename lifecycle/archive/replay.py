@@ -195,4 +195,6 @@ def _row(model: type[models.Model], values) -> dict:
 def _shown(value) -> str:
     if isinstance(value, uuid.UUID | dt.date):
         return str(value)
+    if isinstance(value, str):
+        return repr(str(value))  # a status is a TextChoices member; show its value
     return repr(value)
