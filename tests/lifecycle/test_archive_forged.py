@@ -16,10 +16,27 @@ from django.db import transaction
 from lifecycle.archive.importer import archive_import
 from lifecycle.archive.verify import ArchiveRejected
 from lifecycle.models import Event
+from lifecycle.services.log import checkpoint_publish, log_integrate
 from passports.models import CompositionEntry, Organisation, Passport
-from tests.lifecycle.archive_helpers import export, forge_record, origin_vkey, populate
+from tests.factories import declaration
+from tests.lifecycle.archive_helpers import (
+    export,
+    forge_record,
+    origin_vkey,
+    populate,
+    post_event,
+)
 
 HOST = "127.0.0.1:8000"
+SUCCESSOR = {
+    "model": "Home storage 60",
+    "manufacturing_place": {
+        "country": "DE",
+        "facility": "Acme Second Life",
+        "address": {"street": "Werkstr. 1", "city": "Berlin", "country": "DE"},
+    },
+    "documents": [{"kind": "test_report", "url": "https://acme.example.com/tests/1.pdf"}],
+}
 
 
 class RolledBack(Exception):
@@ -178,3 +195,83 @@ def test_the_placing_date_is_the_signed_events_date(origin):
     placed = Passport.objects.get(pk=origin["ids"][0])
     assert placed.placed_on_market_on == dt.date(2026, 6, 1)
     assert placed.market_country == "DE"
+
+
+@pytest.fixture
+def repurposed(make_actor, tmp_path, settings):
+    """Acme repurposes its own battery: its archive holds the original and the successor."""
+    settings.RESOLVER_BASE_URL = f"http://{HOST}"
+    made = {}
+    with pytest.raises(RolledBack), transaction.atomic():
+        manufacturer = make_actor("manufacturer", "Acme Cells", gs1_company_prefix="9506000")
+        original = manufacturer.client.post(
+            "/api/v1/passports/", declaration(serial="BAT-000009"), format="json"
+        ).json()["id"]
+        event = post_event(
+            manufacturer.client, original, "repurposed",
+            {"successor": SUCCESSOR, "application": "stationary"},
+        )  # fmt: skip
+        log_integrate()
+        checkpoint_publish()
+        made["data"] = export(manufacturer.organisation, tmp_path / "a.zip")
+        made["vkey"] = origin_vkey()
+        made["original"] = original
+        made["successor"] = event["payload"]["successor"]["passport"]
+        made["rows"] = dict(Passport.objects.values_list("pk", "status"))
+        raise RolledBack
+    return made
+
+
+def test_a_successor_takes_the_status_its_predecessors_signed_event_gave_it(repurposed):
+    archive_import(data=repurposed["data"], host=HOST, log_vkey=repurposed["vkey"])
+
+    assert dict(Passport.objects.values_list("pk", "status")) == repurposed["rows"]
+    successor = Passport.objects.get(pk=repurposed["successor"])
+    assert successor.status == "repurposed"
+    assert str(successor.predecessor_id) == repurposed["original"]
+
+
+def test_a_successor_record_claiming_another_second_life_is_refused(repurposed):
+    def change(record):
+        record["status"] = "remanufactured"
+
+    data, forged_vkey = forge_record(repurposed["data"], repurposed["successor"], change)
+
+    with pytest.raises(ArchiveRejected) as caught:
+        archive_import(data=data, host=HOST, log_vkey=forged_vkey)
+
+    assert caught.value.problems == [
+        f"passport {repurposed['successor']} record: status 'remanufactured' is not what its "
+        "signed events give ('repurposed')"
+    ]
+
+
+def test_a_successor_without_its_predecessor_in_the_archive_imports(make_actor, tmp_path, settings):
+    settings.RESOLVER_BASE_URL = f"http://{HOST}"
+    with pytest.raises(RolledBack), transaction.atomic():
+        manufacturer = make_actor("manufacturer", "Acme Cells", gs1_company_prefix="9506000")
+        second_life = make_actor("repairer", "Second Life", country="NL")
+        original = manufacturer.client.post(
+            "/api/v1/passports/", declaration(serial="BAT-000009"), format="json"
+        ).json()["id"]
+        post_event(
+            manufacturer.client, original, "ownership_transferred",
+            {"to": str(second_life.organisation.pk)},
+        )  # fmt: skip
+        event = post_event(
+            second_life.client, original, "repurposed",
+            {"successor": SUCCESSOR, "application": "stationary"},
+        )  # fmt: skip
+        log_integrate()
+        checkpoint_publish()
+        data = export(second_life.organisation, tmp_path / "b.zip")
+        vkey = origin_vkey()
+        raise RolledBack
+
+    archive_import(data=data, host=HOST, log_vkey=vkey)
+
+    (successor,) = Passport.objects.all()
+    assert str(successor.pk) == event["payload"]["successor"]["passport"]
+    # The predecessor's chain is not here: the successor's own allows only a second-life status.
+    assert successor.status == "repurposed"
+    assert successor.predecessor_id is None
