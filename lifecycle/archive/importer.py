@@ -2,9 +2,10 @@
 
 Each organisation the archive names becomes (or already is) a placeholder of kind
 `archived_operator` with its public keys only, so nothing here can sign on its behalf. The
-passports keep their ids, identifiers and stored declaration; their events keep their signed
-bytes, and each event's origin inclusion proof is kept beside it (ArchivedProof), so the events
-API and the bundle serve exactly what the origin signed.
+passports keep their ids and stored declaration, and every other column is rebuilt from the
+signed declaration and events (replay.py), never taken from the archive's record; their events
+keep their signed bytes, and each event's origin inclusion proof is kept beside it
+(ArchivedProof), so the events API and the bundle serve exactly what the origin signed.
 """
 
 import base64
