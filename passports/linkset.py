@@ -71,13 +71,15 @@ def linkset(request, passport: Passport) -> dict:
             }
         ]
     # The passport as a UNTP Digital Product Passport: a verifiable credential of the public tier.
-    links[UNTP_DPP_LINK_TYPE] = [
-        {
-            "href": url("passport-credential"),
-            "title": "Digital Product Passport (UNTP verifiable credential)",
-            "type": "application/vc+jwt",
-        }
-    ]
+    # An archived copy has no key here to sign one, so it offers none.
+    if not passport.archived_from:
+        links[UNTP_DPP_LINK_TYPE] = [
+            {
+                "href": url("passport-credential"),
+                "title": "Digital Product Passport (UNTP verifiable credential)",
+                "type": "application/vc+jwt",
+            }
+        ]
     # IANA `icon` ("an icon representing the link's context"): the QR code is a picture that
     # stands for this product's identifier. It was `describedby`, which promises a document
     # describing the product, which an image of its address is not.

@@ -12,9 +12,10 @@ A zip file whose members are:
 - ``keys.json``: the public JWKs, active and retired, of every organisation named.
 - ``passports/<id>.json``: a passport bundle (``passport-bundle/v1``) that ``lifecycle/verify.py``
   checks on its own: the passport, its signed events, their keys and inclusion proofs.
-- ``records/<id>.json``: the stored passport row an importer recreates (declaration bytes,
-  derived state, composition, origin, event ids), vouched for by the manifest's signature and
-  checked against the genesis event.
+- ``records/<id>.json``: the stored passport row as the origin had it (declaration bytes,
+  derived state, composition, origin, event ids). Only the declaration bytes and event ids are
+  used: an importer rebuilds the row from the signed declaration and events, and refuses a
+  record that differs from what they give.
 
 Pure: no Django, so an auditor can read an archive with the verifier alone.
 """

@@ -2,9 +2,10 @@
 
 Each organisation the archive names becomes (or already is) a placeholder of kind
 `archived_operator` with its public keys only, so nothing here can sign on its behalf. The
-passports keep their ids, identifiers and stored declaration; their events keep their signed
-bytes, and each event's origin inclusion proof is kept beside it (ArchivedProof), so the events
-API and the bundle serve exactly what the origin signed.
+passports keep their ids and stored declaration, and every other column is rebuilt from the
+signed declaration and events (replay.py), never taken from the archive's record; their events
+keep their signed bytes, and each event's origin inclusion proof is kept beside it
+(ArchivedProof), so the events API and the bundle serve exactly what the origin signed.
 """
 
 import base64
@@ -17,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.db import DatabaseError, transaction
 from django.db.models import Q
 
+from lifecycle.archive.replay import RecordDisagrees, passport_replay, successor_statuses
 from lifecycle.archive.verify import Archive, ArchiveRejected, archive_verify
 from lifecycle.models import ArchivedCheckpoint, ArchivedProof, Event
 from lifecycle.verify import loads_strict, parse_checkpoint, parse_note
@@ -41,9 +43,24 @@ class ImportOutcome:
     events: int
 
 
-def archive_import(*, data: bytes, host: str, log_vkey: str | None = None) -> ImportOutcome:
-    """Verifies the archive whole, then writes it in one transaction; raises ArchiveRejected."""
+def archive_import(
+    *, data: bytes, host: str, log_vkey: str | None = None, trust_archive_key: bool = False
+) -> ImportOutcome:
+    """Verifies the archive whole, then writes it in one transaction; raises ArchiveRejected.
+
+    `log_vkey` is the origin log's key obtained independently of the archive. Without it the
+    archive is refused unless `trust_archive_key` says to accept the key the archive names:
+    anyone can sign an archive with a key of their own, so that proves nothing of its origin.
+    """
     archive = archive_verify(data, log_vkey=log_vkey)
+    if log_vkey is None and not trust_archive_key:
+        raise ArchiveRejected(
+            [
+                f"archive: its log key {archive.log_vkey} is not pinned; pass the origin's key "
+                "obtained independently (--log-vkey), or accept the archive's own key "
+                "explicitly (--trust-archive-key)"
+            ]
+        )
     if archive.host.lower() != host.lower():
         raise ArchiveRejected([f"archive: it comes from {archive.host}, not from {host}"])
     try:
@@ -58,7 +75,7 @@ def archive_import(*, data: bytes, host: str, log_vkey: str | None = None) -> Im
                 size=parse_checkpoint(parse_note(archive.checkpoint).body).size,
                 archive_sha256=hashlib.sha256(data).hexdigest(),
             )
-            events = _passports(archive, checkpoint)
+            events = _passports(archive, checkpoint, organisations)
     except (DatabaseError, ValidationError, ValueError, KeyError, TypeError) as error:
         # Signed by its origin yet not storable (a value out of range, a malformed field):
         # the transaction is rolled back, and the reason is named rather than a traceback.
@@ -132,77 +149,57 @@ def _keys(archive: Archive) -> None:
     rows_insert(SigningKey, rows)
 
 
-def _passports(archive: Archive, checkpoint: ArchivedCheckpoint) -> int:
-    passports, composition, origin, events, proofs = [], [], [], [], []
+def _passports(
+    archive: Archive, checkpoint: ArchivedCheckpoint, organisations: dict[str, Organisation]
+) -> int:
+    """Rebuilds every passport from its chain; refuses the archive naming each disagreeing
+    record, before a row of them is written."""
+    passports, composition, origin, events, proofs, problems = [], [], [], [], [], []
     known = set(archive.records) | set(
         str(pk)
         for pk in Passport.objects.filter(
             pk__in=[r["predecessor"] for r in archive.records.values() if r["predecessor"]]
         ).values_list("pk", flat=True)
     )
+    successors = successor_statuses(archive.bundles)
     for passport_id in archive.manifest["passports"]:
         record = archive.records[passport_id]
-        passports.append(_passport(record, archive.host, known))
-        composition.extend(
-            CompositionEntry(passport_id=passport_id, position=i, **entry)
-            for i, entry in enumerate(record["composition"])
-        )
-        origin.extend(
-            OriginShare(passport_id=passport_id, position=i, **share)
-            for i, share in enumerate(record["origin"])
-        )
         bundled = archive.bundles[passport_id]["events"]
-        for event_id, entry in zip(record["event_ids"], bundled, strict=True):
-            event = _event(event_id, entry)
-            events.append(event)
-            proofs.append(
-                ArchivedProof(
-                    event_id=event.pk,
-                    checkpoint=checkpoint,
-                    log_index=entry["log_index"],
-                    inclusion_proof=entry["inclusion_proof"],
-                )
+        chain = [_event(event_id, entry) for event_id, entry in
+                 zip(record["event_ids"], bundled, strict=True)]  # fmt: skip
+        try:
+            rows = passport_replay(
+                record=record,
+                events=chain,
+                organisations=organisations,
+                predecessor_known=record["predecessor"] in known,
+                successor_status=successors.get(passport_id),
             )
+        except RecordDisagrees as error:
+            problems.append(f"passport {passport_id} record: {error}")
+            continue
+        rows.passport.archived_from = archive.host
+        passports.append(rows.passport)
+        composition.extend(rows.composition)
+        origin.extend(rows.origin)
+        events.extend(chain)
+        proofs.extend(
+            ArchivedProof(
+                event_id=event.pk,
+                checkpoint=checkpoint,
+                log_index=entry["log_index"],
+                inclusion_proof=entry["inclusion_proof"],
+            )
+            for event, entry in zip(chain, bundled, strict=True)
+        )
+    if problems:
+        raise ArchiveRejected(problems)
     rows_insert(Passport, passports)
     rows_insert(CompositionEntry, composition)
     rows_insert(OriginShare, origin)
     rows_insert(Event, events)
     rows_insert(ArchivedProof, proofs)
     return len(events)
-
-
-def _passport(record: dict, host: str, known: set[str]) -> Passport:
-    predecessor = record["predecessor"] if record["predecessor"] in known else None
-    return Passport(
-        id=uuid.UUID(record["id"]),
-        manufacturer_id=uuid.UUID(record["manufacturer"]),
-        holder_id=uuid.UUID(record["holder"]) if record["holder"] else None,
-        product_type=record["product_type"],
-        gtin=record["gtin"],
-        serial=record["serial"],
-        gbt_code=record["gbt_code"],
-        model=record["model"],
-        batch=record["batch"],
-        manufactured_at=dt.date.fromisoformat(record["manufactured_at"]),
-        manufacturing_country=record["manufacturing_country"],
-        manufacturing_facility=record["manufacturing_facility"],
-        mass_kg=record["mass_kg"],
-        attributes=record["attributes"],
-        carbon_footprint=record["carbon_footprint"],
-        documents=record["documents"],
-        predecessor_id=predecessor,
-        status=record["status"],
-        market_country=record["market_country"],
-        placed_on_market_on=(
-            dt.date.fromisoformat(record["placed_on_market_on"])
-            if record["placed_on_market_on"]
-            else None
-        ),
-        health=record["health"],
-        declaration=base64.b64decode(record["declaration"]),
-        head_hash=record["head_hash"],
-        archived_from=host,
-    )
 
 
 def _event(event_id: str, entry: dict) -> Event:

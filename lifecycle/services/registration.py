@@ -96,6 +96,32 @@ def registration_rows(
             "declaration_sha256": sha256_hex(declaration_bytes),
         },
     )
+    passport, composition, origin = passport_declared(
+        passport_id=passport_id,
+        organisation=organisation,
+        declaration=declaration,
+        declaration_bytes=declaration_bytes,
+        predecessor_id=predecessor_id,
+    )
+    passport.head_hash = genesis.hash
+    return RegistrationRows(
+        passport=passport, composition=composition, origin=origin, genesis=genesis
+    )
+
+
+def passport_declared(
+    *,
+    passport_id: uuid.UUID,
+    organisation: Organisation,
+    declaration: dict,
+    declaration_bytes: bytes,
+    predecessor_id: uuid.UUID | None,
+) -> tuple[Passport, list[CompositionEntry], list[OriginShare]]:
+    """The unsaved passport row and children a declaration gives, before any event moves it.
+
+    Shared by registration and by the archive importer, which rebuilds each archived row from
+    its signed declaration rather than trusting the row the archive carries.
+    """
     place = declaration["manufacturing_place"]
     passport = Passport(
         id=passport_id,
@@ -116,20 +142,16 @@ def registration_rows(
         documents=declaration["documents"],
         predecessor_id=predecessor_id,
         declaration=declaration_bytes,
-        head_hash=genesis.hash,
     )
-    return RegistrationRows(
-        passport=passport,
-        composition=[
-            CompositionEntry(passport_id=passport_id, position=i, **item)
-            for i, item in enumerate(declaration["composition"])
-        ],
-        origin=[
-            OriginShare(passport_id=passport_id, position=i, **item)
-            for i, item in enumerate(declaration["origin"])
-        ],
-        genesis=genesis,
-    )
+    composition = [
+        CompositionEntry(passport_id=passport_id, position=i, **item)
+        for i, item in enumerate(declaration["composition"])
+    ]
+    origin = [
+        OriginShare(passport_id=passport_id, position=i, **item)
+        for i, item in enumerate(declaration["origin"])
+    ]
+    return passport, composition, origin
 
 
 def _check_identifiers_free(declarations: list[dict]) -> None:

@@ -94,6 +94,7 @@ class PassportCredentialView(APIView):
             (200, JWT): OpenApiResponse(OpenApiTypes.STR, description="Compact JWS (EdDSA)."),
             (400, JSON): ErrorResponse,
             (404, JSON): ErrorResponse,
+            (409, JSON): ErrorResponse,
             (503, JSON): ErrorResponse,
         },
         tags=["passports"],
@@ -113,6 +114,16 @@ class PassportCredentialView(APIView):
         passport = with_related(Passport.objects.filter(pk=pk)).first()
         if passport is None:
             return _error(404, "id", "No passport has this id.")
+        if passport.archived_from:
+            # Only the public halves of an archived operator's keys are here: nothing can sign.
+            return _error(
+                409,
+                "passport",
+                f"This passport is a read-only archived copy from {passport.archived_from}; "
+                "this instance holds no signing key of its manufacturer, so it issues no "
+                "credential for it. The archived copy carries the origin's signatures: its "
+                "events and bundle verify against the origin's keys.",
+            )
         key = SigningKey.objects.active().filter(organisation=passport.manufacturer_id).first()
         if key is None:
             return _error(503, "", "The manufacturer has no active signing key.")

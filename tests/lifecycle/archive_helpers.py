@@ -1,12 +1,17 @@
 """Building a realistic instance A to archive, and rewriting archives the way an attacker would."""
 
 import base64
+import hashlib
 import io
 import json
 import zipfile
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from django.core.management import call_command
 
+from lifecycle import note
+from lifecycle.archive.format import signed_text
 from lifecycle.services.log import checkpoint_publish, log_integrate, log_vkey
 from tests.factories import declaration
 
@@ -112,3 +117,43 @@ def break_checkpoint_signature(data: bytes) -> bytes:
         bundle["checkpoint"] = broken
         members[member] = json.dumps(bundle).encode()
     return zipped(members)
+
+
+def forge_record(data: bytes, passport_id: str, change) -> tuple[bytes, str]:
+    """The archive with one record changed by change(record), every digest recomputed and the
+    manifest and checkpoint re-signed with a fresh log key; returns it and that key's vkey.
+
+    What an attacker without the origin's key can make: self-consistent, signed by a key that
+    is not the origin's.
+    """
+    members = members_of(data)
+    name = f"records/{passport_id}.json"
+    record = json.loads(members[name])
+    change(record)
+    members[name] = json.dumps(record).encode()
+    private = Ed25519PrivateKey.generate()
+    body = members["checkpoint.txt"].decode().partition("\n\n")[0] + "\n"
+    origin = body.splitlines()[0]
+    checkpoint = note.sign_note(body, origin, private)
+    members["checkpoint.txt"] = checkpoint.encode()
+    for member in [m for m in members if m.startswith("passports/")]:
+        bundle = json.loads(members[member])
+        bundle["checkpoint"] = checkpoint
+        members[member] = json.dumps(bundle).encode()
+    raw = private.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+    forged_vkey = note.vkey(origin, raw)
+    manifest = json.loads(members["manifest.json"])
+    manifest["origin"]["log_vkey"] = forged_vkey
+    manifest["members"] = {
+        member: hashlib.sha256(content).hexdigest()
+        for member, content in members.items()
+        if member not in ("manifest.json", "manifest.sig")
+    }
+    members["manifest.json"] = json.dumps(manifest).encode()
+    text = signed_text(
+        host=manifest["origin"]["host"],
+        organisation_id=manifest["organisation"],
+        manifest_sha256=hashlib.sha256(members["manifest.json"]).hexdigest(),
+    )
+    members["manifest.sig"] = note.sign_note(text, origin, private).encode()
+    return zipped(members), forged_vkey

@@ -222,7 +222,10 @@ def test_a_tampered_archive_is_refused_on_b_and_nothing_is_written(
 def test_an_archive_from_another_host_is_refused(archive_a, database_b):
     _, path = archive_a
 
-    result = run_b(database_b, "import_archive", str(path), "--host", "passports.example.org")
+    result = run_b(
+        database_b, "import_archive", str(path), "--host", "passports.example.org",
+        "--log-vkey", origin_vkey(),
+    )  # fmt: skip
 
     assert result.returncode != 0
     assert f"FAIL archive: it comes from {host()}, not from passports.example.org" in (
@@ -232,10 +235,11 @@ def test_an_archive_from_another_host_is_refused(archive_a, database_b):
 
 def test_importing_the_same_archive_twice_is_refused_naming_the_passports(archive_a, database_b):
     ids, path = archive_a
-    first = run_b(database_b, "import_archive", str(path), "--host", host())
+    pinned = ("--host", host(), "--log-vkey", origin_vkey())
+    first = run_b(database_b, "import_archive", str(path), *pinned)
     assert first.returncode == 0, first.stderr
 
-    again = run_b(database_b, "import_archive", str(path), "--host", host())
+    again = run_b(database_b, "import_archive", str(path), *pinned)
 
     assert again.returncode != 0
     assert f"FAIL passport {ids[0]} (GTIN 09506000134352 serial BAT-000001): already served" in (

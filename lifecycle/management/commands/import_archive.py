@@ -1,4 +1,4 @@
-"""python manage.py import_archive FILE --host <original host> [--log-vkey VKEY]"""
+"""python manage.py import_archive FILE --host <host> (--log-vkey VKEY | --trust-archive-key)"""
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
@@ -23,17 +23,26 @@ class Command(BaseCommand):
         parser.add_argument(
             "--log-vkey",
             help="The origin log's verifier key, obtained independently (e.g. from a witness). "
-            "Without it the key the archive names is used.",
+            "Without it the archive is refused unless --trust-archive-key is given.",
+        )
+        parser.add_argument(
+            "--trust-archive-key",
+            action="store_true",
+            help="Accept the log key the archive names itself. This proves only that the "
+            "archive is unchanged since whoever holds that key signed it, not that it comes "
+            "from its origin.",
         )
 
-    def handle(self, *args, file, host, log_vkey, **options):
+    def handle(self, *args, file, host, log_vkey, trust_archive_key, **options):
         try:
             with open(file, "rb") as handle:
                 data = handle.read()
         except OSError as exc:
             raise CommandError(f"cannot read {file}: {exc.strerror}") from exc
         try:
-            outcome = archive_import(data=data, host=host, log_vkey=log_vkey)
+            outcome = archive_import(
+                data=data, host=host, log_vkey=log_vkey, trust_archive_key=trust_archive_key
+            )
         except ArchiveRejected as rejected:
             for problem in rejected.problems:
                 self.stderr.write(f"FAIL {problem}")
@@ -42,8 +51,9 @@ class Command(BaseCommand):
             ) from rejected
         if log_vkey is None:
             self.stderr.write(
-                "note: the origin log's key was taken from the archive itself; pass --log-vkey "
-                "to check it against a key obtained independently."
+                "WARNING: --trust-archive-key: the origin log's key was taken from the archive "
+                "itself, so nothing shows these passports come from their origin; import again "
+                "with --log-vkey to check it against a key obtained independently."
             )
         if origin_host().lower() != outcome.host.lower():
             self.stderr.write(
