@@ -11,7 +11,7 @@ import pytest
 
 from lifecycle.archive.importer import archive_import
 from passports.models import Organisation
-from passports.resolver import GS1_VOC, UNTP_DPP_LINK_TYPE
+from passports.linkset import GS1_VOC, UNTP_DPP_LINK_TYPE
 from tests.lifecycle.test_archive_forged import HOST, origin  # noqa: F401  (the fixture)
 from tests.test_permission_matrix import MATRIX, call
 
@@ -37,9 +37,18 @@ class _Probe:
         return "DELETE"
 
 
+def _method(name: str, world) -> str:
+    try:
+        return call(name, _Probe(), world, 0)
+    except RuntimeError:
+        # The row reads the log's size from the database to build its address (the tile
+        # rows), which collection may not do; those rows are reads of the log.
+        return "GET"
+
+
 def _reads() -> list[str]:
     world = defaultdict(lambda: "probe")
-    return [name for name in MATRIX if call(name, _Probe(), world, 0) == "GET"]
+    return [name for name in MATRIX if _method(name, world) == "GET"]
 
 
 def test_the_credential_of_an_archived_passport_is_a_json_409_saying_why(imported, anonymous):
