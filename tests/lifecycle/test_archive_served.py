@@ -10,8 +10,8 @@ from collections import defaultdict
 import pytest
 
 from lifecycle.archive.importer import archive_import
-from passports.models import Organisation
 from passports.linkset import GS1_VOC, UNTP_DPP_LINK_TYPE
+from passports.models import Organisation
 from tests.lifecycle.test_archive_forged import HOST, origin  # noqa: F401  (the fixture)
 from tests.test_permission_matrix import MATRIX, call
 
