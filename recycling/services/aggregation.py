@@ -24,9 +24,18 @@ from recycling.models import (
 )
 from recycling.services.collection_stats import collection_statistics
 from recycling.services.dirty import feed_read
-from recycling.services.inventory import Population, batch_populations, inventory_cells
+from recycling.services.inventory import (
+    BATCH_STAGES,
+    Population,
+    batch_populations,
+    inventory_cells,
+    inventory_fine_cells,
+)
 
 ZERO = Decimal(0)
+# Parts of a country's inventory that a batch, or a product entering or leaving treatment,
+# changes: one category and year of them is recomputed, not the country with its forecasts.
+FINE_PARTS = {"inventory_batch": "batch", "inventory_collected": "collected"}
 
 
 def _flows(product_type: str) -> tuple[dict[str, BatchFlows], dict[str, Batch]]:
@@ -161,6 +170,18 @@ def bucket_recompute(kind: str, key: str) -> None:
         product_type, region = key.split("|")
         InventoryCell.objects.filter(bucket=bucket).delete()
         InventoryCell.objects.bulk_create(inventory_cells(product_type, region))
+    elif kind in FINE_PARTS:
+        product_type, region, category, year = key.split("|")
+        part = FINE_PARTS[kind]
+        InventoryCell.objects.filter(
+            bucket=f"inventory|{product_type}|{region}",
+            category=category,
+            year=int(year),
+            stage__in=BATCH_STAGES if part == "batch" else ("collected",),
+        ).delete()
+        InventoryCell.objects.bulk_create(
+            inventory_fine_cells(product_type, region, part, category, int(year))
+        )
 
 
 def buckets_refresh() -> int:
@@ -224,12 +245,25 @@ def aggregates_differences() -> list[str]:
         # Fresh rows come back with unsaved decimals; normalise both sides the same way.
         left = {tuple(_norm(v) for v in row) for row in _comparable(kind, stored)}
         right = {tuple(_norm(v) for v in row) for row in _comparable(kind, fresh)}
-        if left != right:
+        # Named by the finest bucket whose refresh would mend them, so a stale part can be
+        # matched with its dirty mark.
+        names = sorted({_finest(kind, key, row) for row in left ^ right})
+        for name in names:
+            extra = sum(1 for row in left - right if _finest(kind, key, row) == name)
+            missing = sum(1 for row in right - left if _finest(kind, key, row) == name)
             differences.append(
-                f"{bucket}: {len(left - right)} stored rows not recomputed, "
-                f"{len(right - left)} recomputed rows not stored"
+                f"{name}: {extra} stored rows not recomputed, {missing} recomputed rows not stored"
             )
     return differences
+
+
+def _finest(kind: str, key: str, row: tuple) -> str:
+    if kind == "inventory":
+        category, year, stage = row[3], row[4], row[5]
+        for fine, part in FINE_PARTS.items():
+            if stage in (BATCH_STAGES if part == "batch" else ("collected",)):
+                return f"{fine}|{key}|{category}|{year}"
+    return f"{kind}|{key}"
 
 
 def _norm(value):

@@ -56,6 +56,7 @@ IN_USE = {
 }  # fmt: skip
 ZERO = Decimal(0)
 FORECAST_YEARS = 15
+BATCH_STAGES = ("in_treatment", "recovered", "lost")
 
 
 @dataclass
@@ -106,18 +107,37 @@ class Cells:
         return self.counted[key] + len(self.products[key])
 
 
-def batch_populations(product_type: str) -> dict:
+def _input_rows(product_type: str, batches) -> list[tuple]:
+    """(batch, passport, manufacturer, source batch) of the inputs of the batches' chains.
+
+    Without batches, of every batch of the product type; with them, of those batches and of
+    every step upstream of them, read one step at a time by the indexed batch column.
+    """
+    columns = ("batch_id", "passport_id", "passport__manufacturer_id", "source_output__batch_id")
+    inputs = BatchInput.objects.filter(batch__product_type=product_type)
+    if batches is None:
+        return list(inputs.values_list(*columns))
+    rows: list[tuple] = []
+    seen: set = set()
+    frontier = set(batches)
+    while frontier:
+        seen |= frontier
+        step = list(inputs.filter(batch_id__in=frontier).values_list(*columns))
+        rows += step
+        frontier = {row[3] for row in step if row[3] is not None} - seen
+    return rows
+
+
+def batch_populations(product_type: str, batches=None) -> dict:
     """The passports each batch of a product type treats, through every step of its chain.
 
     A downstream step takes outputs of an earlier step, not passports: it describes the
-    passports that went into the chain's first step.
+    passports that went into the chain's first step. Given batch ids, only their chains are
+    read.
     """
     direct: dict = defaultdict(Population)
     upstream: dict = defaultdict(set)
-    rows = BatchInput.objects.filter(batch__product_type=product_type).values_list(
-        "batch_id", "passport_id", "passport__manufacturer_id", "source_output__batch_id"
-    )
-    for batch, passport, manufacturer, source_batch in rows:
+    for batch, passport, manufacturer, source_batch in _input_rows(product_type, batches):
         population = direct[batch]
         if passport is not None:
             population.products.add(passport)
@@ -146,12 +166,14 @@ def _kg(micro: int | None) -> Decimal:
     return Decimal(micro or 0).scaleb(-6)
 
 
-def _passport_cells(cells: Cells, product_type: str, region: str) -> Cells:
+def _passport_cells(
+    cells: Cells, product_type: str, region: str, collected_only: tuple | None = None
+) -> Cells:
     """Products in use and collected, summed per group in the database; returns the in-use cells.
 
     Groups are (declared chemistry, year, element, manufacturer): each passport is in exactly
     one, so product counts add up, and the category is mapped from the chemistry here, as
-    `category_of` does.
+    `category_of` does. With `collected_only` (category, year), only that collected cell.
     """
     this_year = timezone.now().year
     # A product counts where it was placed on the market, else where it was made.
@@ -173,18 +195,18 @@ def _passport_cells(cells: Cells, product_type: str, region: str) -> Cells:
     collected = CollectionItem.objects.filter(passport_id=OuterRef("passport_id")).values(
         "collection__collected_at__year"
     )[:1]
-    groups = (
-        (
-            "in_use",
-            entries.filter(passport__status__in=IN_USE).annotate(group_year=placed),
-        ),
-        (
-            "collected",
-            entries.filter(passport__status=PassportStatus.WASTE)
-            .exclude(Exists(treated))
-            .annotate(group_year=Coalesce(Subquery(collected), Value(this_year))),
-        ),
+    waste = (
+        entries.filter(passport__status=PassportStatus.WASTE)
+        .exclude(Exists(treated))
+        .annotate(group_year=Coalesce(Subquery(collected), Value(this_year)))
     )
+    groups = [("collected", waste)]
+    if collected_only is None:
+        groups.append(
+            ("in_use", entries.filter(passport__status__in=IN_USE).annotate(group_year=placed))
+        )
+    else:
+        groups = [("collected", waste.filter(group_year=collected_only[1]))]
     in_use = Cells()
     for stage, rows in groups:
         rows = rows.values(
@@ -192,6 +214,8 @@ def _passport_cells(cells: Cells, product_type: str, region: str) -> Cells:
         ).annotate(**sums)
         for row in rows:
             category = CATEGORIES[product_type].get(row["declared"], "other")
+            if collected_only is not None and category != collected_only[0]:
+                continue
             key = (category, row["group_year"], stage, row["substance"])
             mass, product = _kg(row["mass"]), _kg(row["product"])
             cells.add_counted(key, mass, product, row["count"], row["maker"])
@@ -236,13 +260,23 @@ def _expected_end_of_life(cells: Cells, in_use: Cells, product_type: str) -> Non
             cells.manufacturers[key] |= cohort_makers[(category, element)]
 
 
-def _batch_cells(cells: Cells, product_type: str, region: str) -> None:
+def _batch_cells(cells: Cells, product_type: str, region: str, only: tuple | None = None) -> None:
     """Treatment, recovery and loss at the region's sites, from per-batch sums in the database.
 
     The sums come per batch and element, because a cell's products are the union of its
-    batches' chains, which share passports.
+    batches' chains, which share passports. With `only` (category, year), only the batches
+    whose cells fall in that category and year: open ones started then, closed ones closed then.
     """
     batches = Batch.objects.filter(product_type=product_type, site_country=region)
+    chains = None
+    if only is not None:
+        category, year = only
+        batches = batches.filter(
+            Q(status=BatchStatus.OPEN, started_at__year=year)
+            | Q(status=BatchStatus.CLOSED, closed_at__year=year),
+            chemistry_category=category,
+        )
+        chains = list(batches.values_list("pk", flat=True))
     inputs: dict = defaultdict(dict)
     for batch, element, mass in (
         InputElement.objects.filter(input__batch__in=batches)
@@ -265,7 +299,7 @@ def _batch_cells(cells: Cells, product_type: str, region: str) -> None:
         out_total[batch][element] += _kg(mass)
         if counts_as == CountsAs.RECYCLING:
             recovered[batch].append((element, _kg(mass), _kg(product)))
-    populations = batch_populations(product_type)
+    populations = batch_populations(product_type, chains)
     rows = batches.values_list("pk", "status", "chemistry_category", "started_at", "closed_at")
     for batch, status, category, started_at, closed_at in rows:
         population = populations.get(batch, Population())
@@ -288,6 +322,26 @@ def inventory_cells(product_type: str, region: str) -> list[InventoryCell]:
     in_use = _passport_cells(cells, product_type, region)
     _batch_cells(cells, product_type, region)
     _expected_end_of_life(cells, in_use, product_type)
+    return _stored(cells, product_type, region)
+
+
+def inventory_fine_cells(
+    product_type: str, region: str, part: str, category: str, year: int
+) -> list[InventoryCell]:
+    """Recomputes one part ("batch" or "collected") of one category and year of a country.
+
+    What a batch or a product entering treatment changes, without the country's other cells
+    or its forecasts.
+    """
+    cells = Cells()
+    if part == "batch":
+        _batch_cells(cells, product_type, region, only=(category, year))
+    else:
+        _passport_cells(cells, product_type, region, collected_only=(category, year))
+    return _stored(cells, product_type, region)
+
+
+def _stored(cells: Cells, product_type: str, region: str) -> list[InventoryCell]:
     now = timezone.now()
     return [
         InventoryCell(
