@@ -234,6 +234,7 @@ def _comparable(kind: str, rows) -> set[tuple]:
 def aggregates_differences() -> list[str]:
     """Buckets whose stored rows differ from a recomputation from the records."""
     differences = []
+    dirty = {f"{kind}|{key}" for kind, key in DirtyBucket.objects.values_list("kind", "key")}
     for kind, key in all_buckets():
         bucket = f"{kind}|{key}"
         if kind == "inventory":
@@ -245,20 +246,20 @@ def aggregates_differences() -> list[str]:
         # Fresh rows come back with unsaved decimals; normalise both sides the same way.
         left = {tuple(_norm(v) for v in row) for row in _comparable(kind, stored)}
         right = {tuple(_norm(v) for v in row) for row in _comparable(kind, fresh)}
-        # Named by the finest bucket whose refresh would mend them, so a stale part can be
-        # matched with its dirty mark.
-        names = sorted({_finest(kind, key, row) for row in left ^ right})
-        for name in names:
-            extra = sum(1 for row in left - right if _finest(kind, key, row) == name)
-            missing = sum(1 for row in right - left if _finest(kind, key, row) == name)
+        # Named by the bucket whose refresh would mend them: the country's when it is marked,
+        # else the finest part, so that a stale part can be matched with its dirty mark.
+        names = {row: _finest(kind, key, row, bucket in dirty) for row in left ^ right}
+        for name in sorted(set(names.values())):
+            extra = sum(1 for row in left - right if names[row] == name)
+            missing = sum(1 for row in right - left if names[row] == name)
             differences.append(
                 f"{name}: {extra} stored rows not recomputed, {missing} recomputed rows not stored"
             )
     return differences
 
 
-def _finest(kind: str, key: str, row: tuple) -> str:
-    if kind == "inventory":
+def _finest(kind: str, key: str, row: tuple, whole_marked: bool) -> str:
+    if kind == "inventory" and not whole_marked:
         category, year, stage = row[3], row[4], row[5]
         for fine, part in FINE_PARTS.items():
             if stage in (BATCH_STAGES if part == "batch" else ("collected",)):
