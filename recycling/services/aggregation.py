@@ -6,6 +6,7 @@ rebuild.
 """
 
 from collections import defaultdict
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
@@ -17,52 +18,95 @@ from recycling.chains import BatchFlows, Flow, first_step_share, follow
 from recycling.digests import records_digest
 from recycling.models import (
     Batch,
+    BatchInput,
+    BatchOutput,
     BatchStatus,
     DirtyBucket,
+    InputElement,
     InventoryCell,
+    OutputElement,
     Statistic,
 )
 from recycling.services.collection_stats import collection_statistics
 from recycling.services.dirty import feed_read
-from recycling.services.inventory import Population, batch_populations, inventory_cells
+from recycling.services.inventory import (
+    BATCH_STAGES,
+    Population,
+    batch_populations,
+    inventory_cells,
+    inventory_fine_cells,
+)
 
 ZERO = Decimal(0)
+# Parts of a country's inventory that a batch, or a product entering or leaving treatment,
+# changes: one category and year of them is recomputed, not the country with its forecasts.
+FINE_PARTS = {"inventory_batch": "batch", "inventory_collected": "collected"}
 
 
-def _flows(product_type: str) -> tuple[dict[str, BatchFlows], dict[str, Batch]]:
-    batches = {
-        str(b.id): b
-        for b in Batch.objects.filter(product_type=product_type).prefetch_related(
-            "inputs__elements", "outputs__elements"
+@dataclass(frozen=True)
+class BatchFacts:
+    """What a recovery statistic needs of a batch beside its flows."""
+
+    pk: object
+    recycler_id: object
+    category: str
+    closed_at: object
+    bases: frozenset
+
+
+def _flows(product_type: str) -> tuple[dict[str, BatchFlows], dict[str, BatchFacts]]:
+    """Every batch of a product type as flows, read as plain rows rather than model objects."""
+    in_elements: dict = defaultdict(dict)
+    for input_id, element, mass in InputElement.objects.filter(
+        input__batch__product_type=product_type
+    ).values_list("input_id", "element", "mass_kg"):
+        in_elements[input_id][element] = mass
+    out_elements: dict = defaultdict(dict)
+    for output_id, element, mass in OutputElement.objects.filter(
+        output__batch__product_type=product_type
+    ).values_list("output_id", "element", "mass_kg"):
+        out_elements[output_id][element] = mass
+    inputs: dict = defaultdict(list)
+    bases: dict = defaultdict(set)
+    for pk, batch_id, mass, passport_id, source_output_id, basis in BatchInput.objects.filter(
+        batch__product_type=product_type
+    ).values_list("pk", "batch_id", "mass_kg", "passport_id", "source_output_id", "basis"):
+        inputs[batch_id].append(
+            Flow(
+                id=str(pk),
+                mass=mass,
+                elements=in_elements[pk],
+                from_passport=passport_id is not None,
+                source_output=str(source_output_id) if source_output_id else None,
+            )
         )
-    }
-    flows = {}
-    for batch_id, batch in batches.items():
-        flows[batch_id] = BatchFlows(
-            id=batch_id,
-            closed=batch.status == BatchStatus.CLOSED,
-            inputs=[
-                Flow(
-                    id=str(row.id),
-                    mass=row.mass_kg,
-                    elements={e.element: e.mass_kg for e in row.elements.all()},
-                    from_passport=row.passport_id is not None,
-                    source_output=str(row.source_output_id) if row.source_output_id else None,
-                )
-                for row in batch.inputs.all()
-            ],
-            outputs=[
-                Flow(
-                    id=str(row.id),
-                    mass=row.mass_kg,
-                    elements={e.element: e.mass_kg for e in row.elements.all()},
-                    counts_as=row.counts_as,
-                    origin_mass=row.origin_mass_kg,
-                )
-                for row in batch.outputs.all()
-            ],
+        if passport_id:
+            bases[batch_id].add(basis)
+    outputs: dict = defaultdict(list)
+    for pk, batch_id, mass, counts_as, origin_mass in BatchOutput.objects.filter(
+        batch__product_type=product_type
+    ).values_list("pk", "batch_id", "mass_kg", "counts_as", "origin_mass_kg"):
+        outputs[batch_id].append(
+            Flow(
+                id=str(pk),
+                mass=mass,
+                elements=out_elements[pk],
+                counts_as=counts_as,
+                origin_mass=origin_mass,
+            )
         )
-    return flows, batches
+    flows, facts = {}, {}
+    for pk, status, recycler_id, category, closed_at in Batch.objects.filter(
+        product_type=product_type
+    ).values_list("pk", "status", "recycler_id", "chemistry_category", "closed_at"):
+        flows[str(pk)] = BatchFlows(
+            id=str(pk),
+            closed=status == BatchStatus.CLOSED,
+            inputs=inputs[pk],
+            outputs=outputs[pk],
+        )
+        facts[str(pk)] = BatchFacts(pk, recycler_id, category, closed_at, frozenset(bases[pk]))
+    return flows, facts
 
 
 def recovery_statistics(product_type: str) -> list[Statistic]:
@@ -79,7 +123,7 @@ def recovery_statistics(product_type: str) -> list[Statistic]:
         batch, flow = batches[batch_id], flows[batch_id]
         if not any(f.from_passport for f in flow.inputs):
             continue  # a downstream step: counted through the chain it belongs to
-        key = (batch.recycler_id, batch.chemistry_category, batch.closed_at.year)
+        key = (batch.recycler_id, batch.category, batch.closed_at.year)
         group = groups[key]
         if not recovered.complete:
             group["pending"] += 1
@@ -93,7 +137,7 @@ def recovery_statistics(product_type: str) -> list[Statistic]:
                     group["el_den"][element] += mass
         for element, mass in recovered.elements.items():
             group["el_num"][element] += mass * element_shares.get(element, ZERO)
-        group["bases"] |= {row.basis for row in batch.inputs.all() if row.passport_id}
+        group["bases"] |= batch.bases
         group["population"] |= populations.get(batch.pk, Population())
         group["records"].extend(sorted(recovered.batches))
     now = timezone.now()
@@ -161,6 +205,18 @@ def bucket_recompute(kind: str, key: str) -> None:
         product_type, region = key.split("|")
         InventoryCell.objects.filter(bucket=bucket).delete()
         InventoryCell.objects.bulk_create(inventory_cells(product_type, region))
+    elif kind in FINE_PARTS:
+        product_type, region, category, year = key.split("|")
+        part = FINE_PARTS[kind]
+        InventoryCell.objects.filter(
+            bucket=f"inventory|{product_type}|{region}",
+            category=category,
+            year=int(year),
+            stage__in=BATCH_STAGES if part == "batch" else ("collected",),
+        ).delete()
+        InventoryCell.objects.bulk_create(
+            inventory_fine_cells(product_type, region, part, category, int(year))
+        )
 
 
 def buckets_refresh() -> int:
@@ -213,6 +269,7 @@ def _comparable(kind: str, rows) -> set[tuple]:
 def aggregates_differences() -> list[str]:
     """Buckets whose stored rows differ from a recomputation from the records."""
     differences = []
+    dirty = {f"{kind}|{key}" for kind, key in DirtyBucket.objects.values_list("kind", "key")}
     for kind, key in all_buckets():
         bucket = f"{kind}|{key}"
         if kind == "inventory":
@@ -224,12 +281,25 @@ def aggregates_differences() -> list[str]:
         # Fresh rows come back with unsaved decimals; normalise both sides the same way.
         left = {tuple(_norm(v) for v in row) for row in _comparable(kind, stored)}
         right = {tuple(_norm(v) for v in row) for row in _comparable(kind, fresh)}
-        if left != right:
+        # Named by the bucket whose refresh would mend them: the country's when it is marked,
+        # else the finest part, so that a stale part can be matched with its dirty mark.
+        names = {row: _finest(kind, key, row, bucket in dirty) for row in left ^ right}
+        for name in sorted(set(names.values())):
+            extra = sum(1 for row in left - right if names[row] == name)
+            missing = sum(1 for row in right - left if names[row] == name)
             differences.append(
-                f"{bucket}: {len(left - right)} stored rows not recomputed, "
-                f"{len(right - left)} recomputed rows not stored"
+                f"{name}: {extra} stored rows not recomputed, {missing} recomputed rows not stored"
             )
     return differences
+
+
+def _finest(kind: str, key: str, row: tuple, whole_marked: bool) -> str:
+    if kind == "inventory" and not whole_marked:
+        category, year, stage = row[3], row[4], row[5]
+        for fine, part in FINE_PARTS.items():
+            if stage in (BATCH_STAGES if part == "batch" else ("collected",)):
+                return f"{fine}|{key}|{category}|{year}"
+    return f"{kind}|{key}"
 
 
 def _norm(value):

@@ -29,7 +29,7 @@ from recycling.models import (
     OutputElement,
 )
 from recycling.services.balance import SIX_PLACES, batch_balance
-from recycling.services.dirty import batch_buckets, buckets_mark, passport_buckets
+from recycling.services.dirty import batch_buckets, buckets_mark, collected_buckets
 
 
 def refuse(status: int, field: str, message: str) -> EventRefused:
@@ -77,7 +77,7 @@ def batch_input_add(
             for element, mass in sorted(elements.items())
         )
         # The product leaves the collected stock of its home country as it enters treatment.
-        home = passport_buckets(passport) if passport is not None else []
+        home = collected_buckets([passport.pk]) if passport is not None else []
         buckets_mark(batch_buckets(batch) + home)
     return row
 

@@ -7,7 +7,8 @@ from django.utils import timezone
 from lifecycle.models import EventType, LogLeaf
 from lifecycle.tasks import enqueue_on_commit
 from passports.models import Passport
-from recycling.models import Batch, DirtyBucket, FeedCursor
+from recycling.categories import category_of
+from recycling.models import Batch, BatchInput, CollectionItem, DirtyBucket, FeedCursor
 from recycling.tasks import refresh_aggregates
 
 
@@ -44,14 +45,75 @@ def buckets_mark_for_passports(passport_ids: Iterable) -> None:
     buckets_mark(buckets)
 
 
-def batch_buckets(batch: Batch) -> list[tuple[str, str]]:
-    """Recovery statistics of the recycler, product and category, and the site's inventory."""
+def collected_buckets(passport_ids: Iterable) -> list[tuple[str, str]]:
+    """The collected-stock cells the passports count in: by country, category and year.
+
+    A product's collected cell is the year of its collection, or this year without one.
+    """
+    passports = list(
+        Passport.objects.filter(pk__in=list(passport_ids)).values_list(
+            "pk", "product_type", "market_country", "manufacturing_country", "attributes"
+        )
+    )
+    years = dict(
+        CollectionItem.objects.filter(passport_id__in=[p[0] for p in passports]).values_list(
+            "passport_id", "collection__collected_at__year"
+        )
+    )
+    this_year = timezone.now().year
     return [
-        ("recovery", bucket_key(batch.product_type)),
-        ("inventory", bucket_key(batch.product_type, batch.site_country)),
+        (
+            "inventory_collected",
+            bucket_key(
+                product_type,
+                market or made,
+                category_of(product_type, attributes),
+                years.get(pk, this_year),
+            ),
+        )
+        for pk, product_type, market, made, attributes in passports
     ]
 
 
+def batch_buckets(batch: Batch) -> list[tuple[str, str]]:
+    """Recovery statistics of the product type, and the batch cells of the batch's chain.
+
+    A batch's cells are those of its category in the year it started (while open) and the year
+    it closed; the steps downstream of it count its products too, so theirs are marked as well.
+    """
+    buckets = [("recovery", bucket_key(batch.product_type))]
+    chain: set = set()
+    frontier = {batch.pk}
+    while frontier:
+        chain |= frontier
+        frontier = (
+            set(
+                BatchInput.objects.filter(source_output__batch_id__in=frontier).values_list(
+                    "batch_id", flat=True
+                )
+            )
+            - chain
+        )
+    for product_type, site, category, started, closed in Batch.objects.filter(
+        pk__in=chain
+    ).values_list("product_type", "site_country", "chemistry_category", "started_at", "closed_at"):
+        for year in {started.year, closed.year if closed else started.year}:
+            buckets.append(("inventory_batch", bucket_key(product_type, site, category, year)))
+    return buckets
+
+
+# Events that change neither a product's status, place nor placement year: no inventory cell
+# or collection rate depends on them.
+NO_STOCK_CHANGE = frozenset(
+    {
+        EventType.PUT_INTO_SERVICE,
+        EventType.HEALTH_REPORTED,
+        EventType.REPAIRED,
+        EventType.OWNERSHIP_TRANSFERRED,
+    }
+)
+# Events that take a product out of waste: only its collected cell can change.
+LEAVES_WASTE = frozenset({EventType.RECYCLED, EventType.DISPOSED})
 FEED = "passport-changes"
 FEED_BATCH = 5000
 
@@ -64,18 +126,31 @@ def feed_read() -> int:
         LogLeaf.objects.filter(index__gte=cursor.position)
         .order_by("index")
         .values_list(
-            "index", "event__type", "event__passport__product_type",
+            "index", "event__type", "event__passport_id", "event__passport__product_type",
             "event__passport__market_country", "event__passport__manufacturing_country",
         )[:FEED_BATCH]
     )  # fmt: skip
     if not leaves:
         return 0
     buckets = set()
-    for _, event_type, product_type, market, made in leaves:
+    leaving_waste = set()
+    for _, event_type, passport, product_type, market, made in leaves:
+        if event_type in NO_STOCK_CHANGE:
+            continue
+        if event_type in LEAVES_WASTE:
+            leaving_waste.add(passport)
+            continue
         # A placement moves a product from its country of manufacture to its market.
         buckets |= {("inventory", bucket_key(product_type, c)) for c in {market, made} if c}
         if event_type == EventType.PLACED_ON_MARKET:
             buckets.add(("collection", bucket_key(product_type)))
+    # A product already in a batch left the collected stock when it entered it.
+    leaving_waste -= set(
+        BatchInput.objects.filter(passport_id__in=leaving_waste).values_list(
+            "passport_id", flat=True
+        )
+    )
+    buckets |= set(collected_buckets(leaving_waste))
     buckets_mark(buckets)
     cursor.position = leaves[-1][0] + 1
     cursor.save(update_fields=["position"])

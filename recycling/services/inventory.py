@@ -11,19 +11,33 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 import numpy as np
-from django.db.models import Q
+from django.db.models import (
+    BigIntegerField,
+    Count,
+    Exists,
+    F,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Cast, Coalesce, ExtractYear, Round
 from django.utils import timezone
 
-from passports.models import Passport, PassportStatus
-from passports.substances import is_element
-from recycling.categories import category_of
+from passports.models import CompositionEntry, PassportStatus
+from passports.substances import ELEMENT_SYMBOLS
+from recycling.categories import ATTRIBUTE, CATEGORIES
 from recycling.models import (
     Batch,
     BatchInput,
     BatchStatus,
     CollectionItem,
     CountsAs,
+    InputElement,
     InventoryCell,
+    OutputElement,
 )
 from recycling.services.collection_stats import default_lifetime
 from recycling.stock_model import dsm_inflow_driven, lifetime_from_dict
@@ -42,6 +56,7 @@ IN_USE = {
 }  # fmt: skip
 ZERO = Decimal(0)
 FORECAST_YEARS = 15
+BATCH_STAGES = ("in_treatment", "recovered", "lost")
 
 
 @dataclass
@@ -60,40 +75,69 @@ class Population:
 class Cells:
     """Accumulates element and product masses per (category, year, stage, element).
 
-    Beside the masses, each cell keeps the products and manufacturers behind it: whether a
-    non-regulator may see the cell depends on how many there are.
+    Beside the masses, each cell keeps who stands behind it: whether a non-regulator may see
+    the cell depends on how many products and manufacturers there are. Passports are counted
+    in disjoint groups, so their counts add up; batches of one chain share their passports, so
+    theirs are kept as sets and united.
     """
 
     def __init__(self) -> None:
         self.mass: dict[tuple, Decimal] = defaultdict(Decimal)
         self.product: dict[tuple, Decimal] = defaultdict(Decimal)
+        self.counted: dict[tuple, int] = defaultdict(int)
         self.products: dict[tuple, set] = defaultdict(set)
         self.manufacturers: dict[tuple, set] = defaultdict(set)
 
-    def add(
-        self, category, year, stage, elements: dict[str, Decimal], product_mass,
-        population: Population,
-    ) -> None:  # fmt: skip
-        for element, mass in elements.items():
-            key = (category, year, stage, element)
-            self.mass[key] += mass
-            self.product[key] += product_mass
-            self.products[key] |= population.products
-            self.manufacturers[key] |= population.manufacturers
+    def add(self, key: tuple, mass: Decimal, product_mass: Decimal, population: Population) -> None:
+        self.mass[key] += mass
+        self.product[key] += product_mass
+        self.products[key] |= population.products
+        self.manufacturers[key] |= population.manufacturers
+
+    def add_counted(
+        self, key: tuple, mass: Decimal, product_mass: Decimal, count: int, manufacturer
+    ) -> None:
+        """Adds a group of passports no other group of the same cell holds."""
+        self.mass[key] += mass
+        self.product[key] += product_mass
+        self.counted[key] += count
+        self.manufacturers[key].add(manufacturer)
+
+    def product_count(self, key: tuple) -> int:
+        return self.counted[key] + len(self.products[key])
 
 
-def batch_populations(product_type: str) -> dict:
+def _input_rows(product_type: str, batches) -> list[tuple]:
+    """(batch, passport, manufacturer, source batch) of the inputs of the batches' chains.
+
+    Without batches, of every batch of the product type; with them, of those batches and of
+    every step upstream of them, read one step at a time by the indexed batch column.
+    """
+    columns = ("batch_id", "passport_id", "passport__manufacturer_id", "source_output__batch_id")
+    inputs = BatchInput.objects.filter(batch__product_type=product_type)
+    if batches is None:
+        return list(inputs.values_list(*columns))
+    rows: list[tuple] = []
+    seen: set = set()
+    frontier = set(batches)
+    while frontier:
+        seen |= frontier
+        step = list(inputs.filter(batch_id__in=frontier).values_list(*columns))
+        rows += step
+        frontier = {row[3] for row in step if row[3] is not None} - seen
+    return rows
+
+
+def batch_populations(product_type: str, batches=None) -> dict:
     """The passports each batch of a product type treats, through every step of its chain.
 
     A downstream step takes outputs of an earlier step, not passports: it describes the
-    passports that went into the chain's first step.
+    passports that went into the chain's first step. Given batch ids, only their chains are
+    read.
     """
     direct: dict = defaultdict(Population)
     upstream: dict = defaultdict(set)
-    rows = BatchInput.objects.filter(batch__product_type=product_type).values_list(
-        "batch_id", "passport_id", "passport__manufacturer_id", "source_output__batch_id"
-    )
-    for batch, passport, manufacturer, source_batch in rows:
+    for batch, passport, manufacturer, source_batch in _input_rows(product_type, batches):
         population = direct[batch]
         if passport is not None:
             population.products.add(passport)
@@ -113,8 +157,71 @@ def batch_populations(product_type: str) -> dict:
     return {batch: resolve(batch) for batch in list(direct)}
 
 
-def _passport_elements(passport: Passport) -> dict[str, Decimal]:
-    return {e.substance: e.mass_kg for e in passport.composition.all() if is_element(e.substance)}
+def _micro(path: str) -> Sum:
+    """A sum of kilograms in whole milligrams, exact on SQLite too (it sums decimals as floats)."""
+    return Sum(Cast(Round(F(path) * 1_000_000), BigIntegerField()))
+
+
+def _kg(micro: int | None) -> Decimal:
+    return Decimal(micro or 0).scaleb(-6)
+
+
+def _passport_cells(
+    cells: Cells, product_type: str, region: str, collected_only: tuple | None = None
+) -> Cells:
+    """Products in use and collected, summed per group in the database; returns the in-use cells.
+
+    Groups are (declared chemistry, year, element, manufacturer): each passport is in exactly
+    one, so product counts add up, and the category is mapped from the chemistry here, as
+    `category_of` does. With `collected_only` (category, year), only that collected cell.
+    """
+    this_year = timezone.now().year
+    # A product counts where it was placed on the market, else where it was made.
+    located = Q(passport__market_country=region) | Q(
+        passport__market_country="", passport__manufacturing_country=region
+    )
+    entries = CompositionEntry.objects.filter(
+        located,
+        passport__product_type=product_type,
+        passport__archived_from="",
+        substance__in=ELEMENT_SYMBOLS,
+    )
+    declared = KeyTextTransform(ATTRIBUTE[product_type], "passport__attributes")
+    sums = {"mass": _micro("mass_kg"), "product": _micro("passport__mass_kg"), "count": Count("id")}
+    placed = ExtractYear(Coalesce("passport__placed_on_market_on", "passport__manufactured_at"))
+    treated = BatchInput.objects.filter(
+        passport_id=OuterRef("passport_id"), batch__product_type=product_type
+    )
+    collected = CollectionItem.objects.filter(passport_id=OuterRef("passport_id")).values(
+        "collection__collected_at__year"
+    )[:1]
+    waste = (
+        entries.filter(passport__status=PassportStatus.WASTE)
+        .exclude(Exists(treated))
+        .annotate(group_year=Coalesce(Subquery(collected), Value(this_year)))
+    )
+    groups = [("collected", waste)]
+    if collected_only is None:
+        groups.append(
+            ("in_use", entries.filter(passport__status__in=IN_USE).annotate(group_year=placed))
+        )
+    else:
+        groups = [("collected", waste.filter(group_year=collected_only[1]))]
+    in_use = Cells()
+    for stage, rows in groups:
+        rows = rows.values(
+            "group_year", "substance", declared=declared, maker=F("passport__manufacturer_id")
+        ).annotate(**sums)
+        for row in rows:
+            category = CATEGORIES[product_type].get(row["declared"], "other")
+            if collected_only is not None and category != collected_only[0]:
+                continue
+            key = (category, row["group_year"], stage, row["substance"])
+            mass, product = _kg(row["mass"]), _kg(row["product"])
+            cells.add_counted(key, mass, product, row["count"], row["maker"])
+            if stage == "in_use":
+                in_use.add_counted(key, mass, product, row["count"], row["maker"])
+    return in_use
 
 
 def _expected_end_of_life(cells: Cells, in_use: Cells, product_type: str) -> None:
@@ -127,12 +234,14 @@ def _expected_end_of_life(cells: Cells, in_use: Cells, product_type: str) -> Non
     lifetime = lifetime_from_dict(default_lifetime(product_type))
     series: dict[tuple, dict[int, tuple[Decimal, Decimal]]] = defaultdict(dict)
     # Every year of a series' forecast is computed from all of its cohorts, so each describes
-    # every product of the series.
-    cohorts: dict[tuple, Population] = defaultdict(Population)
+    # every product of the series; a passport is in one cohort only, so the counts add up.
+    cohort_count: dict[tuple, int] = defaultdict(int)
+    cohort_makers: dict[tuple, set] = defaultdict(set)
     for (category, year, _, element), mass in in_use.mass.items():
         key = (category, year, "in_use", element)
         series[(category, element)][year] = (mass, in_use.product[key])
-        cohorts[(category, element)] |= Population(in_use.products[key], in_use.manufacturers[key])
+        cohort_count[(category, element)] += in_use.product_count(key)
+        cohort_makers[(category, element)] |= in_use.manufacturers[key]
     for (category, element), by_year in series.items():
         first = min(by_year)
         years = list(range(first, this_year + FORECAST_YEARS + 1))
@@ -144,73 +253,95 @@ def _expected_end_of_life(cells: Cells, in_use: Cells, product_type: str) -> Non
         for index, year in enumerate(years):
             if year < this_year or not element_out[index]:
                 continue
-            cells.add(
-                category,
-                year,
-                "expected_eol",
-                {element: Decimal(str(round(float(element_out[index]), 6)))},
-                Decimal(str(round(float(product_out[index]), 6))),
-                cohorts[(category, element)],
-            )
+            key = (category, year, "expected_eol", element)
+            cells.mass[key] += Decimal(str(round(float(element_out[index]), 6)))
+            cells.product[key] += Decimal(str(round(float(product_out[index]), 6)))
+            cells.counted[key] += cohort_count[(category, element)]
+            cells.manufacturers[key] |= cohort_makers[(category, element)]
+
+
+def _batch_cells(cells: Cells, product_type: str, region: str, only: tuple | None = None) -> None:
+    """Treatment, recovery and loss at the region's sites, from per-batch sums in the database.
+
+    The sums come per batch and element, because a cell's products are the union of its
+    batches' chains, which share passports. With `only` (category, year), only the batches
+    whose cells fall in that category and year: open ones started then, closed ones closed then.
+    """
+    batches = Batch.objects.filter(product_type=product_type, site_country=region)
+    chains = None
+    if only is not None:
+        category, year = only
+        batches = batches.filter(
+            Q(status=BatchStatus.OPEN, started_at__year=year)
+            | Q(status=BatchStatus.CLOSED, closed_at__year=year),
+            chemistry_category=category,
+        )
+        chains = list(batches.values_list("pk", flat=True))
+    inputs: dict = defaultdict(dict)
+    for batch, element, mass in (
+        InputElement.objects.filter(input__batch__in=batches)
+        .values_list("input__batch_id", "element")
+        .annotate(kg=_micro("mass_kg"))
+    ):
+        inputs[batch][element] = _kg(mass)
+    input_mass = dict(
+        BatchInput.objects.filter(batch__in=batches)
+        .values_list("batch_id")
+        .annotate(kg=_micro("mass_kg"))
+    )
+    recovered: dict = defaultdict(list)
+    out_total: dict = defaultdict(lambda: defaultdict(Decimal))
+    for batch, counts_as, element, mass, product in (
+        OutputElement.objects.filter(output__batch__in=batches)
+        .values_list("output__batch_id", "output__counts_as", "element")
+        .annotate(kg=_micro("mass_kg"), product_kg=_micro("output__mass_kg"))
+    ):
+        out_total[batch][element] += _kg(mass)
+        if counts_as == CountsAs.RECYCLING:
+            recovered[batch].append((element, _kg(mass), _kg(product)))
+    populations = batch_populations(product_type, chains)
+    rows = batches.values_list("pk", "status", "chemistry_category", "started_at", "closed_at")
+    for batch, status, category, started_at, closed_at in rows:
+        population = populations.get(batch, Population())
+        mass_in = _kg(input_mass.get(batch))
+        if status == BatchStatus.OPEN:
+            for element, mass in inputs[batch].items():
+                key = (category, started_at.year, "in_treatment", element)
+                cells.add(key, mass, mass_in, population)
+            continue
+        for element, mass, product in recovered[batch]:
+            cells.add((category, closed_at.year, "recovered", element), mass, product, population)
+        for element, mass in inputs[batch].items():
+            lost = max(mass - out_total[batch].get(element, ZERO), ZERO)
+            cells.add((category, closed_at.year, "lost", element), lost, mass_in, population)
 
 
 def inventory_cells(product_type: str, region: str) -> list[InventoryCell]:
     """Recomputes every cell of one product type in one country."""
     cells = Cells()
-    treated = set(
-        Batch.objects.filter(product_type=product_type)
-        .values_list("inputs__passport_id", flat=True)
-        .exclude(inputs__passport_id=None)
-    )
-    collected_year = dict(
-        CollectionItem.objects.filter(passport__product_type=product_type).values_list(
-            "passport_id", "collection__collected_at__year"
-        )
-    )
-    # A product counts where it was placed on the market, else where it was made.
-    located = Q(market_country=region) | Q(market_country="", manufacturing_country=region)
-    passports = (
-        Passport.objects.filter(located, product_type=product_type, archived_from="")
-        .filter(status__in=IN_USE | {PassportStatus.WASTE})
-        .prefetch_related("composition")
-    )
-    in_use = Cells()
-    for passport in passports:
-        category = category_of(product_type, passport.attributes)
-        elements = _passport_elements(passport)
-        one = Population({passport.pk}, {passport.manufacturer_id})
-        if passport.status in IN_USE:
-            placed = passport.placed_on_market_on or passport.manufactured_at
-            cells.add(category, placed.year, "in_use", elements, passport.mass_kg, one)
-            in_use.add(category, placed.year, "in_use", elements, passport.mass_kg, one)
-        elif passport.pk not in treated:
-            year = collected_year.get(passport.pk, timezone.now().year)
-            cells.add(category, year, "collected", elements, passport.mass_kg, one)
-    batches = Batch.objects.filter(product_type=product_type, site_country=region)
-    populations = batch_populations(product_type)
-    for batch in batches.prefetch_related("inputs__elements", "outputs__elements"):
-        population = populations.get(batch.pk, Population())
-        inputs = {}
-        for row in batch.inputs.all():
-            for e in row.elements.all():
-                inputs[e.element] = inputs.get(e.element, ZERO) + e.mass_kg
-        input_mass = sum((row.mass_kg for row in batch.inputs.all()), ZERO)
-        if batch.status == BatchStatus.OPEN:
-            cells.add(batch.chemistry_category, batch.started_at.year, "in_treatment", inputs,
-                      input_mass, population)  # fmt: skip
-            continue
-        year = batch.closed_at.year
-        out_total: dict[str, Decimal] = defaultdict(Decimal)
-        for row in batch.outputs.all():
-            elements = {e.element: e.mass_kg for e in row.elements.all()}
-            for element, mass in elements.items():
-                out_total[element] += mass
-            if row.counts_as == CountsAs.RECYCLING:
-                cells.add(batch.chemistry_category, year, "recovered", elements, row.mass_kg,
-                          population)  # fmt: skip
-        lost = {e: max(inputs[e] - out_total.get(e, ZERO), ZERO) for e in inputs}
-        cells.add(batch.chemistry_category, year, "lost", lost, input_mass, population)
+    in_use = _passport_cells(cells, product_type, region)
+    _batch_cells(cells, product_type, region)
     _expected_end_of_life(cells, in_use, product_type)
+    return _stored(cells, product_type, region)
+
+
+def inventory_fine_cells(
+    product_type: str, region: str, part: str, category: str, year: int
+) -> list[InventoryCell]:
+    """Recomputes one part ("batch" or "collected") of one category and year of a country.
+
+    What a batch or a product entering treatment changes, without the country's other cells
+    or its forecasts.
+    """
+    cells = Cells()
+    if part == "batch":
+        _batch_cells(cells, product_type, region, only=(category, year))
+    else:
+        _passport_cells(cells, product_type, region, collected_only=(category, year))
+    return _stored(cells, product_type, region)
+
+
+def _stored(cells: Cells, product_type: str, region: str) -> list[InventoryCell]:
     now = timezone.now()
     return [
         InventoryCell(
@@ -224,7 +355,7 @@ def inventory_cells(product_type: str, region: str) -> list[InventoryCell]:
             mass_kg=mass,
             product_mass_kg=cells.product[(category, year, stage, element)],
             unfc=UNFC[stage],
-            product_count=len(cells.products[(category, year, stage, element)]),
+            product_count=cells.product_count((category, year, stage, element)),
             manufacturers=sorted(
                 str(m) for m in cells.manufacturers[(category, year, stage, element)]
             ),
