@@ -1,4 +1,9 @@
-"""/tile/... and /checkpoint: the log served as C2SP tlog-tiles, public and cacheable.
+"""/tile/... and /checkpoint: the log served as C2SP tlog-tiles, cacheable.
+
+Hash tiles and the checkpoint are public: they reveal nothing but hashes, and are all a
+verifier needs to check an entry it already holds (every passport bundle carries its events).
+Entry bundles hold the signed envelopes themselves, whose payloads are restricted data (health
+reports, holders, successors), so they are for regulators, as /api/v1/log/leaves is.
 
 Plain Django views rather than DRF: they serve bytes from the tile storage and nothing else,
 and the framework's negotiation would cost more than the read. The same files can be served
@@ -7,16 +12,22 @@ straight from the folder or bucket by a web server; these views give the same an
 
 from django.http import HttpResponse, JsonResponse
 from django.views.decorators.http import require_GET
+from rest_framework.exceptions import AuthenticationFailed
 
 from lifecycle.api.log import _checkpoint_catch_up
 from lifecycle.models import Checkpoint
 from lifecycle.services.log import checkpoint_note
 from lifecycle.services.tiles import checkpoint_file, tile_read
 from lifecycle.tiles import TILE_WIDTH, TileError, parse_path
+from passports.api.auth import CachedTokenAuthentication
+from passports.models import OrganisationKind
 
 # A full tile or bundle never changes; a partial one may be removed once its tile is full.
 IMMUTABLE = "public, max-age=31536000, immutable"
 PARTIAL = "public, max-age=5"
+# Entry bundles go only to regulators: no shared cache may keep them.
+ENTRIES_IMMUTABLE = "private, max-age=31536000, immutable"
+ENTRIES_PARTIAL = "private, max-age=5"
 
 
 def _error(status: int, message: str) -> JsonResponse:
@@ -31,12 +42,41 @@ def tile(request, path: str):
         _, _, width = parse_path(name)
     except TileError as error:
         return _error(400, str(error))
+    entries = path.startswith("entries/")
+    if entries:
+        refused = _regulators_only(request)
+        if refused is not None:
+            return refused
     data = tile_read(name)
     if data is None:
         return _error(404, "This tile has not been written: fetch /checkpoint for the size.")
     response = HttpResponse(data, content_type="application/octet-stream")
-    response["Cache-Control"] = IMMUTABLE if width == TILE_WIDTH else PARTIAL
+    full = width == TILE_WIDTH
+    if entries:
+        response["Cache-Control"] = ENTRIES_IMMUTABLE if full else ENTRIES_PARTIAL
+    else:
+        response["Cache-Control"] = IMMUTABLE if full else PARTIAL
     return response
+
+
+def _regulators_only(request) -> JsonResponse | None:
+    """None for a regulator (session or token); else the 401 or 403 the log's leaves give."""
+    user = request.user if request.user.is_authenticated else None
+    if user is None:
+        try:
+            found = CachedTokenAuthentication().authenticate(request)
+        except AuthenticationFailed as exc:
+            return JsonResponse({"errors": [{"field": "", "message": str(exc.detail)}]}, status=401)
+        user = found[0] if found else None
+    if user is None:
+        message = "Entry bundles hold restricted event data: sign in or send a regulator's token."
+        return JsonResponse({"errors": [{"field": "", "message": message}]}, status=401)
+    organisation = getattr(user, "organisation", None)
+    if organisation is None or organisation.kind != OrganisationKind.REGULATOR:
+        return JsonResponse(
+            {"errors": [{"field": "", "message": "Entry bundles are for regulators."}]}, status=403
+        )
+    return None
 
 
 @require_GET

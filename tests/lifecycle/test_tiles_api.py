@@ -57,8 +57,11 @@ def test_a_partial_tile_is_served_with_a_short_lifetime(log_of_300, anonymous):
     assert len(level1) == 32
 
 
-def test_an_entry_bundle_holds_the_leaf_data_length_prefixed(log_of_300, anonymous):
-    bundle = anonymous.get("/tile/entries/001.p/44").content
+def test_an_entry_bundle_holds_the_leaf_data_length_prefixed(log_of_300, regulator):
+    response = regulator.client.get("/tile/entries/001.p/44")
+    bundle = response.content
+
+    assert response["Cache-Control"] == "private, max-age=5"
 
     data = LogLeaf.objects.filter(index__gte=256).order_by("index").values_list("data", flat=True)
     assert bundle == b"".join(len(d).to_bytes(2, "big") + bytes(d) for d in data)
@@ -258,3 +261,19 @@ def test_run_sequencer_writes_tiles_for_leaves_integrated_elsewhere(manufacturer
 
     assert tiles_written()[0] == 12
     assert tile_storage().exists("tile/entries/000.p/12")
+
+
+def test_entry_bundles_hold_restricted_data_and_are_for_regulators_only(
+    log_of_300, anonymous, manufacturer, recycler
+):
+    path = "/tile/entries/001.p/44"
+    refusals = [
+        anonymous.get(path),
+        anonymous.get(path, HTTP_AUTHORIZATION="Token not-a-token"),
+        manufacturer.client.get(path),
+        recycler.client.get(path),
+    ]
+
+    assert [r.status_code for r in refusals] == [401, 401, 403, 403]
+    assert all(r["Content-Type"] == "application/json" for r in refusals)
+    assert anonymous.get("/tile/0/001.p/44").status_code == 200  # hash tiles stay public

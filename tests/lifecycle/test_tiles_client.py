@@ -46,14 +46,14 @@ def check_inclusion(client: TileClient, index: int, root: bytes) -> bytes:
 
 @pytest.mark.django_db(transaction=True)
 def test_tile_client_verifies_inclusion_and_consistency_across_tile_boundaries(
-    live_server, manufacturer, sequenced
+    live_server, manufacturer, regulator, sequenced
 ):
     base = live_server.url
     register(manufacturer, 100)
     call_command("run_sequencer", "--once")
     first = signed_checkpoint(base)
     assert 100 <= first.size < 256
-    small = TileClient(base, first.size)
+    small = TileClient(base, first.size, regulator.token)
     # Everything in a tree smaller than a tile sits in partial tiles.
     assert small.hash_range(0, first.size) == first.root
     entry = check_inclusion(small, first.size - 1, first.root)
@@ -65,7 +65,7 @@ def test_tile_client_verifies_inclusion_and_consistency_across_tile_boundaries(
     call_command("run_sequencer", "--once")
     second = signed_checkpoint(base)
     assert second.size >= first.size + 450 > 512
-    big = TileClient(base, second.size)
+    big = TileClient(base, second.size, regulator.token)
     assert big.hash_range(0, second.size) == second.root
     for index in (0, 255, 256, first.size - 1, 511, 512, second.size - 1):
         check_inclusion(big, index, second.root)
@@ -91,7 +91,7 @@ def test_tile_client_verifies_inclusion_and_consistency_across_tile_boundaries(
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_tampered_tile_fails_the_client(live_server, manufacturer, sequenced):
+def test_a_tampered_tile_fails_the_client(live_server, manufacturer, regulator, sequenced):
     from lifecycle.services.tiles import _cache, tile_storage
 
     register(manufacturer, 300)
@@ -104,6 +104,6 @@ def test_a_tampered_tile_fails_the_client(live_server, manufacturer, sequenced):
     storage.delete("tile/0/000")
     storage.save("tile/0/000", __import__("io").BytesIO(bytes(tile)))
     _cache.clear()
-    client = TileClient(live_server.url, checkpoint.size)
+    client = TileClient(live_server.url, checkpoint.size, regulator.token)
     with pytest.raises(ClientError):
         check_inclusion(client, 1, checkpoint.root)

@@ -54,7 +54,7 @@ def checkpoint_of(base: str) -> tuple[int, str]:
 
 @pytest.mark.django_db(transaction=True)
 def test_go_sumdb_tlog_verifies_inclusion_and_consistency_from_tiles(
-    go_tlog, live_server, manufacturer, settings
+    go_tlog, live_server, manufacturer, regulator, settings
 ):
     settings.LOG_SEQUENCER = True
     settings.CHECKPOINT_INTERVAL_SECONDS = 0
@@ -74,6 +74,7 @@ def test_go_sumdb_tlog_verifies_inclusion_and_consistency_from_tiles(
             capture_output=True,
             text=True,
             timeout=60,
+            env={**os.environ, "TLOG_TOKEN": regulator.token},
         )
         assert done.returncode == 0, done.stderr
         assert f"inclusion ok: {index} in {size}" in done.stdout
@@ -85,6 +86,7 @@ def test_go_sumdb_tlog_verifies_inclusion_and_consistency_from_tiles(
         capture_output=True,
         text=True,
         timeout=60,
+        env={**os.environ, "TLOG_TOKEN": regulator.token},
     )
     assert done.returncode == 1
     assert "consistency" in done.stderr

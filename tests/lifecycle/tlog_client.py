@@ -88,14 +88,16 @@ def verify_checkpoint(text: str, vkey: str) -> SignedCheckpoint:
 class TileClient:
     """Reads a tree of a given (verified) size through tiles, fetching each tile once."""
 
-    def __init__(self, base_url: str, size: int) -> None:
+    def __init__(self, base_url: str, size: int, token: str = "") -> None:
         self.base = base_url.rstrip("/")
         self.size = size
         self.fetched: dict[str, bytes] = {}
+        # Entry bundles are for regulators; hash tiles need no token.
+        self.headers = {"Authorization": f"Token {token}"} if token else {}
 
     def _get(self, path: str) -> bytes:
         if path not in self.fetched:
-            response = requests.get(f"{self.base}/{path}", timeout=10)
+            response = requests.get(f"{self.base}/{path}", headers=self.headers, timeout=10)
             if response.status_code != 200:
                 raise ClientError(f"{path}: HTTP {response.status_code}")
             self.fetched[path] = response.content

@@ -19,7 +19,15 @@ import (
 )
 
 func get(url string) []byte {
-	response, err := http.Get(url)
+	request, err := http.NewRequest("GET", url, nil)
+	if err != nil {
+		fail("GET %s: %v", url, err)
+	}
+	// Entry bundles are for regulators: the test passes a regulator's token.
+	if token := os.Getenv("TLOG_TOKEN"); token != "" {
+		request.Header.Set("Authorization", "Token "+token)
+	}
+	response, err := http.DefaultClient.Do(request)
 	if err != nil {
 		fail("GET %s: %v", url, err)
 	}
