@@ -9,7 +9,7 @@ CORS headers, so a browser refuses to send them from another origin.
 
 from django.http import HttpResponse
 
-READ_PATHS = ("/api/v1/", "/.well-known/", "/orgs/", "/01/", "/p/")
+READ_PATHS = ("/api/v1/", "/.well-known/", "/orgs/", "/01/", "/p/", "/checkpoint", "/tile/")
 READ_METHODS = ("GET", "HEAD")
 ANSWER_HEADERS = {
     "Access-Control-Allow-Origin": "*",

@@ -168,7 +168,13 @@ def public_answer_find(
 def public_answer_store(
     passport_id, *, kind: str, language: str, where: str, stamp: tuple, response, etag, links
 ) -> None:
-    """Keeps a public answer as sent, less the reader's CSRF token, under its stamp."""
+    """Keeps a public answer as sent, less the reader's CSRF token, under its stamp.
+
+    A page asked for with a query string is not kept: the page embeds its own address, so
+    every made-up query would be one more 20 KB entry, and a scan carries no query anyway.
+    """
+    if kind == "html" and "?" in where:
+        return
     body = bytes(response.content)
     if kind == "html":
         body = CSRF_FIELD.sub(rb"\g<1>" + CSRF_PLACEHOLDER + rb"\g<2>", body)

@@ -8,9 +8,11 @@ environment override or a test's override_settings applies at once; a rate of No
 
 from django.conf import settings
 from knox.models import AuthToken
+from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.throttling import BaseThrottle, SimpleRateThrottle
 
 from passports.api.access import organisation_of
+from passports.api.auth import CachedTokenAuthentication
 
 # Endpoints whose answers cost far more than reading one row, by URL name, and their scope.
 EXPENSIVE_SCOPES = {
@@ -119,6 +121,15 @@ class ScanThrottle(ConfiguredRateThrottle):
     scope = "scan"
 
     def get_cache_key(self, request, view) -> str | None:
-        if request.user.is_authenticated or "HTTP_AUTHORIZATION" in request.META:
-            return None  # people and tokens are counted by the API's own limits
+        if request.user.is_authenticated or _token_holder(request):
+            return None  # people and tokens are accountable; the API limits what they cost
         return self.cache_format % {"scope": self.scope, "ident": client_address(request)}
+
+
+def _token_holder(request) -> bool:
+    """True when the request carries a token that authenticates; a made-up `Authorization`
+    header (another scheme, a wrong token) is counted as the anonymous caller it is."""
+    try:
+        return CachedTokenAuthentication().authenticate(request) is not None
+    except AuthenticationFailed:
+        return False

@@ -94,3 +94,10 @@ def test_writes_to_the_resolver_are_a_json_405(anonymous, registered_battery, me
     assert response.status_code == 405
     assert response.json()["errors"][0]["field"] == "method"
     assert response["Allow"] == "GET, HEAD, OPTIONS"
+
+
+def test_the_tlog_checkpoint_and_tiles_are_readable_across_origins(anonymous, db):
+    for path in ("/checkpoint", "/tile/0/000.p/1"):
+        response = anonymous.get(path, HTTP_ORIGIN="https://monitor.example")
+
+        assert response["Access-Control-Allow-Origin"] == "*", path

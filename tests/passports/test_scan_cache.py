@@ -321,3 +321,20 @@ def test_after_a_batch_of_events_the_next_scan_shows_the_new_state(
     assert answer.status_code == 201, answer.json()
     assert after.json()["head_hash"] != before.json()["head_hash"]
     assert after.json()["head_hash"] == head_now(registered_battery["id"])
+
+
+def test_pages_asked_for_with_a_made_up_query_are_not_kept(anonymous, registered_battery):
+    from django.core.cache import caches
+
+    from passports.scan_cache import ALIAS
+
+    def pages_kept() -> int:
+        return sum(":answer:" in key and ":html:" in key for key in caches[ALIAS]._cache)
+
+    before = pages_kept()
+    for n in range(5):
+        page = anonymous.get(LINK, {"q": n}, HTTP_ACCEPT="text/html")
+        assert page.status_code == 200
+    anonymous.get(LINK, HTTP_ACCEPT="text/html")
+
+    assert pages_kept() == before + 1  # the plain scan's page only

@@ -180,6 +180,21 @@ def test_the_cache_is_redis_when_configured_and_local_memory_otherwise():
     assert cache_settings(CELERY_BROKER_URL="amqp://b//")["BACKEND"] != redis
 
 
+@pytest.mark.parametrize("header", ["Bearer x", "Basic dXNlcjpwYXNz", "Token not-a-real-token"])
+def test_a_made_up_authorization_header_does_not_escape_the_scan_limit(
+    registered_battery, limits, header
+):
+    limits(scan="2/min")
+    path = f"/p/{registered_battery['id']}"
+    anonymous = APIClient()
+    for _ in range(2):
+        anonymous.get(path, HTTP_ACCEPT="application/json")
+
+    answer = anonymous.get(path, HTTP_ACCEPT="application/json", HTTP_AUTHORIZATION=header)
+
+    assert answer.status_code == 429
+
+
 def test_anonymous_scans_of_the_resolver_are_limited_per_address(
     registered_battery, manufacturer, limits
 ):
