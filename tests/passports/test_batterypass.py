@@ -466,3 +466,38 @@ def test_every_demo_battery_round_trips_to_the_same_declaration_bytes(demo, db):
         assert canonical_bytes(normalise_declaration(checked.validated_data)) == bytes(
             passport.declaration
         ), passport.serial
+
+
+def test_a_battery_not_yet_in_service_round_trips_through_the_import_endpoint(
+    manufacturer, registered_battery
+):
+    document = wire(export(manufacturer.client, registered_battery["id"]))
+    assert "GeneralProductInformation.puttingIntoService" in {
+        m["field"] for m in document["missing"]
+    }
+    document["declarationExtension"]["serial"] = "BAT-000002"
+    document["GeneralProductInformation"]["productIdentifier"] = "(01)09506000134352(21)BAT-000002"
+
+    response = import_document(manufacturer.client, document)
+
+    assert response.status_code == 201, response.json()
+    imported = Passport.objects.get(pk=response.json()["id"])
+    original = Passport.objects.get(pk=registered_battery["id"])
+    assert imported.attributes == original.attributes
+    assert imported.model == original.model
+
+
+def test_a_required_property_missing_without_saying_so_is_still_refused(
+    manufacturer, registered_battery
+):
+    document = wire(export(manufacturer.client, registered_battery["id"]))
+    document["missing"] = []
+    document["declarationExtension"]["serial"] = "BAT-000002"
+    document["GeneralProductInformation"]["productIdentifier"] = "(01)09506000134352(21)BAT-000002"
+
+    response = import_document(manufacturer.client, document)
+
+    assert response.status_code == 400
+    assert "GeneralProductInformation.puttingIntoService" in {
+        e["field"] for e in response.json()["errors"]
+    }
