@@ -116,7 +116,9 @@ class EventRead(serializers.ModelSerializer):
         return leaf.index
 
     def get_inclusion(self, event: Event) -> str:
-        if getattr(event, "archived_proof", None) is not None:
+        # An event just written here is never an archived copy's: no query to ask.
+        written_now = "log_indexes" in self.context
+        if not written_now and getattr(event, "archived_proof", None) is not None:
             return "archived"
         index = self.get_log_index(event)
         if index is None:
