@@ -23,6 +23,7 @@ from django.http import (
     JsonResponse,
 )
 from django.middleware.csrf import get_token
+from django.utils.http import parse_etags
 from django.utils.module_loading import import_string
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
@@ -195,6 +196,12 @@ def _wants_json(request) -> bool:
     return request.GET.get("linkType") in LINKSET_REQUESTS or _preferred(request) != "text/html"
 
 
+def _not_modified(request, etag: str) -> bool:
+    """If-None-Match by RFC 9110's weak comparison: `*`, or any listed tag, W/ or not."""
+    listed = parse_etags(request.headers.get("If-None-Match", ""))
+    return "*" in listed or etag in {tag.removeprefix("W/") for tag in listed}
+
+
 def _reader(request):
     """The signed-in user: a browser session, or an API token as on the rest of the API."""
     if request.user.is_authenticated:
@@ -240,7 +247,7 @@ def _answer_cached(request, entry: dict, kind: str, requested: str) -> HttpRespo
         response = HttpResponse(entry["body"], content_type=entry["content_type"])
         return _with_link_header(response, links)
     etag = entry["etag"]
-    if etag in request.headers.get("If-None-Match", ""):
+    if _not_modified(request, etag):
         response = HttpResponseNotModified()
         response["ETag"] = etag
         return _with_link_header(response, links)
@@ -295,7 +302,7 @@ def _answer(request, passport: Passport, stamp: tuple | None = None) -> HttpResp
     # the public tier is what most QR scans get.
     language = getattr(request, "LANGUAGE_CODE", "")
     etag = _etag(passport, kind, language) if public else None
-    if etag and etag in request.headers.get("If-None-Match", ""):
+    if etag and _not_modified(request, etag):
         response = HttpResponseNotModified()
         response["ETag"] = etag
         return _with_link_header(response, links)

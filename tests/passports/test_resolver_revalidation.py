@@ -50,3 +50,21 @@ def test_restricted_reads_are_not_revalidated(regulator, registered_battery):
 
     assert response.status_code == 200
     assert "ETag" not in response
+
+
+@pytest.mark.parametrize("header", ["*", "W/{etag}", '"other", {etag}'])
+def test_if_none_match_is_compared_as_rfc_9110_says(anonymous, registered_battery, header):
+    first = anonymous.get(LINK, HTTP_ACCEPT="application/json")
+    anonymous.get(LINK, HTTP_ACCEPT="application/json")  # now answered from the cache too
+
+    again = anonymous.get(
+        LINK, HTTP_ACCEPT="application/json", HTTP_IF_NONE_MATCH=header.format(etag=first["ETag"])
+    )
+
+    assert again.status_code == 304
+
+
+def test_a_stale_or_other_tag_gets_the_answer(anonymous, registered_battery):
+    response = anonymous.get(LINK, HTTP_ACCEPT="application/json", HTTP_IF_NONE_MATCH='"stale"')
+
+    assert response.status_code == 200
