@@ -38,7 +38,7 @@ from recycling.services.batches import (
     batch_close,
     batch_input_add,
     batch_open,
-    batch_output_add,
+    batch_output_record,
     mass_balance_problems,
 )
 from recycling.services.collections import collection_record
@@ -445,16 +445,7 @@ class BatchViewSet(
         """Records an output fraction with the element masses recovered in it."""
         return self._record(
             OutputIn,
-            lambda batch, data: batch_output_add(
-                batch_id=batch.pk,
-                fraction=data["fraction"],
-                counts_as=data["counts_as"],
-                mass_kg=data["mass_kg"],
-                origin_mass_kg=data.get("origin_mass_kg"),
-                elements=data.get("elements") or {},
-                destination=data.get("destination", ""),
-                destination_recycler=data.get("destination_recycler"),
-            ),
+            lambda batch, data: batch_output_record(batch_id=batch.pk, data=data),
         )
 
     @extend_schema(

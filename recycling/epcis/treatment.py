@@ -19,7 +19,7 @@ from recycling.epcis.reading import (
 )
 from recycling.epcis.recordable import place_of
 from recycling.models import Batch
-from recycling.services.batches import batch_close, batch_input_add, batch_open, batch_output_add
+from recycling.services.batches import batch_close, batch_input_add, batch_open, batch_output_record
 
 
 def treatment_capture(*, organisation, event: dict, where: str, passports: dict) -> dict:
@@ -137,14 +137,7 @@ def _outputs(batch: Batch, event: dict, where: str) -> None:
         service_call(
             paths,
             at,
-            lambda data=data: batch_output_add(
-                batch_id=batch.pk,
-                fraction=data["fraction"],
-                counts_as=data["counts_as"],
-                mass_kg=data["mass_kg"],
-                origin_mass_kg=data.get("origin_mass_kg"),
-                elements=data.get("elements") or {},
-            ),
+            lambda data=data: batch_output_record(batch_id=batch.pk, data=data),
         )
 
 

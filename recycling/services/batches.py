@@ -184,6 +184,21 @@ def batch_output_add(
     return output
 
 
+def batch_output_record(*, batch_id, data: dict) -> BatchOutput:
+    """batch_output_add for an output as OutputIn validated it (the API, the intake form and
+    EPCIS capture all take outputs in that shape); what the body leaves out takes its default."""
+    return batch_output_add(
+        batch_id=batch_id,
+        fraction=data["fraction"],
+        counts_as=data["counts_as"],
+        mass_kg=data["mass_kg"],
+        origin_mass_kg=data.get("origin_mass_kg"),
+        elements=data.get("elements") or {},
+        destination=data.get("destination", ""),
+        destination_recycler=data.get("destination_recycler"),
+    )
+
+
 def mass_balance_problems(batch: Batch) -> list[dict[str, str]]:
     """What prevents closing: missing records, or more out than in (beyond the tolerance)."""
     balance = batch_balance(batch)

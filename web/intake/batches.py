@@ -17,7 +17,7 @@ from passports.declaration import decimal_text
 from recycling.api.records import BatchIn, OutputIn
 from recycling.models import Batch, BatchStatus
 from recycling.services.balance import batch_balance
-from recycling.services.batches import batch_close, batch_open, batch_output_add
+from recycling.services.batches import batch_close, batch_open, batch_output_record
 from web.intake import labels
 from web.intake.forms import BatchOpenForm, OutputForm, errors_apply
 from web.intake.roles import recycler_required
@@ -156,15 +156,7 @@ def batch_output_create(request, pk):
         return _detail(request, batch, output_form=form, status=400)
     data = body.validated_data
     try:
-        batch_output_add(
-            batch_id=batch.pk,
-            fraction=data["fraction"],
-            counts_as=data["counts_as"],
-            mass_kg=data["mass_kg"],
-            origin_mass_kg=data.get("origin_mass_kg"),
-            elements=data.get("elements") or {},
-            destination=data.get("destination", ""),
-        )
+        batch_output_record(batch_id=batch.pk, data=data)
     except EventRefused as refused:
         errors_apply(form, refused.errors, form.api_fields())
         batch.refresh_from_db()
