@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 import pytest
 from django.conf import settings
+from django.core.servers.basehttp import WSGIServer
+from django.test.testcases import LiveServerThread
 from hypothesis import settings as hypothesis_settings
 from rest_framework.test import APIClient
 
@@ -16,6 +18,22 @@ from tests.factories import declaration
 # Tests never judge wall-clock time: on a loaded machine a slow example is not a failure.
 hypothesis_settings.register_profile("no-deadline", deadline=None)
 hypothesis_settings.load_profile("no-deadline")
+
+
+class SerialLiveServer(WSGIServer):
+    """The live server answering one request at a time, with `Connection: close`.
+
+    On in-memory SQLite the test and the server share one connection object. The default
+    threaded server hands it to a thread per request, so a page that loads two images at once
+    has two threads reading from one cursor, and a primary-key lookup can see the other query's
+    rows. Serial answers keep the shared connection to one user at a time."""
+
+    def __init__(self, *args, connections_override=None, **kwargs):
+        super().__init__(*args, **kwargs)
+
+
+if settings.DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    LiveServerThread.server_class = SerialLiveServer
 
 
 @pytest.fixture(autouse=True)
