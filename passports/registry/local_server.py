@@ -213,6 +213,15 @@ class LocalRegistryServer(ThreadingHTTPServer):
         self._thread.start()
         return self
 
+    def serve_until_interrupted(self) -> None:
+        """Serves in this thread until Ctrl-C, then releases the port."""
+        try:
+            self.serve_forever()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            self.server_close()
+
     def stop(self) -> None:
         self.shutdown()
         self.server_close()
@@ -231,12 +240,7 @@ def main(argv: list[str] | None = None) -> None:
         args.host, args.port, token=args.token, store=args.store, verbose=True
     )
     print(f"local registry at {server.url}/registrations", flush=True)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
+    server.serve_until_interrupted()
 
 
 if __name__ == "__main__":

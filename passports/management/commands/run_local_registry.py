@@ -28,9 +28,4 @@ class Command(BaseCommand):
             options["host"], options["port"], token=token, store=options["store"], verbose=True
         )
         self.stdout.write(f"Local registry at {server.url}/registrations (Ctrl-C stops it)")
-        try:
-            server.serve_forever()
-        except KeyboardInterrupt:
-            pass
-        finally:
-            server.server_close()
+        server.serve_until_interrupted()
