@@ -54,6 +54,12 @@ QUERY_PARAMETERS = [
     _list("MATCH_epc: as MATCH_anyEPC (a passport is only ever an instance EPC here)."),
     OpenApiParameter("GE_eventTime", str, description="Events at or after this RFC 3339 time."),
     OpenApiParameter("LT_eventTime", str, description="Events before this RFC 3339 time."),
+    OpenApiParameter(
+        "GE_recordTime", str, description="Events recorded here at or after this RFC 3339 time."
+    ),
+    OpenApiParameter(
+        "LT_recordTime", str, description="Events recorded here before this RFC 3339 time."
+    ),
     _list("EQ_bizStep: CBV business steps, bare (receiving) or as URIs."),
     _list("eventType: ObjectEvent and/or TransformationEvent."),
     OpenApiParameter(

@@ -1,8 +1,9 @@
 """EPCIS 2.0 event queries over the signed chains: parameters, visibility, keyset pages.
 
 Supported parameters: `MATCH_anyEPC` and `MATCH_epc` (GS1 Digital Link URIs or passport ids),
-`GE_eventTime`, `LT_eventTime`, `EQ_bizStep` (a bare CBV word or a full URI), `eventType`,
-`perPage` and `nextPageToken` (and `purpose`, recorded in the access
+`GE_eventTime`, `LT_eventTime`, `GE_recordTime`, `LT_recordTime` (the time the event was
+signed here, a column, so this filter is exact and cheap), `EQ_bizStep` (a bare CBV word or a
+full URI), `eventType`, `perPage` and `nextPageToken` (and `purpose`, recorded in the access
 log as for every restricted read). A parameter takes several values as a `|`-separated list or
 repeated. Anything else is refused, so a misspelt filter never silently widens an answer.
 
@@ -35,11 +36,14 @@ from recycling.epcis import vocabulary as v
 from recycling.epcis.render import event_time
 
 PARAMETERS = frozenset(
-    {"MATCH_anyEPC", "MATCH_epc", "GE_eventTime", "LT_eventTime", "EQ_bizStep", "eventType",
-     "perPage", "nextPageToken", "purpose"}
+    {"MATCH_anyEPC", "MATCH_epc", "GE_eventTime", "LT_eventTime", "GE_recordTime",
+     "LT_recordTime", "EQ_bizStep", "eventType", "perPage", "nextPageToken", "purpose"}
 )  # fmt: skip
 # Parameters with one value: a second one would otherwise be silently ignored.
-SINGLE = ("GE_eventTime", "LT_eventTime", "perPage", "nextPageToken", "purpose")
+SINGLE = (
+    "GE_eventTime", "LT_eventTime", "GE_recordTime", "LT_recordTime", "perPage", "nextPageToken",
+    "purpose",
+)  # fmt: skip
 EVENT_TYPES = frozenset({"ObjectEvent", "TransformationEvent"})
 SCAN_FACTOR = 10
 
@@ -62,6 +66,8 @@ class EventQuery:
     event_types: set[str] | None
     per_page: int
     after: tuple[dt.datetime, uuid.UUID] | None
+    recorded_since: dt.datetime | None = None
+    recorded_before: dt.datetime | None = None
 
 
 def _values(params, name: str) -> list[str]:
@@ -125,13 +131,18 @@ def query_parse(params) -> EventQuery:
     if len(epcs) > settings.API_MAX_PAGE_SIZE:
         errors.append({"field": "MATCH_anyEPC", "message": "Too many EPCs in one query."})
     since, before = _time(params, "GE_eventTime", errors), _time(params, "LT_eventTime", errors)
+    recorded_since = _time(params, "GE_recordTime", errors)
+    recorded_before = _time(params, "LT_recordTime", errors)
     event_types = _event_types(params, errors)
     per_page = _per_page(params.get("perPage"), errors)
     after = _token(params.get("nextPageToken"), errors)
     if errors:
         raise QueryRefused(errors)
     has_epc = "MATCH_anyEPC" in params or "MATCH_epc" in params
-    return EventQuery(epcs if has_epc else None, since, before, event_types, per_page, after)
+    return EventQuery(
+        epcs if has_epc else None, since, before, event_types, per_page, after,
+        recorded_since, recorded_before,
+    )  # fmt: skip
 
 
 def _event_types(params, errors: list) -> set[str] | None:
@@ -216,6 +227,10 @@ def events_query(
     if query.since is not None:
         # Nothing is signed before it happened (bar clock skew): a safe bound on the scan.
         events = events.filter(time__gte=query.since - CLOCK_SKEW)
+    if query.recorded_since is not None:
+        events = events.filter(time__gte=query.recorded_since)
+    if query.recorded_before is not None:
+        events = events.filter(time__lt=query.recorded_before)
     if query.after is not None:
         time, pk = query.after
         events = events.filter(Q(time__gt=time) | Q(time=time, pk__gt=pk))

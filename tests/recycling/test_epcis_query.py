@@ -6,6 +6,7 @@ import json
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from django.utils.dateparse import parse_datetime
 
 from lifecycle.models import Event, EventType
 from passports.models import AccessRecord
@@ -250,6 +251,19 @@ def test_time_filtered_pages_add_up_to_the_unpaged_answer(fleet, regulator):
 
     assert paged == whole
     assert 0 < len(whole) < Event.objects.count()
+
+
+def test_record_time_filters_split_the_answer_at_a_recording_moment(fleet, regulator):
+    everything = event_list(regulator.client.get(URL, {"perPage": 1000}))
+    moment = sorted(e["recordTime"] for e in everything)[len(everything) // 2]
+
+    later = event_list(regulator.client.get(URL, {"GE_recordTime": moment, "perPage": 1000}))
+    earlier = event_list(regulator.client.get(URL, {"LT_recordTime": moment, "perPage": 1000}))
+
+    assert later and all(parse_datetime(e["recordTime"]) >= parse_datetime(moment) for e in later)
+    assert all(parse_datetime(e["recordTime"]) < parse_datetime(moment) for e in earlier)
+    ids = sorted(e["eventID"] for e in later + earlier)
+    assert ids == sorted(e["eventID"] for e in everything)
 
 
 def test_checkpointed_events_link_their_inclusion_proof(fleet, regulator, anonymous):

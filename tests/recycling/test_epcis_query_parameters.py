@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 URL = "/api/v1/epcis/events"
-TIMES = ("GE_eventTime", "LT_eventTime")
+TIMES = ("GE_eventTime", "LT_eventTime", "GE_recordTime", "LT_recordTime")
 # Well-formed but often impossible times: month 13, hour 99, offset +99:99.
 TIME_SHAPE = r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}[+-][0-9]{2}:[0-9]{2}"
 
