@@ -25,13 +25,7 @@ from lifecycle.services.log import (
     log_size,
     log_vkey,
 )
-from lifecycle.services.tiles import (
-    tile_consistency_proof,
-    tile_inclusion_proof,
-    tile_leaf_hash,
-    tile_root,
-    tiles_cover,
-)
+from lifecycle.services.tiles import tile_consistency, tile_inclusion, tiles_cover
 from lifecycle.services.witness import cosignature_record, witness_name, witness_vkey
 from passports.api.access import organisation_of
 from passports.api.errors import error_response
@@ -162,13 +156,14 @@ def inclusion(request):
     size = _bounded_size(request, "size")
     if index >= size:
         raise ValidationError({"index": ["The index must be below the size."]})
+    leaf, proof, root = tile_inclusion(index, size)
     return Response(
         {
             "index": index,
             "size": size,
-            "leaf_hash": tile_leaf_hash(index, size).hex(),
-            "proof": [node.hex() for node in tile_inclusion_proof(index, size)],
-            "root": tile_root(size).hex(),
+            "leaf_hash": leaf.hex(),
+            "proof": [node.hex() for node in proof],
+            "root": root.hex(),
         }
     )
 
@@ -188,13 +183,14 @@ def consistency(request):
     second = _bounded_size(request, "second")
     if first > second:
         raise ValidationError({"first": ["first must not exceed second."]})
+    proof, first_root, second_root = tile_consistency(first, second)
     return Response(
         {
             "first": first,
             "second": second,
-            "proof": [node.hex() for node in tile_consistency_proof(first, second)],
-            "first_root": tile_root(first).hex(),
-            "second_root": tile_root(second).hex(),
+            "proof": [node.hex() for node in proof],
+            "first_root": first_root.hex(),
+            "second_root": second_root.hex(),
         }
     )
 
