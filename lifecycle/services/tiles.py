@@ -198,7 +198,8 @@ def tile_nodes(*, written: int) -> TileNodes:
 
 
 # The hashes inside tiles at every height, by tile: nodes never change, and without this a
-# proof rehashes the 255 pairs of its leaf's tile. 4,096 tiles of 8 KiB beyond the tile: 32 MiB.
+# proof rehashes the 255 pairs of its leaf's tile. Each entry holds its tile (shared with the
+# cache above while both keep it) and 8 KiB more: 4,096 tiles take 32 to 64 MiB.
 _heights = _Cache(4096)
 
 # Roots by size, computed from tiles: a tree of a given size has one root, and a proof's
