@@ -1,6 +1,7 @@
 """make bench: seven workloads, each beside a limit measured in the same run.
 
     python -m bench [--only B1,B4] [--leaves 1000000] [--fleet 100000] [--quick]
+    python -m bench --only B8 --tile-leaves 1000000
 
 Runs against PostgreSQL database `bench` (created if missing, never the test database) and Redis
 database 5, starting its own gunicorn server and Celery worker and stopping them at the end.
@@ -52,6 +53,13 @@ def _arguments() -> argparse.Namespace:
         "B3 scans a random sample of all of them",
     )
     parser.add_argument("--leaves", type=int, default=1_000_000, help="largest B4 log size")
+    parser.add_argument(
+        "--tile-leaves",
+        type=int,
+        default=0,
+        help="B8 on a synthetic log of this many leaves, written as a tile folder the server "
+        "is started on, instead of the bench database's log (0)",
+    )
     parser.add_argument(
         "--b5-passports",
         type=int,
@@ -171,7 +179,15 @@ def main() -> int:
         "machine": describe(args.redis_url),
         "arguments": {k: v for k, v in vars(args).items() if k != "database_url"},
     }
-    if {"B3", "B4", "B8"} & set(args.only):
+    server_env = {"DATABASE_URL": args.database_url, "CELERY_BROKER_URL": args.redis_url}
+    synthetic = None
+    if "B8" in args.only and args.tile_leaves:
+        folder = Path(__file__).resolve().parent.parent / "var" / f"bench-tiles-{args.tile_leaves}"
+        root, seconds = b8_tiles.synthetic_tiles(folder, args.tile_leaves)
+        note(f"B8: synthetic log of {args.tile_leaves:,} leaves as tiles ({seconds:.0f} s)")
+        synthetic = (args.tile_leaves, root)
+        server_env["LOG_TILE_ROOT"] = str(folder)
+    if {"B3", "B4"} & set(args.only) or ("B8" in args.only and synthetic is None):
         record["fleet"] = _fleet_ensure(args.fleet, note)
     outcomes = []
     runners = {
@@ -182,9 +198,8 @@ def main() -> int:
         "B5": lambda: _b5(args, note),
         "B6": lambda: b6_verify.run(),
         "B7": lambda: b7_stock.run(),
-        "B8": lambda: b8_tiles.run(base),
+        "B8": lambda: b8_tiles.run(base, synthetic=synthetic),
     }
-    server_env = {"DATABASE_URL": args.database_url, "CELERY_BROKER_URL": args.redis_url}
     with server(args.port, env=server_env) as base, celery_worker(env=server_env):
         for workload in args.only:
             note(f"{workload}: running")

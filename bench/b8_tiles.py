@@ -9,6 +9,13 @@ alternate three sequential request streams after a warm-up round that does the f
 - tile: /tile/0/<N> for full level-0 tiles drawn at random;
 - proof: /api/v1/log/proof/inclusion for random leaves in the whole tree, computed from tiles.
 
+With --tile-leaves N the tiles are not the bench database's log but a log of N synthetic
+leaves (entry i is `bench leaf i`), hashed here and written as a tile folder the server is
+started on (LOG_TILE_ROOT). The server's code path is the same: proofs within the written tiles
+never ask the database. This gives a log of 10^6 leaves in seconds where a fleet of 450,000
+passports takes hours to build; every served proof in the first round is verified against the
+root computed here, so the server is known to serve that tree.
+
 The figure is the p50 latency of each stream (a request's wall time seen by the client, TCP
 connection included as gunicorn's sync workers close it); the ratio is the per-round median
 latency of the limit over the workload's. Only wall time is compared: the server's CPU is not
@@ -16,15 +23,20 @@ read here, so no CPU ratio is claimed.
 """
 
 import http.client
+import json
 import random
 import statistics
 import time
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from bench.common import Outcome, percentile
 from bench.paired import Sample, alternate
-from lifecycle.services.log import log_size, log_tiles_catch_up
-from lifecycle.tiles import TILE_WIDTH, index_path
+from lifecycle import merkle
+from lifecycle.services.log import log_root, log_size, log_tiles_catch_up
+from lifecycle.services.tiles import WATERMARK
+from lifecycle.tiles import TILE_HEIGHT, TILE_WIDTH, bundle_encode, index_path, tile_path, tiles_for
+from lifecycle.verify import leaf_hash, node_hash, verify_inclusion
 
 GOAL_MS = 1.0
 ROUNDS = 6
@@ -32,8 +44,47 @@ WARMUP = 1
 REQUESTS = 200
 
 
-def _stream(base: str, paths: list[str], latencies: list[float]) -> Sample:
-    """GETs every path in turn; appends each latency; a non-200 answer stops the run."""
+def synthetic_entry(index: int) -> bytes:
+    """The data of leaf `index` in the synthetic log."""
+    return b"bench leaf %d" % index
+
+
+def synthetic_tiles(folder: Path, leaves: int) -> tuple[bytes, float]:
+    """Writes the tiles and bundles of a synthetic log of `leaves` into folder (once).
+
+    Returns the root and the seconds spent; a folder already holding that size is reused.
+    """
+    began = time.perf_counter()
+    mark = folder / WATERMARK
+    if mark.exists():
+        size, root = mark.read_text().split()
+        if int(size) == leaves:
+            return bytes.fromhex(root), 0.0
+    levels = [[leaf_hash(synthetic_entry(i)) for i in range(leaves)]]
+    while len(levels[-1]) > 1:
+        below = levels[-1]
+        levels.append([node_hash(below[i], below[i + 1]) for i in range(0, len(below) - 1, 2)])
+    for level, index, width in tiles_for(leaves):
+        first = index * TILE_WIDTH
+        hashes = levels[level * TILE_HEIGHT][first : first + width]
+        _file(folder / tile_path(level, index, width), b"".join(hashes))
+        if level == 0:
+            entries = [synthetic_entry(i) for i in range(first, first + width)]
+            _file(folder / tile_path("entries", index, width), bundle_encode(entries))
+    nodes = {(level, index): levels[level][index] for level, index in merkle.root_plan(leaves)}
+    root = merkle.root(leaves, nodes)
+    _file(mark, f"{leaves} {root.hex()}\n".encode("ascii"))
+    return root, time.perf_counter() - began
+
+
+def _file(path: Path, content: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(content)
+
+
+def _stream(base: str, paths: list[str], latencies: list[float], bodies=None) -> Sample:
+    """GETs every path in turn; appends each latency (and body, given a list); a non-200
+    answer stops the run."""
     parts = urlsplit(base)
     started = time.perf_counter()
     for path in paths:
@@ -46,17 +97,28 @@ def _stream(base: str, paths: list[str], latencies: list[float]) -> Sample:
         latencies.append(time.perf_counter() - begun)
         if response.status != 200:
             raise RuntimeError(f"GET {path}: {response.status} {body[:200]!r}")
+        if bodies is not None:
+            bodies.append(body)
     return Sample(units=len(paths), wall=time.perf_counter() - started, cpu=0.0)
 
 
-def run(base_url: str, requests: int = REQUESTS) -> Outcome:
+def run(
+    base_url: str, requests: int = REQUESTS, synthetic: tuple[int, bytes] | None = None
+) -> Outcome:
+    """B8 on the bench database's log, or with `synthetic` (size, root) on the tile folder the
+    server was started on."""
     outcome = Outcome("B8", "tlog tiles and tile-backed proofs, sequential requests")
-    began = time.perf_counter()
-    written = log_tiles_catch_up()
-    outcome.notes.append(
-        f"tiles written for the bench log: {written} files in {time.perf_counter() - began:.1f} s"
-    )
-    size = log_size()
+    if synthetic is None:
+        began = time.perf_counter()
+        written = log_tiles_catch_up()
+        outcome.notes.append(
+            f"tiles written for the bench log: {written} files in "
+            f"{time.perf_counter() - began:.1f} s"
+        )
+        size = log_size()
+        root = log_root(size) if size else b""
+    else:
+        size, root = synthetic
     full = size // TILE_WIDTH
     if full == 0:
         outcome.notes.append(f"the log holds {size} leaves, no full tile; build a fleet first")
@@ -64,11 +126,15 @@ def run(base_url: str, requests: int = REQUESTS) -> Outcome:
     rng = random.Random(8)
     latencies: dict[str, list[float]] = {"limit": [], "tile": [], "proof": []}
     rounds = {"limit": [], "tile": [], "proof": []}
+    # The proofs of the warm-up round, checked after the rounds (not inside a timed one).
+    proofs: list[bytes] = []
 
     def side(name: str, make):
         def sample() -> Sample:
             before = len(latencies[name])
-            result = _stream(base_url, [make() for _ in range(requests)], latencies[name])
+            kept = proofs if name == "proof" and not before else None
+            paths = [make() for _ in range(requests)]
+            result = _stream(base_url, paths, latencies[name], kept)
             rounds[name].append(statistics.median(latencies[name][before:]))
             return result
 
@@ -80,6 +146,16 @@ def run(base_url: str, requests: int = REQUESTS) -> Outcome:
         "proof", lambda: f"/api/v1/log/proof/inclusion?index={rng.randrange(size)}&size={size}"
     )
     paired = alternate(limit, {"tile": tile, "proof": proof}, rounds=ROUNDS, warmup=WARMUP)
+    for body in proofs:
+        answer = json.loads(body)
+        leaf = bytes.fromhex(answer["leaf_hash"])
+        path = [bytes.fromhex(node) for node in answer["proof"]]
+        if bytes.fromhex(answer["root"]) != root:
+            raise RuntimeError(f"proof for leaf {answer['index']} names another root")
+        if synthetic is not None and leaf != leaf_hash(synthetic_entry(answer["index"])):
+            raise RuntimeError(f"leaf {answer['index']} is not the synthetic entry")
+        verify_inclusion(leaf, answer["index"], size, path, root)
+    outcome.notes.append(f"{len(proofs)} served inclusion proofs verified against the root")
     # The warm-up round's latencies are the cold ones; the figures are from the timed rounds.
     timed = {name: values[WARMUP * requests :] for name, values in latencies.items()}
     limit_p50 = percentile(timed["limit"], 50) * 1000

@@ -26,10 +26,11 @@ def _subtrees(start: int, end: int) -> list[NodeId]:
     """The maximal aligned perfect subtrees covering leaves [start, end), left to right."""
     nodes: list[NodeId] = []
     while start < end:
-        # Grow the block while it stays aligned at start and inside the range.
-        level = 0
-        while start % (2 << level) == 0 and start + (2 << level) <= end:
-            level += 1
+        # The largest block inside the range (a power of two) that is aligned at start (at most
+        # start's lowest set bit): the bit arithmetic in place of growing it one level at a time.
+        level = (end - start).bit_length() - 1
+        if start:
+            level = min(level, (start & -start).bit_length() - 1)
         nodes.append((level, start >> level))
         start += 1 << level
     return nodes

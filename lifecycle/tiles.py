@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-
-from lifecycle.verify import node_hash
+from hashlib import sha256 as _sha256
 
 TILE_HEIGHT = 8
 TILE_WIDTH = 1 << TILE_HEIGHT
@@ -106,11 +105,21 @@ def bundle_encode(entries: list[bytes]) -> bytes:
     return bytes(out)
 
 
-def subtree_hash(hashes: list[bytes]) -> bytes:
-    """The hash of a perfect subtree over these (a power of two) consecutive node hashes."""
-    while len(hashes) > 1:
-        hashes = [node_hash(hashes[i], hashes[i + 1]) for i in range(0, len(hashes), 2)]
-    return hashes[0]
+def tile_heights(tile: bytes) -> list[bytes]:
+    """A tile's hashes at every height inside it: [the tile, their parents, ...] up to one.
+
+    Height h holds the complete nodes over 2**h of the tile's hashes (a partial tile of width
+    w has w >> h of them). Each pair is hashed straight from a 64-byte slice of the level
+    below: RFC 9162's SHA-256(0x01 || left || right) with no list of hashes in between.
+    """
+    heights = [tile]
+    pair = 2 * HASH_SIZE
+    while len(below := heights[-1]) >= pair:
+        end = len(below) - len(below) % pair
+        heights.append(
+            b"".join([_sha256(b"\x01" + below[i : i + pair]).digest() for i in range(0, end, pair)])
+        )
+    return heights
 
 
 TileFetch = Callable[[int, int], bytes]
@@ -120,32 +129,38 @@ class TileNodes:
     """A read-only mapping from complete node (level, index) to hash, computed from tiles.
 
     `fetch(tile_level, tile_index)` returns a tile's bytes, any width holding the hashes asked
-    for; proofs and roots in lifecycle.merkle read nodes from it as from the node table.
+    for; proofs and roots in lifecycle.merkle read nodes from it as from the node table. Every
+    height inside a tile is hashed at once, the first time any node of the tile is asked for:
+    one inclusion proof needs the siblings of its leaf at all eight heights, which is nearly
+    the whole tile anyway, and later proofs through the same tile then hash nothing.
     """
 
     def __init__(self, fetch: TileFetch, memo=None) -> None:
         self._fetch = fetch
-        # Optional get/put store of hashes already computed (nodes never change).
+        # Optional get/put store of tile heights by (tile level, tile index, bytes): a tile
+        # of a given width never changes, so neither do the hashes inside it.
         self._memo = memo
+        self._heights: dict[tuple[int, int], list[bytes]] = {}
 
     def __getitem__(self, node: tuple[int, int]) -> bytes:
-        if self._memo is not None:
-            known = self._memo.get(node)
-            if known is not None:
-                return known
-        value = self._compute(node)
-        if self._memo is not None:
-            self._memo.put(node, value)
-        return value
-
-    def _compute(self, node: tuple[int, int]) -> bytes:
         level, index = node
         tile_level, height = divmod(level, TILE_HEIGHT)
-        first = index << height
-        tile = self._fetch(tile_level, first // TILE_WIDTH)
-        start = (first % TILE_WIDTH) * HASH_SIZE
-        end = start + (HASH_SIZE << height)
-        if len(tile) < end:
+        tile_index, position = divmod(index, TILE_WIDTH >> height)
+        heights = self._heights.get((tile_level, tile_index))
+        if heights is None:
+            heights = self._tile_heights(tile_level, tile_index)
+        start = position * HASH_SIZE
+        if height >= len(heights) or len(heights[height]) < start + HASH_SIZE:
             raise KeyError(node)
-        chunk = tile[start:end]
-        return subtree_hash([chunk[i : i + HASH_SIZE] for i in range(0, len(chunk), HASH_SIZE)])
+        return heights[height][start : start + HASH_SIZE]
+
+    def _tile_heights(self, tile_level: int, tile_index: int) -> list[bytes]:
+        tile = self._fetch(tile_level, tile_index)
+        key = (tile_level, tile_index, len(tile))
+        heights = self._memo.get(key) if self._memo is not None else None
+        if heights is None:
+            heights = tile_heights(tile)
+            if self._memo is not None:
+                self._memo.put(key, heights)
+        self._heights[(tile_level, tile_index)] = heights
+        return heights

@@ -54,7 +54,6 @@ class ApiBodyLimitMiddleware:
 def _body_read(request) -> JsonResponse | None:
     """Buffers the body on the request as Django's own `request.body` would, within the limit."""
     limit = settings.API_MAX_BODY_BYTES
-    too_large = _error(413, "", f"The request body is larger than {limit} bytes.")
     declared = request.META.get("CONTENT_LENGTH") or ""
     chunked = "chunked" in request.META.get("HTTP_TRANSFER_ENCODING", "").lower()
     if declared:
@@ -63,7 +62,7 @@ def _body_read(request) -> JsonResponse | None:
         except ValueError:
             return _error(400, "", "The Content-Length header is not a number.")
         if length > limit:
-            return too_large
+            return _too_large(limit)
         if length <= 0:
             return None
         stream = request._stream
@@ -75,13 +74,18 @@ def _body_read(request) -> JsonResponse | None:
         return None
     body = _read_at_most(stream, limit + 1)
     if len(body) > limit:
-        return too_large
+        return _too_large(limit)
     # What HttpRequest.body leaves behind after reading, so Django, DRF and every middleware
     # read this buffer and none of them applies a limit of its own.
     request._body = body
     request._stream = BytesIO(body)
     request.META["CONTENT_LENGTH"] = str(len(body))
     return None
+
+
+def _too_large(limit: int) -> JsonResponse:
+    # Built only when refused: every API request passes here, nearly all of them bodiless.
+    return _error(413, "", f"The request body is larger than {limit} bytes.")
 
 
 def _chunked_stream(request):

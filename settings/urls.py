@@ -29,6 +29,18 @@ router.register("alerts", AlertViewSet, basename="alert")
 router.register("registry/deliveries", DeliveryViewSet, basename="registry-delivery")
 
 urlpatterns = [
+    # The log first: tiles and proofs are the most frequent and cheapest answers, and Django
+    # tries the patterns in order (behind the router's, a proof's took 0.1 ms more to find).
+    path("tile/<path:path>", tiles.tile, name="log-tile"),
+    path("checkpoint", tiles.checkpoint, name="log-tile-checkpoint"),
+    path("api/v1/log/checkpoint", log.latest_checkpoint, name="log-checkpoint"),
+    path("api/v1/log/checkpoints/", log.CheckpointList.as_view(), name="log-checkpoints"),
+    path("api/v1/log/checkpoints/<int:size>/cosign", log.cosign, name="log-cosign"),
+    path("api/v1/log/proof/inclusion", log.inclusion, name="log-inclusion"),
+    path("api/v1/log/proof/consistency", log.consistency, name="log-consistency"),
+    path("api/v1/log/leaves", log.leaves, name="log-leaves"),
+    path("api/v1/log/vkey", log.vkey, name="log-vkey"),
+    path("api/v1/log/witnesses", log.witnesses, name="log-witnesses"),
     # Two explicit paths, so the OpenAPI document lists both; one name, told apart by `fmt`.
     path(
         "api/v1/passports/<uuid:pk>/qr.svg",
@@ -49,16 +61,6 @@ urlpatterns = [
     ),
     path("api/v1/", include(router.urls)),
     path("api/v1/events/batch", EventBatchView.as_view(), name="event-batch"),
-    path("api/v1/log/checkpoint", log.latest_checkpoint, name="log-checkpoint"),
-    path("api/v1/log/checkpoints/", log.CheckpointList.as_view(), name="log-checkpoints"),
-    path("api/v1/log/checkpoints/<int:size>/cosign", log.cosign, name="log-cosign"),
-    path("api/v1/log/proof/inclusion", log.inclusion, name="log-inclusion"),
-    path("api/v1/log/proof/consistency", log.consistency, name="log-consistency"),
-    path("api/v1/log/leaves", log.leaves, name="log-leaves"),
-    path("api/v1/log/vkey", log.vkey, name="log-vkey"),
-    path("api/v1/log/witnesses", log.witnesses, name="log-witnesses"),
-    path("tile/<path:path>", tiles.tile, name="log-tile"),
-    path("checkpoint", tiles.checkpoint, name="log-tile-checkpoint"),
     path("api/v1/statistics/recovery", statistics.recovery, name="statistics-recovery"),
     path("api/v1/inventory", statistics.inventory, name="inventory"),
     path("api/v1/audit/report", audit.report, name="audit-report"),

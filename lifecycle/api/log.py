@@ -6,16 +6,22 @@ rebuild the tree.
 """
 
 import base64
+import functools
+import json
+from collections.abc import Callable
 
 from django.conf import settings
 from django.http import HttpResponse
+from django.utils.cache import patch_vary_headers
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers
 from rest_framework.decorators import api_view, permission_classes
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import NotFound, Throttled, ValidationError
 from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 
 from lifecycle.errors import EventRefused
 from lifecycle.models import Checkpoint, LogLeaf
@@ -25,13 +31,7 @@ from lifecycle.services.log import (
     log_size,
     log_vkey,
 )
-from lifecycle.services.tiles import (
-    tile_consistency_proof,
-    tile_inclusion_proof,
-    tile_leaf_hash,
-    tile_root,
-    tiles_cover,
-)
+from lifecycle.services.tiles import tile_consistency, tile_inclusion, tiles_cover
 from lifecycle.services.witness import cosignature_record, witness_name, witness_vkey
 from passports.api.access import organisation_of
 from passports.api.errors import error_response
@@ -100,9 +100,16 @@ class WitnessRead(serializers.Serializer):
 
 
 def integer(request, name: str, minimum: int = 0) -> int:
-    raw = request.query_params.get(name)
-    if raw is None or not raw.isdigit() or int(raw) < minimum:
+    value = _whole(request.query_params.get(name), minimum)
+    if value is None:
         raise ValidationError({name: [f"Give a whole number of at least {minimum}."]})
+    return value
+
+
+def _whole(raw: str | None, minimum: int) -> int | None:
+    # ASCII only: str.isdigit() also holds for "²", which int() refuses.
+    if raw is None or not (raw.isascii() and raw.isdigit()) or int(raw) < minimum:
+        return None
     return int(raw)
 
 
@@ -156,21 +163,31 @@ def _bounded_size(request, name: str) -> int:
 )
 @api_view(["GET"])
 @permission_classes([AllowAny])
-def inclusion(request):
+def _inclusion(request):
     """An RFC 9162 inclusion proof of leaf `index` in the tree of `size` leaves."""
     index = integer(request, "index")
     size = _bounded_size(request, "size")
     if index >= size:
         raise ValidationError({"index": ["The index must be below the size."]})
-    return Response(
-        {
-            "index": index,
-            "size": size,
-            "leaf_hash": tile_leaf_hash(index, size).hex(),
-            "proof": [node.hex() for node in tile_inclusion_proof(index, size)],
-            "root": tile_root(size).hex(),
-        }
-    )
+    return Response(_inclusion_answer(index, size))
+
+
+def _inclusion_answer(index: int, size: int) -> dict:
+    leaf, proof, root = tile_inclusion(index, size)
+    return {
+        "index": index,
+        "size": size,
+        "leaf_hash": leaf.hex(),
+        "proof": [node.hex() for node in proof],
+        "root": root.hex(),
+    }
+
+
+def _inclusion_within_tiles(query) -> tuple[int, int] | None:
+    index, size = _whole(query.get("index"), 0), _whole(query.get("size"), 1)
+    if index is None or size is None or index >= size or not tiles_cover(size):
+        return None
+    return index, size
 
 
 @extend_schema(
@@ -182,21 +199,101 @@ def inclusion(request):
 )
 @api_view(["GET"])
 @permission_classes([AllowAny])
-def consistency(request):
+def _consistency(request):
     """An RFC 9162 consistency proof between trees of `first` and `second` leaves."""
     first = integer(request, "first", minimum=1)
     second = _bounded_size(request, "second")
     if first > second:
         raise ValidationError({"first": ["first must not exceed second."]})
-    return Response(
-        {
-            "first": first,
-            "second": second,
-            "proof": [node.hex() for node in tile_consistency_proof(first, second)],
-            "first_root": tile_root(first).hex(),
-            "second_root": tile_root(second).hex(),
-        }
+    return Response(_consistency_answer(first, second))
+
+
+def _consistency_answer(first: int, second: int) -> dict:
+    proof, first_root, second_root = tile_consistency(first, second)
+    return {
+        "first": first,
+        "second": second,
+        "proof": [node.hex() for node in proof],
+        "first_root": first_root.hex(),
+        "second_root": second_root.hex(),
+    }
+
+
+def _consistency_within_tiles(query) -> tuple[int, int] | None:
+    first, second = _whole(query.get("first"), 1), _whole(query.get("second"), 1)
+    if first is None or second is None or first > second or not tiles_cover(second):
+        return None
+    return first, second
+
+
+# Anonymous GETs of a proof the tiles hold are the log's hot path (every verifier asks them),
+# and what DRF adds there (authenticators that find nobody, negotiation to its one renderer,
+# a Response rendered through a template response) cost as much as the proof. So they are
+# answered by plain Django, with DRF's throttles, JSON bytes and headers; everything else
+# (tokens, sessions, other methods or media types, errors) goes to the DRF view as before.
+_JSON_ACCEPTS = frozenset(["", "*/*", "application/json"])
+
+
+def _anonymous_json_get(request) -> bool:
+    return (
+        request.method == "GET"
+        and "HTTP_AUTHORIZATION" not in request.META
+        and settings.SESSION_COOKIE_NAME not in request.COOKIES
+        and request.META.get("HTTP_ACCEPT", "").strip() in _JSON_ACCEPTS
     )
+
+
+def _lean(within_tiles: Callable, answer: Callable[..., dict]):
+    """Puts a plain Django view in front of a DRF one for anonymous GETs within the tiles.
+
+    The DRF view stays the route's callback for the schema (its `cls` is copied) and answers
+    every request the plain one does not take; a taken request is throttled exactly as DRF
+    would (all throttles asked, the longest wait), so it is counted once either way.
+    """
+
+    def decorate(drf_view):
+        @functools.wraps(drf_view)
+        def view(request, *args, **kwargs):
+            if _anonymous_json_get(request):
+                arguments = within_tiles(request.GET)
+                if arguments is not None:
+                    return _throttled(request) or _json(200, answer(*arguments))
+            return drf_view(request, *args, **kwargs)
+
+        return view
+
+    return decorate
+
+
+def _throttled(request) -> HttpResponse | None:
+    """DRF's throttle check for an anonymous caller: None, or its 429 in the API's shape."""
+    anonymous = Request(request)  # no authenticators: DRF's anonymous user, auth None
+    waits = []
+    for throttle_class in api_settings.DEFAULT_THROTTLE_CLASSES:
+        throttle = throttle_class()
+        if not throttle.allow_request(anonymous, None):
+            waits.append(throttle.wait())
+    if not waits:
+        return None
+    refused = Throttled(max((wait for wait in waits if wait is not None), default=None))
+    response = _json(429, {"errors": [{"field": "", "message": str(refused.detail)}]})
+    if refused.wait:
+        response["Retry-After"] = str(refused.wait)
+    return response
+
+
+def _json(status: int, data: dict) -> HttpResponse:
+    # What DRF's JSONRenderer writes (compact, UTF-8) and the headers its views add; its
+    # session authenticator reads the session, so Django marks those answers Vary: Cookie.
+    body = json.dumps(data, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    response = HttpResponse(body.encode(), status=status, content_type="application/json")
+    response["Allow"] = "GET, OPTIONS"
+    patch_vary_headers(response, ["Cookie"])
+    return response
+
+
+inclusion = _lean(_inclusion_within_tiles, _inclusion_answer)(_inclusion)
+consistency = _lean(_consistency_within_tiles, _consistency_answer)(_consistency)
 
 
 @extend_schema(

@@ -9,7 +9,7 @@ either (the same hashes at the same places), so every file is cached forever by 
 import functools
 import logging
 from collections import OrderedDict
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable, Mapping
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -49,7 +49,8 @@ def _storage_reset(*, setting: str, **kwargs) -> None:
     if setting == "LOG_TILE_STORAGE":
         tile_storage.cache_clear()
         _cache.clear()
-        _nodes.clear()
+        _heights.clear()
+        _roots.clear()
         _seen["written"] = 0
 
 
@@ -154,19 +155,19 @@ def tile_read(path: str) -> bytes | None:
 
 
 class _Cache:
-    """A bounded LRU of bytes under keys whose content never changes (tile paths, nodes)."""
+    """A bounded LRU under keys whose content never changes (tile paths, tiles, sizes)."""
 
     def __init__(self, capacity: int) -> None:
         self.capacity = capacity
-        self._items: OrderedDict[Hashable, bytes] = OrderedDict()
+        self._items: OrderedDict[Hashable, object] = OrderedDict()
 
-    def get(self, key: Hashable) -> bytes | None:
+    def get(self, key: Hashable):
         value = self._items.get(key)
         if value is not None:
             self._items.move_to_end(key)
         return value
 
-    def put(self, key: Hashable, value: bytes) -> None:
+    def put(self, key: Hashable, value) -> None:
         self._items[key] = value
         self._items.move_to_end(key)
         while len(self._items) > self.capacity:
@@ -193,12 +194,17 @@ def tile_nodes(*, written: int) -> TileNodes:
             raise KeyError((level, index))
         return data
 
-    return TileNodes(fetch, memo=_nodes)
+    return TileNodes(fetch, memo=_heights)
 
 
-# Interior hashes recomputed inside tiles, by (level, index): complete nodes never change, and
-# without this a proof rehashes up to 127 pairs for each of its nodes. 10^5 entries: ~15 MiB.
-_nodes = _Cache(100_000)
+# The hashes inside tiles at every height, by tile: nodes never change, and without this a
+# proof rehashes the 255 pairs of its leaf's tile. Each entry holds its tile (shared with the
+# cache above while both keep it) and 8 KiB more: 4,096 tiles take 32 to 64 MiB.
+_heights = _Cache(4096)
+
+# Roots by size, computed from tiles: a tree of a given size has one root, and a proof's
+# root would otherwise read and fold up to 20 nodes at the right edge of the tree.
+_roots = _Cache(1024)
 
 # The size the tiles were last seen written for, in this process. Tiles only ever grow, so a
 # proof within it can be read from tiles without asking the storage again; a larger size, or a
@@ -213,40 +219,70 @@ def tiles_cover(size: int) -> bool:
     return size <= _seen["written"]
 
 
-def proof_nodes(plan: list[tuple[int, int]], size: int) -> dict[tuple[int, int], bytes]:
-    """The planned node hashes for a proof within `size` leaves: from tiles when written."""
-    from lifecycle.services.log import fetch_nodes
-
+def _from_tiles[T](size: int, compute: Callable[[Mapping], T]) -> T | None:
+    """compute(nodes) over the tiles holding `size` leaves; None where they do not hold it."""
     for attempt in range(2):
         if attempt:
             _seen["written"] = tiles_written()[0]
         if not tiles_cover(size):
-            break
-        nodes = tile_nodes(written=_seen["written"])
+            return None
         try:
-            return {node: nodes[node] for node in plan}
+            return compute(tile_nodes(written=_seen["written"]))
         except KeyError:
+            # A partial tile removed since its tile filled: look at the storage once more.
             continue
-    return fetch_nodes(plan)
+    return None
 
 
-def tile_leaf_hash(index: int, size: int) -> bytes:
-    """The leaf hash at index, from its level-0 tile when the tiles cover `size` leaves."""
-    return proof_nodes([(0, index)], size)[(0, index)]
+def _tile_root(size: int, nodes: Mapping) -> bytes:
+    root = _roots.get(size)
+    if root is None:
+        root = merkle.root(size, nodes)
+        _roots.put(size, root)
+    return root
 
 
-def tile_root(size: int) -> bytes:
-    """The root of the first `size` leaves, from tiles where they are written."""
-    return merkle.root(size, proof_nodes(merkle.root_plan(size), size))
+def tile_inclusion(index: int, size: int) -> tuple[bytes, list[bytes], bytes]:
+    """Leaf hash, RFC 9162 inclusion proof and root for leaf `index` in the tree of `size`.
+
+    Read from tiles where written (no query); else the nodes come in one query.
+    """
+
+    def compute(nodes: Mapping) -> tuple[bytes, list[bytes], bytes]:
+        return (
+            nodes[(0, index)],
+            merkle.inclusion_proof(index, size, nodes),
+            _tile_root(size, nodes),
+        )
+
+    found = _from_tiles(size, compute)
+    if found is not None:
+        return found
+    nodes = _fetch_nodes([(0, index)], merkle.inclusion_plan(index, size), merkle.root_plan(size))
+    return nodes[(0, index)], merkle.inclusion_proof(index, size, nodes), merkle.root(size, nodes)
 
 
-def tile_inclusion_proof(index: int, size: int) -> list[bytes]:
-    """RFC 9162 inclusion proof of leaf `index` in the tree of `size`, from tiles if written."""
-    nodes = proof_nodes(merkle.inclusion_plan(index, size), size)
-    return merkle.inclusion_proof(index, size, nodes)
+def tile_consistency(first: int, second: int) -> tuple[list[bytes], bytes, bytes]:
+    """RFC 9162 consistency proof between trees of `first` and `second`, with both roots.
+
+    Read from tiles where written (no query); else the nodes come in one query.
+    """
+
+    def compute(nodes: Mapping) -> tuple[list[bytes], bytes, bytes]:
+        proof = merkle.consistency_proof(first, second, nodes)
+        return proof, _tile_root(first, nodes), _tile_root(second, nodes)
+
+    found = _from_tiles(second, compute)
+    if found is not None:
+        return found
+    nodes = _fetch_nodes(
+        merkle.consistency_plan(first, second), merkle.root_plan(first), merkle.root_plan(second)
+    )
+    proof = merkle.consistency_proof(first, second, nodes)
+    return proof, merkle.root(first, nodes), merkle.root(second, nodes)
 
 
-def tile_consistency_proof(first: int, second: int) -> list[bytes]:
-    """RFC 9162 consistency proof between trees of `first` and `second`, from tiles if written."""
-    nodes = proof_nodes(merkle.consistency_plan(first, second), second)
-    return merkle.consistency_proof(first, second, nodes)
+def _fetch_nodes(*plans: list[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
+    from lifecycle.services.log import fetch_nodes
+
+    return fetch_nodes({node for plan in plans for node in plan})

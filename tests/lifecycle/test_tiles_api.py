@@ -277,3 +277,72 @@ def test_entry_bundles_hold_restricted_data_and_are_for_regulators_only(
     assert [r.status_code for r in refusals] == [401, 401, 403, 403]
     assert all(r["Content-Type"] == "application/json" for r in refusals)
     assert anonymous.get("/tile/0/001.p/44").status_code == 200  # hash tiles stay public
+
+
+def _header_sets(response) -> dict[str, object]:
+    # Vary and Allow are lists whose order means nothing (DRF's Allow order varies by process).
+    listed = {"vary", "allow"}
+    return {
+        name.lower(): {part.strip() for part in value.split(",")}
+        if name.lower() in listed
+        else value
+        for name, value in response.items()
+    }
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/log/proof/inclusion?index=5&size=300",
+        "/api/v1/log/proof/inclusion?index=299&size=300",
+        "/api/v1/log/proof/consistency?first=7&second=300",
+        "/api/v1/log/proof/consistency?first=256&second=257",
+    ],
+)
+def test_an_anonymous_proof_within_the_tiles_is_the_api_answer_byte_for_byte(
+    log_of_300, anonymous, path
+):
+    plain = anonymous.get(path)
+    # Another media range accepting JSON is left to DRF's negotiation, so DRF answers it.
+    through_drf = anonymous.get(path, HTTP_ACCEPT="application/json, text/plain")
+
+    assert not hasattr(plain, "accepted_renderer")  # answered without DRF
+    assert hasattr(through_drf, "accepted_renderer")
+    assert plain.status_code == through_drf.status_code == 200
+    assert plain.content == through_drf.content
+    assert _header_sets(plain) == _header_sets(through_drf)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/log/proof/inclusion?index=300&size=300",
+        "/api/v1/log/proof/inclusion?index=%C2%B2&size=300",
+        "/api/v1/log/proof/consistency?first=9&second=8",
+        "/api/v1/log/proof/consistency?first=1&second=301",
+    ],
+)
+def test_a_refused_anonymous_proof_gets_the_api_error(log_of_300, anonymous, path):
+    response = anonymous.get(path)
+
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["field"] in {"index", "first", "second"}
+
+
+def test_a_throttled_anonymous_proof_gets_the_api_429(log_of_300, anonymous, settings):
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "t"}
+    }
+    settings.API_THROTTLE_RATES = {**dict.fromkeys(settings.API_THROTTLE_RATES), "proofs": "2/min"}
+    path = "/api/v1/log/proof/inclusion?index=5&size=300"
+
+    first, second, refused = (anonymous.get(path) for _ in range(3))
+    through_drf = anonymous.get(path, HTTP_ACCEPT="application/json, text/plain")
+
+    assert [first.status_code, second.status_code] == [200, 200]
+    assert not hasattr(refused, "accepted_renderer")
+    assert refused.status_code == through_drf.status_code == 429
+    assert 0 < int(refused["Retry-After"]) <= 60
+    assert refused.json()["errors"][0]["message"].startswith("Request was throttled.")
+    assert _header_sets(refused).keys() == _header_sets(through_drf).keys()
+    assert refused.json().keys() == through_drf.json().keys()
