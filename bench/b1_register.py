@@ -30,7 +30,7 @@ from bench import fixtures
 from bench.accounting import PROCESS_GROUPS, load_block, reading
 from bench.common import Outcome, cpu_note
 from bench.paired import Sample, alternate
-from lifecycle.canonical import canonical_bytes, prepare, sha256_hex
+from lifecycle.canonical import canonical_bytes, prepare, prepared_bytes, sha256_hex
 from lifecycle.services.chain import envelope_build
 from lifecycle.services.log import log_integrate
 from passports.services.keys import signer_for
@@ -48,7 +48,8 @@ def _limit_write(organisation, signer, items: list[dict]) -> None:
     passports, entries, origins, events = [], [], [], []
     for item in items:
         pid = uuid.uuid4()
-        declaration = canonical_bytes(item)
+        prepared = prepare(item)
+        declaration = prepared_bytes(prepared)
         payload = {
             "product_type": item["product_type"],
             "gtin": item["gtin"],
@@ -85,9 +86,9 @@ def _limit_write(organisation, signer, items: list[dict]) -> None:
                 place["country"],
                 place["facility"],
                 item["mass_kg"],
-                json.dumps(prepare(item["attributes"])),
-                json.dumps(prepare(item["carbon_footprint"])),
-                json.dumps(prepare(item["documents"])),
+                json.dumps(prepared["attributes"]),
+                json.dumps(prepared["carbon_footprint"]),
+                json.dumps(prepared["documents"]),
                 "original",
                 "",
                 None,
