@@ -55,8 +55,18 @@ def _stop(process: subprocess.Popen) -> None:
 
 
 @contextlib.contextmanager
-def server(port: int, workers: int = 2, threads: int = 4, env: dict | None = None):
-    """A gunicorn server (gthread workers, keep-alive) on 127.0.0.1:port; yields its base URL."""
+def server(
+    port: int,
+    workers: int = 2,
+    threads: int = 4,
+    env: dict | None = None,
+    worker_class: str = "gthread",
+):
+    """A gunicorn server (gthread workers, keep-alive) on 127.0.0.1:port; yields its base URL.
+
+    `worker_class="sync"` (with threads=1) gives workers that answer one connection at a time,
+    so concurrent requests are spread over the workers rather than queued in one of them.
+    """
     command = [
         sys.executable,
         "-m",
@@ -69,7 +79,7 @@ def server(port: int, workers: int = 2, threads: int = 4, env: dict | None = Non
         "--threads",
         str(threads),
         "--worker-class",
-        "gthread",
+        worker_class,
         "--keep-alive",
         "30",
         "--log-level",

@@ -110,7 +110,14 @@ def canonical_bytes(value: Any) -> bytes:
     C encoder is ten times faster than the rfc8785 package, which still handles every value
     outside that subset, so the bytes never depend on which path ran.
     """
-    prepared = prepare(value)
+    return prepared_bytes(prepare(value))
+
+
+def prepared_bytes(prepared: Any) -> bytes:
+    """RFC 8785 bytes of a value prepare() has already returned (canonical_bytes' second half).
+
+    For a caller that keeps the prepared value too, so it is not prepared twice.
+    """
     if _plain(prepared):
         try:
             return _encode(prepared).encode("utf-8")

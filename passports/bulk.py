@@ -8,23 +8,56 @@ Callers give every value: defaults and auto_now fields are filled here as Django
 no primary key is read back.
 """
 
+import functools
 from collections.abc import Sequence
+from types import SimpleNamespace
 
 from django.db import connections, models, router
 
 
-def rows_insert(model: type[models.Model], objects: Sequence[models.Model]) -> None:
-    """Inserts unsaved model instances in one statement; call inside a transaction."""
+@functools.cache
+def _columns(model: type[models.Model]) -> dict[str, models.Field]:
+    """The fields a new row gives values for, by attribute name (the serial key is not one)."""
+    auto = model._meta.auto_field
+    return {f.attname: f for f in model._meta.concrete_fields if not f.generated and f is not auto}
+
+
+def unsaved_row(model: type[models.Model], values: dict) -> SimpleNamespace:
+    """One new row's values for rows_insert, without building a model instance.
+
+    A model's constructor (signals, descriptors, a default per field) cost more than signing
+    in a bulk registration, which writes a dozen child rows per passport and reads none of
+    them back. Fields left out get their defaults, as the constructor gives them; a name that
+    is not a field is refused, as the constructor refuses it.
+    """
+    columns = _columns(model)
+    unknown = values.keys() - columns.keys()
+    if unknown:
+        raise TypeError(f"{model.__name__} has no fields {sorted(unknown)}")
+    row = SimpleNamespace(**values)
+    for attname, field in columns.items():
+        if attname not in values:
+            setattr(row, attname, field.get_default())
+    return row
+
+
+def rows_insert(
+    model: type[models.Model], objects: Sequence[models.Model | SimpleNamespace]
+) -> None:
+    """Inserts unsaved model instances (or unsaved_row values) in one statement.
+
+    Call inside a transaction.
+    """
     if not objects:
         return
     alias = router.db_for_write(model)
     connection = connections[alias]
     if connection.vendor != "postgresql":
-        model.objects.using(alias).bulk_create(objects)
+        instances = [o if isinstance(o, models.Model) else model(**vars(o)) for o in objects]
+        model.objects.using(alias).bulk_create(instances)
         return
     # Serial keys are left to the database's sequence, as bulk_create leaves them.
-    auto = model._meta.auto_field
-    fields = [f for f in model._meta.concrete_fields if not f.generated and f is not auto]
+    fields = list(_columns(model).values())
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     table = connection.ops.quote_name(model._meta.db_table)
     # Errors come back as Django's (IntegrityError and so on), as from any other query.

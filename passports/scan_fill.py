@@ -37,6 +37,11 @@ def public_answers_fill(
     passport = resolver._scanned(Passport.objects.filter(pk=passport_id))
     if passport is None:
         return 0
+    if passport.gtin:
+        # With the answers, so the first scan by GTIN and serial does not ask the database either.
+        scan_cache.passport_id_remember(
+            gtin=passport.gtin, serial=passport.serial, passport_id=passport.pk
+        )
     link = urlsplit(
         digital_link(gtin=passport.gtin, serial=passport.serial, passport_id=passport.pk)
     )

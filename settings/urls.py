@@ -29,8 +29,13 @@ router.register("alerts", AlertViewSet, basename="alert")
 router.register("registry/deliveries", DeliveryViewSet, basename="registry-delivery")
 
 urlpatterns = [
-    # The log first: tiles and proofs are the most frequent and cheapest answers, and Django
-    # tries the patterns in order (behind the router's, a proof's took 0.1 ms more to find).
+    # The resolver first: every QR scan lands here, and Django tries patterns in order (no other
+    # pattern can match a path starting with 01/ or p/, so the order changes no answer).
+    path("01/<str:gtin>/21/<path:serial>", resolver.resolve_gtin, name="resolve-gtin"),
+    re_path(r"^01/(?P<gtin>[^/]+)(?P<rest>/.*)?$", resolver.resolve_without_serial),
+    re_path(r"^p/(?P<passport_id>[^/]+)$", resolver.resolve_uuid, name="resolve-uuid"),
+    # Then the log: tiles and proofs are the next most frequent and cheapest answers (behind
+    # the router's patterns, a proof's took 0.1 ms more to find).
     path("tile/<path:path>", tiles.tile, name="log-tile"),
     path("checkpoint", tiles.checkpoint, name="log-tile-checkpoint"),
     path("api/v1/log/checkpoint", log.latest_checkpoint, name="log-checkpoint"),
@@ -89,9 +94,6 @@ urlpatterns = [
     path(".well-known/did.json", did.service_did, name="service-did"),
     path("orgs/<path:organisation_id>/did.json", organisation_did_view, name="organisation-did"),
     path("healthz", views.healthz, name="healthz"),
-    path("01/<str:gtin>/21/<path:serial>", resolver.resolve_gtin, name="resolve-gtin"),
-    re_path(r"^01/(?P<gtin>[^/]+)(?P<rest>/.*)?$", resolver.resolve_without_serial),
-    re_path(r"^p/(?P<passport_id>[^/]+)$", resolver.resolve_uuid, name="resolve-uuid"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),

@@ -1,16 +1,18 @@
 """Registering passports: store the declaration and sign its genesis event, all or nothing."""
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 
-from lifecycle.canonical import canonical_bytes, prepare, sha256_hex
+from lifecycle.canonical import prepare, prepared_bytes, sha256_hex
 from lifecycle.models import Event, EventType
 from lifecycle.services.chain import event_sign
 from lifecycle.tasks import enqueue_on_commit, integrate_log
-from passports.bulk import rows_insert
+from passports.bulk import rows_insert, unsaved_row
 from passports.models import CompositionEntry, Organisation, OriginShare, Passport
 from passports.services.keys import Signer, signer_for
 
@@ -62,11 +64,11 @@ def passports_register(*, organisation: Organisation, declarations: list[dict]) 
 
 @dataclass
 class RegistrationRows:
-    """The unsaved rows one registration writes."""
+    """The unsaved rows one registration writes (children as rows_insert values)."""
 
     passport: Passport
-    composition: list[CompositionEntry]
-    origin: list[OriginShare]
+    composition: list[SimpleNamespace]
+    origin: list[SimpleNamespace]
     genesis: Event
 
 
@@ -80,7 +82,9 @@ def registration_rows(
 ) -> RegistrationRows:
     """Builds (without saving) a passport from a validated declaration and signs its genesis."""
     passport_id = passport_id or uuid.uuid4()
-    declaration_bytes = canonical_bytes(declaration)
+    # Prepared once: its bytes are signed, its attributes and footprint are stored.
+    prepared = prepare(declaration)
+    declaration_bytes = prepared_bytes(prepared)
     genesis = event_sign(
         passport_id=passport_id,
         seq=0,
@@ -102,6 +106,8 @@ def registration_rows(
         declaration=declaration,
         declaration_bytes=declaration_bytes,
         predecessor_id=predecessor_id,
+        prepared=prepared,
+        child=unsaved_row,
     )
     passport.head_hash = genesis.hash
     return RegistrationRows(
@@ -116,12 +122,20 @@ def passport_declared(
     declaration: dict,
     declaration_bytes: bytes,
     predecessor_id: uuid.UUID | None,
-) -> tuple[Passport, list[CompositionEntry], list[OriginShare]]:
+    prepared: dict | None = None,
+    child: Callable[[type, dict], object] = lambda model, values: model(**values),
+) -> tuple[Passport, list, list]:
     """The unsaved passport row and children a declaration gives, before any event moves it.
 
     Shared by registration and by the archive importer, which rebuilds each archived row from
-    its signed declaration rather than trusting the row the archive carries.
+    its signed declaration rather than trusting the row the archive carries. `prepared` is
+    the declaration as canonicalisation prepared it, if the caller has it; `child` builds a
+    child row from its model and values (model instances unless the caller only inserts them).
     """
+    prepared = prepared or {
+        "attributes": prepare(declaration["attributes"]),
+        "carbon_footprint": prepare(declaration["carbon_footprint"]),
+    }
     place = declaration["manufacturing_place"]
     passport = Passport(
         id=passport_id,
@@ -137,18 +151,18 @@ def passport_declared(
         manufacturing_country=place["country"],
         manufacturing_facility=place["facility"],
         mass_kg=declaration["mass_kg"],
-        attributes=prepare(declaration["attributes"]),
-        carbon_footprint=prepare(declaration["carbon_footprint"]),
+        attributes=prepared["attributes"],
+        carbon_footprint=prepared["carbon_footprint"],
         documents=declaration["documents"],
         predecessor_id=predecessor_id,
         declaration=declaration_bytes,
     )
     composition = [
-        CompositionEntry(passport_id=passport_id, position=i, **item)
+        child(CompositionEntry, {"passport_id": passport_id, "position": i, **item})
         for i, item in enumerate(declaration["composition"])
     ]
     origin = [
-        OriginShare(passport_id=passport_id, position=i, **item)
+        child(OriginShare, {"passport_id": passport_id, "position": i, **item})
         for i, item in enumerate(declaration["origin"])
     ]
     return passport, composition, origin

@@ -344,3 +344,37 @@ def test_pages_asked_for_with_a_made_up_query_are_not_kept(
 
     assert pages_with_query == []
     assert len(pages) == 1  # the plain scan's page
+
+
+def test_a_filled_passport_is_scanned_by_its_link_without_the_database(
+    anonymous, registered_battery, settings, django_assert_num_queries
+):
+    from passports.scan_fill import public_answers_fill
+
+    settings.RESOLVER_BASE_URL = "http://testserver"
+    scan_cache._KNOWN.clear()  # as in a process that has not seen this passport yet
+    public_answers_fill(passport_id=registered_battery["id"])
+    scan_cache._KNOWN.clear()
+
+    with django_assert_num_queries(0):
+        first = anonymous.get(LINK, HTTP_ACCEPT="application/json")
+
+    assert first.status_code == 200
+    assert first.json()["id"] == registered_battery["id"]
+
+
+def test_each_cached_page_masks_the_readers_own_secret_afresh(
+    anonymous, registered_battery, client
+):
+    from django.middleware.csrf import CSRF_ALLOWED_CHARS, _unmask_cipher_token
+
+    anonymous.get(LINK, HTTP_ACCEPT="text/html")  # fills the cache
+    first = client.get(LINK, HTTP_ACCEPT="text/html")
+    secret = first.cookies["csrftoken"].value
+    second = client.get(LINK, HTTP_ACCEPT="text/html")
+
+    tokens = [CSRF.search(page.content.decode()).group(1) for page in (first, second)]
+    assert tokens[0] != tokens[1]
+    for token in tokens:
+        assert len(token) == 64 and set(token) <= set(CSRF_ALLOWED_CHARS)
+        assert _unmask_cipher_token(token) == secret
