@@ -45,7 +45,7 @@ def _limit_write(organisation, signer, items: list[dict]) -> None:
     In the caller's transaction, which rolls them back.
     """
     now = timezone.now()
-    passports, entries, origins, events = [], [], [], []
+    passports, heads, entries, origins, events = [], [], [], [], []
     for item in items:
         pid = uuid.uuid4()
         prepared = prepare(item)
@@ -92,13 +92,12 @@ def _limit_write(organisation, signer, items: list[dict]) -> None:
                 "original",
                 "",
                 None,
-                "{}",
                 declaration,
-                digest,
                 now,
                 "",
             )
         )
+        heads.append((pid, 0, digest, "{}"))
         entries += [
             (
                 pid,
@@ -141,10 +140,11 @@ def _limit_write(organisation, signer, items: list[dict]) -> None:
                 "id, manufacturer_id, holder_id, product_type, gtin, "
                 "serial, gbt_code, model, batch, manufactured_at, manufacturing_country, "
                 "manufacturing_facility, mass_kg, attributes, carbon_footprint, documents, "
-                "status, market_country, placed_on_market_on, health, declaration, head_hash, "
-                "created_at, archived_from",
+                "status, market_country, placed_on_market_on, declaration, created_at, "
+                "archived_from",
                 passports,
             ),
+            ("passports_passporthead", "passport_id, seq, hash, health", heads),
             (
                 "passports_compositionentry",
                 "passport_id, position, substance, cas, mass_kg, "

@@ -24,7 +24,7 @@ from lifecycle.services.log import checkpoint_publish, log_append_events, log_vk
 from lifecycle.services.registration import registration_rows
 from lifecycle.verify import leaf_data, verify_bundle
 from passports.bulk import rows_insert
-from passports.models import CompositionEntry, OriginShare, Passport
+from passports.models import CompositionEntry, OriginShare, Passport, PassportHead
 from passports.representation import passport_full
 from passports.services.keys import signer_for
 
@@ -55,9 +55,10 @@ def _passport_with_events(count: int) -> Passport:
             },
         )
         events.append(head)
-    rows.passport.head_hash = head.hash
+    rows.passport.head.seq, rows.passport.head.hash = head.seq, head.hash
     with transaction.atomic():
         rows_insert(Passport, [rows.passport])
+        rows_insert(PassportHead, [rows.passport.head])
         rows_insert(CompositionEntry, rows.composition)
         rows_insert(OriginShare, rows.origin)
         rows_insert(type(head), events)

@@ -140,13 +140,9 @@ class Passport(models.Model):
     # region the urban-mine statistics attribute it to.
     market_country = models.CharField(max_length=2, blank=True)
     placed_on_market_on = models.DateField(null=True, blank=True)
-    # Latest reported value per health field: {field: {"value", "at", "seq"}}. Derived from the
-    # signed health events, kept here so a read needs no walk of the chain.
-    health = models.JSONField(default=dict, blank=True)
     # The normalised declaration exactly as registered (RFC 8785 bytes); the genesis event signs
     # its digest, so any later edit of the columns above is detectable.
     declaration = models.BinaryField()
-    head_hash = models.CharField(max_length=64, blank=True)
     # The host whose backup archive this passport was imported from; such a passport is a
     # read-only copy of its original chain (lifecycle/archive). Blank for passports kept here.
     archived_from = models.CharField(max_length=253, blank=True, default="")
@@ -180,6 +176,39 @@ class Passport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.product_type} {self.gtin or ''}/{self.serial or self.id}"
+
+    # The chain head and latest health live in the narrow PassportHead row; readers keep
+    # asking the passport (select_related("head") spares them a query each).
+    @property
+    def head_hash(self) -> str:
+        """The hash of the passport's last event."""
+        return self.head.hash
+
+    @property
+    def health(self) -> dict:
+        """Latest reported value per health field: {field: {"value", "at", "seq"}}."""
+        return self.head.health
+
+
+class PassportHead(models.Model):
+    """A passport's chain head (last event's seq and hash) and latest health readings.
+
+    Every append moves these and only rarely anything else, so they are kept apart from the
+    wide passport row (declaration bytes, attributes, documents): an append locks and rewrites
+    this narrow row, and the wide one only when an event changes status, holder or market.
+    The health readings are derived from the signed health events, kept here so a read needs
+    no walk of the chain.
+    """
+
+    passport = models.OneToOneField(
+        Passport, on_delete=models.CASCADE, primary_key=True, related_name="head"
+    )
+    seq = models.PositiveIntegerField()
+    hash = models.CharField(max_length=64)
+    health = models.JSONField(default=dict, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.passport_id} #{self.seq}"
 
 
 class CompositionEntry(models.Model):

@@ -164,6 +164,6 @@ def passport_for_reader(
 
 
 def with_related(queryset):
-    return queryset.select_related("manufacturer", "successor").prefetch_related(
+    return queryset.select_related("manufacturer", "successor", "head").prefetch_related(
         "composition", "origin"
     )

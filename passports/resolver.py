@@ -165,7 +165,7 @@ def _not_found(request, message: str = "No passport has this identifier.") -> Ht
 
 def _scanned(queryset) -> Passport | None:
     """The scanned passport's row with what the ETag needs; composition comes only if sent."""
-    return queryset.select_related("manufacturer", "successor").first()
+    return queryset.select_related("manufacturer", "successor", "head").first()
 
 
 def _etag(passport: Passport, kind: str, language: str) -> str:

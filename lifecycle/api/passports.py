@@ -180,7 +180,9 @@ class PassportViewSet(viewsets.GenericViewSet):
                 return queryset.none()
             if organisation.kind != OrganisationKind.REGULATOR:
                 queryset = queryset.filter(Q(manufacturer=organisation) | Q(holder=organisation))
-        if self.action in ("events", "health"):
+        if self.action == "health":
+            return queryset.select_related("head")  # the latest readings are kept there
+        if self.action == "events":
             return queryset  # the chain's actions read the passport row only
         return with_related(queryset)
 

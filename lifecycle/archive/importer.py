@@ -29,6 +29,7 @@ from passports.models import (
     OrganisationKind,
     OriginShare,
     Passport,
+    PassportHead,
     SigningKey,
 )
 
@@ -195,6 +196,7 @@ def _passports(
     if problems:
         raise ArchiveRejected(problems)
     rows_insert(Passport, passports)
+    rows_insert(PassportHead, [p.head for p in passports])
     rows_insert(CompositionEntry, composition)
     rows_insert(OriginShare, origin)
     rows_insert(Event, events)

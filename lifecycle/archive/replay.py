@@ -19,7 +19,7 @@ from django.utils import timezone
 from lifecycle.models import Event
 from lifecycle.models import EventType as E
 from lifecycle.rules import TRANSITIONS
-from lifecycle.services.events import passport_changes
+from lifecycle.services.events import changes_apply, passport_changes
 from lifecycle.services.registration import passport_declared
 from lifecycle.verify import loads_strict
 from passports.models import (
@@ -27,6 +27,7 @@ from passports.models import (
     Organisation,
     OriginShare,
     Passport,
+    PassportHead,
     PassportStatus,
 )
 
@@ -51,9 +52,9 @@ RECORD_FIELDS = {
     "status": "status",
     "market_country": "market_country",
     "placed_on_market_on": "placed_on_market_on",
-    "health": "health",
-    "head_hash": "head_hash",
 }
+# Those an archived record carries from the narrow head row.
+HEAD_RECORD_FIELDS = {"health": "health", "head_hash": "hash"}
 SUCCESSOR_EVENTS = (E.REPURPOSED, E.REMANUFACTURED)
 
 
@@ -136,7 +137,7 @@ def _replayed(
         predecessor_id=predecessor_id,
     )
     passport.status = status
-    passport.head_hash = events[0].hash
+    PassportHead(passport=passport, seq=events[0].seq, hash=events[0].hash)
     for event in events[1:]:
         payload = loads_strict(bytes(event.envelope))["payload"]
         # The API reads occurred_at in the current time zone; so does the replay, so that a
@@ -145,9 +146,8 @@ def _replayed(
         changes = passport_changes(
             passport=passport, event=event, occurred_at=occurred_at, payload=payload
         )
-        for name, value in changes.items():
-            setattr(passport, name, uuid.UUID(value) if name == "holder_id" else value)
-    for row in (passport, *composition, *origin):
+        changes_apply(passport, event, changes)
+    for row in (passport, passport.head, *composition, *origin):
         _normalise(row)
     return Replayed(passport, composition, origin)
 
@@ -161,13 +161,14 @@ def _normalise(row: models.Model) -> None:
 
 def _compare(record: dict, replayed: Replayed, predecessor: str | None) -> None:
     passport = replayed.passport
-    for key, attname in RECORD_FIELDS.items():
-        field = Passport._meta.get_field(attname.removesuffix("_id"))
-        if field.to_python(record[key]) != getattr(passport, attname):
-            raise RecordDisagrees(
-                f"{key} {record[key]!r} is not what its signed events give "
-                f"({_shown(getattr(passport, attname))})"
-            )
+    for row, fields in ((passport, RECORD_FIELDS), (passport.head, HEAD_RECORD_FIELDS)):
+        for key, attname in fields.items():
+            field = row._meta.get_field(attname.removesuffix("_id"))
+            if field.to_python(record[key]) != getattr(row, attname):
+                raise RecordDisagrees(
+                    f"{key} {record[key]!r} is not what its signed events give "
+                    f"({_shown(getattr(row, attname))})"
+                )
     if record["predecessor"] != predecessor:
         raise RecordDisagrees(
             f"predecessor {record['predecessor']!r} is not the one its signed declaration "

@@ -14,6 +14,7 @@ import uuid
 from dataclasses import dataclass
 
 from django.db import IntegrityError, connection, models, transaction
+from django.db.models import OuterRef, Subquery
 
 from lifecycle.errors import EventRefused
 from lifecycle.models import Event
@@ -24,28 +25,31 @@ from lifecycle.services.events import (
     _check_allowed,
     _effects_before,
     _replayed,
+    changes_apply,
     passport_changes,
     registry_queue_if_placed,
 )
 from lifecycle.tasks import enqueue_on_commit, integrate_log
 from passports.bulk import rows_insert
-from passports.models import Organisation, Passport
+from passports.models import Organisation, Passport, PassportHead
 from passports.registry.tasks import deliver_registration
 from passports.scan_cache import public_answer_refresh_on_commit
 from passports.services.keys import signer_for
 
-# The passport fields an event may move (see passport_changes); written once per passport.
-MOVED_FIELDS = [
-    "head_hash", "status", "holder", "market_country", "placed_on_market_on", "health",
-]  # fmt: skip
+# The fields an event may move (see passport_changes), written once per passport: every
+# append moves the narrow head row; the wide passport row only when its own fields change.
+HEAD_FIELDS = ["seq", "hash", "health"]
+MOVED_FIELDS = ["status", "holder", "market_country", "placed_on_market_on"]
 
 
 # What the checks and effects of an append read; the wide row's declaration, attributes and
 # documents stay unread (decoding them was a tenth of a batch's time). A rare event that needs
 # more (a successor copies the declaration) loads it when it asks.
 APPEND_FIELDS = [
-    "id", "manufacturer", "holder", "product_type", "status", "manufactured_at",
-    "market_country", "placed_on_market_on", "health", "head_hash", "archived_from",
+    "seq", "hash", "health", "passport__id", "passport__manufacturer", "passport__holder",
+    "passport__product_type", "passport__status", "passport__manufactured_at",
+    "passport__market_country", "passport__placed_on_market_on", "passport__archived_from",
+    "passport__successor__id",
 ]  # fmt: skip
 
 
@@ -92,28 +96,15 @@ def events_record_batch(*, actor: Organisation, items: list[BatchItem]) -> list[
 
 
 def _record(actor: Organisation, items: list[BatchItem]) -> list[tuple[Event, bool]]:
-    ids = sorted({item.passport_id for item in items})
-    passports = {
-        p.pk: p
-        for p in Passport.objects.select_for_update(of=("self",))
-        .select_related("successor")
-        .only(*APPEND_FIELDS, "successor__id")
-        .filter(pk__in=ids)
-        .order_by("pk")
-    }
+    passports = _locked(sorted({item.passport_id for item in items}))
     earlier = _earlier_events(actor, items)
-    # order_by(): the model's default ordering would join the passports to sort by them.
-    heads = dict(
-        Event.objects.filter(hash__in=[p.head_hash for p in passports.values()])
-        .order_by()
-        .values_list("passport_id", "seq")
-    )
     signer = None
     errors: list[dict] = []
     results: list[tuple[Event, bool] | None] = []
     written: list[Event] = []
     placed: list[tuple] = []
     moved: dict[uuid.UUID, Passport] = {}
+    widened: dict[uuid.UUID, Passport] = {}
     for item in items:
         passport = passports.get(item.passport_id)
         try:
@@ -131,11 +122,10 @@ def _record(actor: Organisation, items: list[BatchItem]) -> list[tuple[Event, bo
             results.append(None)
             continue
         signer = signer or signer_for(organisation=actor)
-        seq = heads[passport.pk] + 1
         event = event_sign(
             passport_id=passport.pk,
-            seq=seq,
-            prev=passport.head_hash,
+            seq=passport.head.seq + 1,
+            prev=passport.head.hash,
             event_type=item.event_type,
             actor=actor,
             signer=signer,
@@ -143,16 +133,17 @@ def _record(actor: Organisation, items: list[BatchItem]) -> list[tuple[Event, bo
         )
         event.idempotency_key = item.idempotency_key
         event.request_digest = item.digest
-        _move(passport, event, item.occurred_at, signed)
+        if _move(passport, event, item.occurred_at, signed):
+            widened[passport.pk] = passport
         placed.append((passport, item.event_type, signed, item.occurred_at))
-        heads[passport.pk] = seq
         moved[passport.pk] = passport
         written.append(event)
         results.append((event, True))
     if errors:
         raise BatchRefused(errors)
     rows_insert(Event, written)
-    _passports_update(list(moved.values()))
+    _rows_update(PassportHead, [p.head for p in moved.values()], HEAD_FIELDS)
+    _rows_update(Passport, list(widened.values()), MOVED_FIELDS)
     for passport, event_type, signed, occurred_at in placed:
         delivery = registry_queue_if_placed(passport, actor, event_type, signed, occurred_at)
         if delivery is not None:
@@ -163,34 +154,52 @@ def _record(actor: Organisation, items: list[BatchItem]) -> list[tuple[Event, bo
     return results
 
 
-def _passports_update(passports: list[Passport]) -> None:
-    """Writes the moved fields of every passport in one statement.
+def _locked(ids: list[uuid.UUID]) -> dict[uuid.UUID, Passport]:
+    """The passports by id with their head rows locked in id order (see passport_locked)."""
+    locked = (
+        PassportHead.objects.select_for_update(of=("self",))
+        .select_related("passport", "passport__successor")
+        .only(*APPEND_FIELDS)
+        .annotate(seen_hash=Subquery(PassportHead.objects.filter(pk=OuterRef("pk")).values("hash")))
+        .order_by("pk")
+    )
+    heads = list(locked.filter(pk__in=ids))
+    # Those whose head moved while this batch waited for its lock: their joined passport rows
+    # are as the statement's snapshot saw them; read them again now that the locks are ours.
+    stale = [head.pk for head in heads if head.seen_hash != head.hash]
+    if stale:
+        heads += locked.filter(pk__in=stale)
+    return {head.passport_id: head.passport for head in heads}
+
+
+def _rows_update(model: type[models.Model], rows: list[models.Model], names: list[str]) -> None:
+    """Writes the named fields of every row in one statement.
 
     On PostgreSQL the values travel as one array per column joined to the primary key;
-    bulk_update's CASE per column costs time quadratic in the number of passports (seconds
-    for a thousand).
+    bulk_update's CASE per column costs time quadratic in the number of rows (seconds for a
+    thousand).
     """
-    if not passports:
+    if not rows:
         return
     if connection.vendor != "postgresql":
-        Passport.objects.bulk_update(passports, MOVED_FIELDS)
+        model.objects.bulk_update(rows, names)
         return
-    fields = [Passport._meta.pk] + [Passport._meta.get_field(name) for name in MOVED_FIELDS]
+    fields = [model._meta.pk] + [model._meta.get_field(name) for name in names]
     quote = connection.ops.quote_name
     columns = [quote(f.column) for f in fields]
     arrays = ", ".join(f"%s::{f.db_type(connection)}[]" for f in fields)
     assignments = ", ".join(f"{c} = v.{c}" for c in columns[1:])
     # psycopg adapts these columns' Python values as Django would; JSON needs Django's adapter.
     values = [
-        [f.get_db_prep_save(getattr(p, f.attname), connection) for p in passports]
+        [f.get_db_prep_save(getattr(r, f.attname), connection) for r in rows]
         if isinstance(f, models.JSONField)
-        else [getattr(p, f.attname) for p in passports]
+        else [getattr(r, f.attname) for r in rows]
         for f in fields
     ]
     key = columns[0]
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {quote(Passport._meta.db_table)} AS p SET {assignments} "
+            f"UPDATE {quote(model._meta.db_table)} AS p SET {assignments} "
             f"FROM unnest({arrays}) AS v({', '.join(columns)}) WHERE p.{key} = v.{key}",
             values,
         )
@@ -207,19 +216,20 @@ def _earlier_events(actor: Organisation, items: list[BatchItem]) -> dict[str, Ev
     }
 
 
-def _move(passport: Passport, event: Event, occurred_at: dt.datetime, signed: dict) -> None:
-    """Carries an appended event's effects onto the in-memory passport for the next item."""
+def _move(passport: Passport, event: Event, occurred_at: dt.datetime, signed: dict) -> bool:
+    """Carries an appended event's effects onto the in-memory passport for the next item;
+    True if they reach the wide passport row (status, holder, market), not only its head."""
     changes = passport_changes(
         passport=passport, event=event, occurred_at=occurred_at, payload=signed
     )
-    for name, value in changes.items():
-        setattr(passport, name, uuid.UUID(value) if name == "holder_id" else value)
+    changes_apply(passport, event, changes)
     if event.type in (E.REPURPOSED, E.REMANUFACTURED):
         successor = Passport.objects.get(pk=signed["successor"]["passport"])
         successor.status = TRANSITIONS[event.type][1]
         successor.save(update_fields=["status"])
         # Later items of this passport are refused as superseded, as a single event would be.
         passport.successor = successor
+    return any(name != "health" for name in changes)
 
 
 def _at(index: int, refused: EventRefused) -> list[dict]:

@@ -3,15 +3,13 @@
 import datetime as dt
 import uuid
 
-from django.db import connection, transaction
+from django.db import connection
 from django.utils import timezone
 
 from lifecycle.canonical import canonical_bytes, rfc3339, sha256_hex
-from lifecycle.errors import EventRefused
 from lifecycle.models import Event
-from passports.models import Organisation, Passport
-from passports.scan_cache import public_answer_refresh_on_commit
-from passports.services.keys import Signer, signer_for
+from passports.models import Organisation, Passport, PassportHead
+from passports.services.keys import Signer
 
 ENVELOPE_VERSION = 1
 
@@ -80,63 +78,59 @@ def event_sign(
     )
 
 
-def event_append(
-    *, passport: Passport, event_type: str, actor: Organisation, payload: dict
-) -> Event:
-    """Appends a signed event after the passport's head, holding the passport row lock."""
-    with transaction.atomic():
-        locked = Passport.objects.select_for_update().get(pk=passport.pk)
-        if locked.archived_from:
-            raise EventRefused.archived(locked.archived_from)
-        head = locked.events.order_by("-seq").only("seq", "hash").first()
-        event = event_sign(
-            passport_id=locked.id,
-            seq=head.seq + 1 if head else 0,
-            prev=head.hash if head else None,
-            event_type=event_type,
-            actor=actor,
-            signer=signer_for(organisation=actor),
-            payload=payload,
-        )
-        event.save(force_insert=True)
-        Passport.objects.filter(pk=locked.pk).update(head_hash=event.hash)
-        public_answer_refresh_on_commit(passport_ids=[locked.pk])
-    return event
-
-
 def event_insert_moving_head(*, event: Event, expected_head: str, changes: dict) -> int:
-    """Inserts the event and applies `changes` to its passport if the head is still
-    `expected_head`; returns the number of passports updated (1, or 0 if the head moved).
+    """Inserts the event and moves its passport's head row to it if the head is still
+    `expected_head`; returns the number of heads moved (1, or 0 if the head moved).
 
-    On PostgreSQL both go in one statement (the insert as a data-modifying WITH clause), one
-    round trip instead of two, and neither goes through the ORM's save machinery.
+    `changes` (see passport_changes) go where they are kept: `health` into the narrow head row
+    with the head, anything else (status, holder, market) into the wide passport row, which a
+    health report therefore leaves untouched. On PostgreSQL it is all one statement (the
+    insert and any passport update as data-modifying WITH clauses), one round trip, and none
+    of it goes through the ORM's save machinery.
     """
+    moves = {"seq": event.seq, "hash": event.hash}
+    if "health" in changes:
+        moves["health"] = changes["health"]
+    wide = {name: value for name, value in changes.items() if name != "health"}
     if connection.vendor != "postgresql":
         event.save(force_insert=True)
-        return Passport.objects.filter(pk=event.passport_id, head_hash=expected_head).update(
-            **changes
-        )
+        if wide:
+            Passport.objects.filter(pk=event.passport_id).update(**wide)
+        return PassportHead.objects.filter(pk=event.passport_id, hash=expected_head).update(**moves)
     quote = connection.ops.quote_name
     event_fields = [f for f in Event._meta.concrete_fields if not f.generated]
-    moved = [Passport._meta.get_field(name) for name in changes]
-    pk = Passport._meta.pk
-    head = Passport._meta.get_field("head_hash")
     sql = (
         f"WITH e AS (INSERT INTO {quote(Event._meta.db_table)} "
         f"({', '.join(quote(f.column) for f in event_fields)}) "
         f"VALUES ({', '.join(['%s'] * len(event_fields))})) "
-        f"UPDATE {quote(Passport._meta.db_table)} "
-        f"SET {', '.join(f'{quote(f.column)} = %s' for f in moved)} "
-        f"WHERE {quote(pk.column)} = %s AND {quote(head.column)} = %s"
     )
     params = [f.get_db_prep_save(getattr(event, f.attname), connection) for f in event_fields]
-    params += [
-        f.get_db_prep_save(value, connection)
-        for f, value in zip(moved, changes.values(), strict=True)
-    ]
-    params += [pk.get_db_prep_save(event.passport_id, connection), expected_head]
+    if wide:
+        assignments, values = _assignments(Passport, wide)
+        sql += (
+            f", p AS (UPDATE {quote(Passport._meta.db_table)} SET {assignments} "
+            f"WHERE {quote(Passport._meta.pk.column)} = %s) "
+        )
+        params += [*values, event.passport_id]
+    assignments, values = _assignments(PassportHead, moves)
+    sql += (
+        f"UPDATE {quote(PassportHead._meta.db_table)} SET {assignments} "
+        f"WHERE {quote(PassportHead._meta.pk.column)} = %s AND {quote('hash')} = %s"
+    )
+    params += [*values, event.passport_id, expected_head]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         updated = cursor.rowcount
     event._state.adding = False  # stored, as save() would have marked it
     return updated
+
+
+def _assignments(model, changes: dict) -> tuple[str, list]:
+    """`col = %s, ...` for the named fields of `model`, and their values prepared for saving."""
+    fields = [model._meta.get_field(name) for name in changes]
+    assignments = ", ".join(f"{connection.ops.quote_name(f.column)} = %s" for f in fields)
+    values = [
+        f.get_db_prep_save(value, connection)
+        for f, value in zip(fields, changes.values(), strict=True)
+    ]
+    return assignments, values

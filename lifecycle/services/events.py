@@ -27,7 +27,7 @@ from lifecycle.services.chain import event_insert_moving_head, event_sign
 from lifecycle.services.successors import successor_register
 from lifecycle.tasks import enqueue_on_commit, integrate_log
 from passports.declaration import normalise_tree
-from passports.models import Organisation, Passport, SigningKey
+from passports.models import Organisation, Passport, PassportHead, SigningKey
 from passports.registry.services import registration_queue
 from passports.registry.tasks import deliver_registration
 from passports.scan_cache import public_answer_refresh_on_commit
@@ -131,26 +131,35 @@ def registry_queue_if_placed(
 
 
 def passport_locked(*, passport_id: uuid.UUID, actor_id: uuid.UUID) -> Passport:
-    """The passport row, locked, with what an append needs in the same round trip.
+    """The passport with its head row locked, and what an append needs in the same round trip.
 
-    Its successor (if any) is joined; `head_seq` and `head_event_hash` are those of its last
-    event as the statement's snapshot saw it (stale if it waited for the lock: see _append),
-    `actor_kid` is the poster's active key id (None if it has none). Only the passport row is
-    locked. Raises Passport.DoesNotExist.
+    Its head (seq, hash, health) and successor (if any) are joined; `actor_kid` is the
+    poster's active key id (None if it has none). Only the narrow head row is locked: every
+    append takes that lock, so the passport's state cannot move while it is held, and the
+    wide row is neither locked nor rewritten. Raises Passport.DoesNotExist.
     """
-    last = Event.objects.filter(passport=OuterRef("pk")).order_by("-seq")
-    return (
-        Passport.objects.select_for_update(of=("self",))
-        .select_related("successor")
+    locked = (
+        PassportHead.objects.select_for_update(of=("self",))
+        .select_related("passport", "passport__successor")
         .annotate(
-            head_seq=Subquery(last.values("seq")[:1]),
-            head_event_hash=Subquery(last.values("hash")[:1]),
+            seen_hash=Subquery(PassportHead.objects.filter(pk=OuterRef("pk")).values("hash")),
             actor_kid=Subquery(
                 SigningKey.objects.active().filter(organisation=actor_id).values("kid")[:1]
             ),
         )
-        .get(pk=passport_id)
     )
+    try:
+        head = locked.get(pk=passport_id)
+        if head.seen_hash != head.hash:
+            # Another append committed while this one waited for the lock: the locked head
+            # row is its newest version, but the joined passport row (status, holder,
+            # successor) is the one the statement's snapshot saw. Read again: the lock is ours.
+            head = locked.get(pk=passport_id)
+    except PassportHead.DoesNotExist:
+        raise Passport.DoesNotExist from None
+    passport = head.passport  # its `head` is this row (the join caches both ways)
+    passport.actor_kid = head.actor_kid
+    return passport
 
 
 def _replayed(earlier: Event, digest: str) -> Event:
@@ -286,19 +295,10 @@ def _append(
 ) -> Event:
     if passport.actor_kid is None:
         raise SigningKey.DoesNotExist(f"{actor} has no active signing key.")
-    if passport.head_event_hash != passport.head_hash:
-        # Another append committed while this one waited for the lock: the locked row is its
-        # newest version, but the subqueries read the chain as it was before the wait.
-        passport.head_seq, passport.head_event_hash = (
-            Event.objects.filter(passport_id=passport.pk)
-            .order_by("-seq")
-            .values_list("seq", "hash")
-            .first()
-        )
     event = event_sign(
         passport_id=passport.pk,
-        seq=passport.head_seq + 1,
-        prev=passport.head_event_hash,
+        seq=passport.head.seq + 1,
+        prev=passport.head.hash,
         event_type=event_type,
         actor=actor,
         signer=signer_cached(kid=passport.actor_kid),
@@ -312,12 +312,13 @@ def _append(
 def _effects_after(
     passport: Passport, event: Event, event_type: str, occurred_at: dt.datetime, payload: dict
 ) -> None:
-    """Moves the passport's head, status, holder and latest health, compare-and-set."""
+    """Moves the passport's head and latest health, and its status, holder or market if the
+    event changes them; compare-and-set on the head."""
     changes = passport_changes(
         passport=passport, event=event, occurred_at=occurred_at, payload=payload
     )
     updated = event_insert_moving_head(
-        event=event, expected_head=passport.head_hash, changes=changes
+        event=event, expected_head=passport.head.hash, changes=changes
     )
     if updated != 1:  # the row lock makes this unreachable unless the lock is bypassed
         raise IntegrityError("The passport's chain head moved during the append.")
@@ -329,9 +330,10 @@ def _effects_after(
 def passport_changes(
     *, passport: Passport, event: Event, occurred_at: dt.datetime, payload: dict
 ) -> dict:
-    """The passport fields an appended event moves: head, status, holder, market, health."""
+    """What an appended event moves besides the head: status, holder, market (passport
+    fields) and `health` (kept in the head row)."""
     event_type = event.type
-    changes: dict = {"head_hash": event.hash}
+    changes: dict = {}
     _, new_status = TRANSITIONS[event_type]
     if new_status:
         changes["status"] = new_status
@@ -345,6 +347,17 @@ def passport_changes(
     if event_type == E.HEALTH_REPORTED:
         changes["health"] = _latest_health(passport.health, event, occurred_at, payload)
     return changes
+
+
+def changes_apply(passport: Passport, event: Event, changes: dict) -> None:
+    """Carries an appended event and its changes onto the in-memory passport and head."""
+    head = passport.head
+    head.seq, head.hash = event.seq, event.hash
+    for name, value in changes.items():
+        if name == "health":
+            head.health = value
+        else:
+            setattr(passport, name, uuid.UUID(value) if name == "holder_id" else value)
 
 
 def _latest_health(current: dict, event: Event, occurred_at: dt.datetime, payload: dict) -> dict:

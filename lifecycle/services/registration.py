@@ -13,7 +13,7 @@ from lifecycle.models import Event, EventType
 from lifecycle.services.chain import event_sign
 from lifecycle.tasks import enqueue_on_commit, integrate_log
 from passports.bulk import rows_insert, unsaved_row
-from passports.models import CompositionEntry, Organisation, OriginShare, Passport
+from passports.models import CompositionEntry, Organisation, OriginShare, Passport, PassportHead
 from passports.services.keys import Signer, signer_for
 
 
@@ -51,6 +51,7 @@ def passports_register(*, organisation: Organisation, declarations: list[dict]) 
     try:
         with transaction.atomic():
             rows_insert(Passport, passports)
+            rows_insert(PassportHead, [p.head for p in passports])
             rows_insert(CompositionEntry, entries)
             rows_insert(OriginShare, origins)
             rows_insert(Event, events)
@@ -109,7 +110,7 @@ def registration_rows(
         prepared=prepared,
         child=unsaved_row,
     )
-    passport.head_hash = genesis.hash
+    PassportHead(passport=passport, seq=0, hash=genesis.hash)  # cached as passport.head
     return RegistrationRows(
         passport=passport, composition=composition, origin=origin, genesis=genesis
     )

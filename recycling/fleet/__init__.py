@@ -22,7 +22,7 @@ from lifecycle.models import Event
 from lifecycle.services.log import log_append_events, log_size
 from lifecycle.services.registration import registration_rows
 from passports.bulk import rows_insert
-from passports.models import CompositionEntry, Organisation, OriginShare, Passport
+from passports.models import CompositionEntry, Organisation, OriginShare, Passport, PassportHead
 from passports.services.keys import signer_for
 from passports.services.organisations import organisation_bootstrap
 from recycling.fleet.life import Actors, Chunk, collect, live, treat
@@ -181,6 +181,7 @@ def _write(chunk: Chunk) -> None:
     with transaction.atomic():
         for model, rows in (
             (Passport, chunk.passports),
+            (PassportHead, [p.head for p in chunk.passports]),
             (CompositionEntry, chunk.composition),
             (OriginShare, chunk.origin),
             (Event, chunk.events),

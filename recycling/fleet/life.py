@@ -120,7 +120,7 @@ class Chain:
             payload=signed,
         )
         self.head = event
-        self.passport.head_hash = event.hash
+        self.passport.head.seq, self.passport.head.hash = event.seq, event.hash
         self.chunk.events.append(event)
         return event, signed
 
@@ -153,7 +153,7 @@ def live(rng: random.Random, rows: RegistrationRows, actors: Actors, chunk: Chun
                 },
             )
             at = signed["occurred_at"]
-            passport.health = {
+            passport.head.health = {
                 name: {"value": value, "at": at, "seq": event.seq}
                 for name, value in signed.items()
                 if name != "occurred_at"

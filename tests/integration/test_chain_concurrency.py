@@ -73,3 +73,30 @@ def test_writers_across_many_passports_keep_every_chain_intact(manufacturer):
     assert statuses == [201] * 800
     for passport in passports:
         assert_chain_intact(passport, 21)
+
+
+def test_a_writer_that_waited_for_the_head_sees_the_status_it_left(manufacturer):
+    """Appends lock only the head row; one that waited must not act on the passport's state
+    as its statement first read it: of eight concurrent reuses, exactly one is allowed (a
+    reused product cannot be reused again)."""
+    passports = register(manufacturer, 4)
+
+    def reuse(passport: str) -> int:
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Token {manufacturer.token}")
+        try:
+            return client.post(
+                f"/api/v1/passports/{passport}/events/",
+                {"type": "reused", "occurred_at": "2026-06-01T00:00:00Z", "payload": {}},
+                format="json",
+            ).status_code  # fmt: skip
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        statuses = list(pool.map(reuse, [p for p in passports for _ in range(8)]))
+
+    assert sorted(statuses) == [201] * 4 + [409] * 28
+    for passport in passports:
+        assert Event.objects.filter(passport_id=passport, type="reused").count() == 1
+        assert_chain_intact(passport, 2)

@@ -7,7 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from lifecycle.models import Event
-from passports.models import Passport
+from passports.models import Passport, PassportHead
 from passports.services.keys import signing_key_rotate
 from passports.services.tokens import token_create
 from tests.conftest import uses_postgresql
@@ -108,11 +108,66 @@ def test_an_unknown_passport_is_404(manufacturer):
     assert response.status_code == 404
 
 
-def test_the_wide_row_keeps_the_latest_health_and_head(manufacturer, registered_battery):
+def test_the_head_row_keeps_the_latest_health_and_head(manufacturer, registered_battery):
     posted = manufacturer.client.post(url(registered_battery["id"]), HEALTH, format="json").json()
 
-    stored = Passport.objects.get(pk=registered_battery["id"])
-    assert stored.head_hash == posted["hash"]
+    stored = PassportHead.objects.get(pk=registered_battery["id"])
+    assert (stored.seq, stored.hash) == (posted["seq"], posted["hash"])
     assert stored.health["state_of_health_pct"] == {
         "value": "90", "at": "2026-06-01T10:00:00.000000Z", "seq": posted["seq"],
     }  # fmt: skip
+    assert Passport.objects.get(pk=registered_battery["id"]).head_hash == posted["hash"]
+
+
+def _writes_to(table: str, queries) -> list[str]:
+    """The captured statements that update or row-lock `table`."""
+    quoted = f'"{table}"'
+
+    def touches(sql: str) -> bool:
+        if f"UPDATE {quoted}" in sql:
+            return True
+        if " FOR UPDATE" not in sql:
+            return False
+        locking = sql.rsplit(" FOR UPDATE", 1)[1]
+        # FOR UPDATE OF names the locked tables; a bare FOR UPDATE locks every one joined.
+        return quoted in (locking if locking.startswith(" OF ") else sql)
+
+    return [q["sql"] for q in queries.captured_queries if touches(q["sql"])]
+
+
+def test_a_health_report_neither_locks_nor_rewrites_the_wide_row(manufacturer, registered_battery):
+    with CaptureQueriesContext(connection) as queries:
+        response = manufacturer.client.post(url(registered_battery["id"]), HEALTH, format="json")
+
+    assert response.status_code == 201, response.json()
+    assert _writes_to("passports_passport", queries) == []
+    assert _writes_to("passports_passporthead", queries) != []
+
+
+def test_a_batch_of_health_reports_leaves_the_wide_rows_alone(manufacturer, registered_battery):
+    events = [{"passport": registered_battery["id"], **HEALTH} for _ in range(3)]
+
+    with CaptureQueriesContext(connection) as queries:
+        response = manufacturer.client.post(
+            "/api/v1/events/batch", {"events": events}, format="json"
+        )
+
+    assert response.status_code == 201, response.json()
+    assert _writes_to("passports_passport", queries) == []
+    assert PassportHead.objects.get(pk=registered_battery["id"]).seq == 3
+
+
+def test_a_transfer_moves_the_wide_row_with_the_head(make_actor, manufacturer, registered_battery):
+    repairer = make_actor("repairer", "Fleet Service")
+    placed = {"type": "placed_on_market", "occurred_at": "2026-06-01T10:00:00Z",
+              "payload": {"country": "DE"}}  # fmt: skip
+    manufacturer.client.post(url(registered_battery["id"]), placed, format="json")
+    handed = {"type": "ownership_transferred", "occurred_at": "2026-06-02T10:00:00Z",
+              "payload": {"to": str(repairer.organisation.pk)}}  # fmt: skip
+
+    posted = manufacturer.client.post(url(registered_battery["id"]), handed, format="json")
+
+    assert posted.status_code == 201, posted.json()
+    stored = Passport.objects.select_related("head").get(pk=registered_battery["id"])
+    assert (stored.holder_id, stored.market_country) == (repairer.organisation.pk, "DE")
+    assert stored.head.seq == posted.json()["seq"] == 2
