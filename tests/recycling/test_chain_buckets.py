@@ -13,6 +13,7 @@ from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from passports.models import Passport
 from recycling.models import (
     BatchOutput,
     ChainRecovery,
@@ -34,7 +35,7 @@ from recycling.services.batches import (
 )
 from recycling.services.dirty import chains_mark
 from tests.factories import declaration
-from tests.recycling.conftest import WHEN, open_batch, post
+from tests.recycling.conftest import WHEN, hand_over, open_batch, post
 
 SIX = Decimal("0.000001")
 # Mostly yes, so that most examples build chains of two or three steps.
@@ -44,8 +45,6 @@ likely = st.integers(0, 3).map(bool)
 @pytest.fixture
 def waste(manufacturer, collector, recycler):
     """Six batteries collected and handed over to the recycler, as Passport rows."""
-    from passports.models import Passport
-
     ids = []
     for n in range(6):
         created = manufacturer.client.post(
@@ -59,14 +58,7 @@ def waste(manufacturer, collector, recycler):
         format="json",
     )
     assert collected.status_code == 201, collected.json()
-    for passport in ids:
-        handed = collector.client.post(
-            f"/api/v1/passports/{passport}/events/",
-            {"type": "ownership_transferred", "occurred_at": WHEN,
-             "payload": {"to": str(recycler.organisation.id)}},
-            format="json",
-        )  # fmt: skip
-        assert handed.status_code == 201, handed.json()
+    hand_over(collector, recycler, ids)
     return list(Passport.objects.filter(pk__in=ids).order_by("serial"))
 
 
