@@ -217,6 +217,50 @@ class DirtyBucket(models.Model):
         return f"{self.kind}:{self.key}"
 
 
+class ChainRecovery(models.Model):
+    """What one treatment chain recovered, the part of a recovery statistic it contributes.
+
+    A chain starts at a closed batch that took products in (its first step) and follows the
+    intermediates it sent on to the batches that treated them. Its figures are kept as exact
+    decimal text (numerator and input mass, per element, with the records behind them), so
+    that a recycler's statistic for a category and year is the sum of its chains' rows: a batch
+    close recomputes its chains and that sum, never the product type.
+    """
+
+    batch = models.OneToOneField(
+        Batch, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    product_type = models.CharField(max_length=12)
+    recycler = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    category = models.CharField(max_length=20)
+    year = models.PositiveSmallIntegerField(help_text="The year the first step closed.")
+    complete = models.BooleanField(help_text="Every intermediate of the chain was treated.")
+    figures = models.JSONField(default=dict, blank=True)
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["product_type", "recycler", "category", "year"])]
+
+    def __str__(self) -> str:
+        return f"chain of {self.batch_id}"
+
+
+class StaleChain(models.Model):
+    """A chain whose recovery a batch close changed, marked in the close's own transaction.
+
+    The product type's `recovery` bucket is marked beside it; its refresh recomputes only the
+    chains marked here (and any closed first step without a row yet).
+    """
+
+    batch = models.OneToOneField(
+        Batch, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    marked_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"stale chain of {self.batch_id}"
+
+
 class Statistic(models.Model):
     """One computed recovery statistic, replaced whole whenever its bucket is recomputed.
 

@@ -1,203 +1,41 @@
 """Recomputing aggregate buckets from their records, and the sweeper that drains them.
 
-Every refresh recomputes a bucket whole from the source records and replaces its rows: it never
-increments, so running it twice, concurrently or after a crash gives the same state as a full
-rebuild.
+Every refresh recomputes a bucket (or a fine part of one, or a treatment chain) whole from the
+source records and replaces its rows: it never increments, so running it twice, concurrently or
+after a crash gives the same state as a full rebuild.
 """
 
-from collections import defaultdict
-from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
-from django.utils import timezone
 
 from passports.models import Passport, ProductType
-from recycling.bounds import denominator_bounded
-from recycling.chains import BatchFlows, Flow, first_step_share, follow
-from recycling.digests import records_digest
-from recycling.models import (
-    Batch,
-    BatchInput,
-    BatchOutput,
-    BatchStatus,
-    DirtyBucket,
-    InputElement,
-    InventoryCell,
-    OutputElement,
-    Statistic,
-)
+from recycling.models import Batch, ChainRecovery, DirtyBucket, InventoryCell, Statistic
 from recycling.services.collection_stats import collection_statistics
 from recycling.services.dirty import feed_read
-from recycling.services.inventory import (
-    BATCH_STAGES,
-    Population,
-    batch_populations,
-    inventory_cells,
-    inventory_fine_cells,
+from recycling.services.inventory import BATCH_STAGES, inventory_cells, inventory_fine_cells
+from recycling.services.recovery import (
+    chain_key,
+    chains_fresh,
+    recovery_rebuild,
+    recovery_refresh,
+    recovery_statistics,
 )
 
-ZERO = Decimal(0)
 # Parts of a country's inventory that a batch, or a product entering or leaving treatment,
 # changes: one category and year of them is recomputed, not the country with its forecasts.
 FINE_PARTS = {"inventory_batch": "batch", "inventory_collected": "collected"}
 
 
-@dataclass(frozen=True)
-class BatchFacts:
-    """What a recovery statistic needs of a batch beside its flows."""
+def bucket_recompute(kind: str, key: str, whole: bool = False) -> None:
+    """Replaces the rows of one bucket with a fresh computation from the records.
 
-    pk: object
-    recycler_id: object
-    category: str
-    closed_at: object
-    bases: frozenset
-
-
-def _flows(product_type: str) -> tuple[dict[str, BatchFlows], dict[str, BatchFacts]]:
-    """Every batch of a product type as flows, read as plain rows rather than model objects."""
-    in_elements: dict = defaultdict(dict)
-    for input_id, element, mass in InputElement.objects.filter(
-        input__batch__product_type=product_type
-    ).values_list("input_id", "element", "mass_kg"):
-        in_elements[input_id][element] = mass
-    out_elements: dict = defaultdict(dict)
-    for output_id, element, mass in OutputElement.objects.filter(
-        output__batch__product_type=product_type
-    ).values_list("output_id", "element", "mass_kg"):
-        out_elements[output_id][element] = mass
-    inputs: dict = defaultdict(list)
-    bases: dict = defaultdict(set)
-    for pk, batch_id, mass, passport_id, source_output_id, basis in BatchInput.objects.filter(
-        batch__product_type=product_type
-    ).values_list("pk", "batch_id", "mass_kg", "passport_id", "source_output_id", "basis"):
-        inputs[batch_id].append(
-            Flow(
-                id=str(pk),
-                mass=mass,
-                elements=in_elements[pk],
-                from_passport=passport_id is not None,
-                source_output=str(source_output_id) if source_output_id else None,
-            )
-        )
-        if passport_id:
-            bases[batch_id].add(basis)
-    outputs: dict = defaultdict(list)
-    for pk, batch_id, mass, counts_as, origin_mass in BatchOutput.objects.filter(
-        batch__product_type=product_type
-    ).values_list("pk", "batch_id", "mass_kg", "counts_as", "origin_mass_kg"):
-        outputs[batch_id].append(
-            Flow(
-                id=str(pk),
-                mass=mass,
-                elements=out_elements[pk],
-                counts_as=counts_as,
-                origin_mass=origin_mass,
-            )
-        )
-    flows, facts = {}, {}
-    for pk, status, recycler_id, category, closed_at in Batch.objects.filter(
-        product_type=product_type
-    ).values_list("pk", "status", "recycler_id", "chemistry_category", "closed_at"):
-        flows[str(pk)] = BatchFlows(
-            id=str(pk),
-            closed=status == BatchStatus.CLOSED,
-            inputs=inputs[pk],
-            outputs=outputs[pk],
-        )
-        facts[str(pk)] = BatchFacts(pk, recycler_id, category, closed_at, frozenset(bases[pk]))
-    return flows, facts
-
-
-def recovery_statistics(product_type: str) -> list[Statistic]:
-    """Recycling efficiency and material recovery per recycler, category and year."""
-    flows, batches = _flows(product_type)
-    ends = follow(flows)
-    populations = batch_populations(product_type)
-    groups: dict[tuple, dict] = defaultdict(
-        lambda: {"num": ZERO, "den": ZERO, "el_num": defaultdict(Decimal),
-                 "el_den": defaultdict(Decimal), "records": [], "bases": set(), "pending": 0,
-                 "population": Population()}
-    )  # fmt: skip
-    for batch_id, recovered in ends.items():
-        batch, flow = batches[batch_id], flows[batch_id]
-        if not any(f.from_passport for f in flow.inputs):
-            continue  # a downstream step: counted through the chain it belongs to
-        key = (batch.recycler_id, batch.category, batch.closed_at.year)
-        group = groups[key]
-        if not recovered.complete:
-            group["pending"] += 1
-            continue
-        share, element_shares = first_step_share(flow)
-        group["num"] += recovered.recycled_mass * share
-        group["den"] += sum((f.mass for f in flow.inputs if f.from_passport), ZERO)
-        for f in flow.inputs:
-            if f.from_passport:
-                for element, mass in f.elements.items():
-                    group["el_den"][element] += mass
-        for element, mass in recovered.elements.items():
-            group["el_num"][element] += mass * element_shares.get(element, ZERO)
-        group["bases"] |= batch.bases
-        group["population"] |= populations.get(batch.pk, Population())
-        group["records"].extend(sorted(recovered.batches))
-    now = timezone.now()
-    rows = []
-    for (recycler, category, year), group in groups.items():
-        bases = group["bases"]
-        basis = next(iter(bases)) if len(bases) == 1 else ("mixed" if bases else "")
-        common = {
-            "bucket": f"recovery|{product_type}",
-            "product_type": product_type,
-            "year": year,
-            "recycler_id": recycler,
-            "category": category,
-            "basis": basis,
-            "digest": records_digest(group["records"]),
-            "product_count": len(group["population"].products),
-            "manufacturers": sorted(str(m) for m in group["population"].manufacturers),
-            "computed_at": now,
-            "detail": {
-                "chains_pending": group["pending"],
-                "batches": sorted(set(group["records"])),
-            },
-        }
-        if group["den"]:
-            rows.append(_bounded("recycling_efficiency", "", group["num"], group["den"], common))
-        for element, denominator in sorted(group["el_den"].items()):
-            if denominator:
-                numerator = group["el_num"][element]
-                rows.append(_bounded("material_recovery", element, numerator, denominator, common))
-    return rows
-
-
-def _bounded(metric: str, element: str, numerator, input_kg, common: dict) -> Statistic:
-    """A recovery row whose rate stays within 100 %.
-
-    Mass balance admits outputs up to MASS_BALANCE_TOLERANCE above the input (weighing
-    error); what left a process was in it, so the denominator is then the output, and the
-    row keeps the weighed input beside it.
+    A product type's recovery is refreshed chain by chain (those its closes marked) unless
+    `whole` asks for every chain, as a rebuild does.
     """
-    numerator = numerator.quantize(Decimal("0.000001"))
-    denominator = denominator_bounded(expected=input_kg, observed=numerator)
-    detail = dict(common["detail"])
-    if denominator.observed:
-        detail["input_kg"] = str(input_kg)
-        detail["denominator"] = "output_within_mass_balance_tolerance"
-    return Statistic(
-        metric=metric,
-        element=element,
-        numerator_kg=numerator,
-        denominator_kg=denominator.kg,
-        **{**common, "detail": detail},
-    )
-
-
-def bucket_recompute(kind: str, key: str) -> None:
-    """Replaces the rows of one bucket with a fresh computation from the records."""
     bucket = f"{kind}|{key}"
     if kind == "recovery":
-        Statistic.objects.filter(bucket=bucket).delete()
-        Statistic.objects.bulk_create(recovery_statistics(key))
+        (recovery_rebuild if whole else recovery_refresh)(key)
     elif kind == "collection":
         Statistic.objects.filter(bucket=bucket).delete()
         Statistic.objects.bulk_create(collection_statistics(key))
@@ -275,9 +113,14 @@ def aggregates_differences() -> list[str]:
         if kind == "inventory":
             stored = InventoryCell.objects.filter(bucket=bucket)
             fresh = inventory_cells(*key.split("|"))
+        elif kind == "recovery":
+            chains = chains_fresh(key)
+            differences += _chain_differences(key, chains, bucket in dirty)
+            stored = Statistic.objects.filter(bucket=bucket)
+            fresh = recovery_statistics(key, chains)
         else:
             stored = Statistic.objects.filter(bucket=bucket)
-            fresh = recovery_statistics(key) if kind == "recovery" else collection_statistics(key)
+            fresh = collection_statistics(key)
         # Fresh rows come back with unsaved decimals; normalise both sides the same way.
         left = {tuple(_norm(v) for v in row) for row in _comparable(kind, stored)}
         right = {tuple(_norm(v) for v in row) for row in _comparable(kind, fresh)}
@@ -291,6 +134,22 @@ def aggregates_differences() -> list[str]:
                 f"{name}: {extra} stored rows not recomputed, {missing} recomputed rows not stored"
             )
     return differences
+
+
+def _chain_differences(product_type: str, fresh: list, whole_marked: bool) -> list[str]:
+    """Stored chains that differ from a recomputation, named by the bucket that mends them."""
+    stored = {chain_key(c) for c in ChainRecovery.objects.filter(product_type=product_type)}
+    recomputed = {chain_key(c) for c in fresh}
+    names = {
+        row: f"recovery|{product_type}" if whole_marked else f"recovery_chain|{row[0]}"
+        for row in stored ^ recomputed
+    }
+    return [
+        f"{name}: {sum(1 for row in stored - recomputed if names[row] == name)} stored chains "
+        f"not recomputed, {sum(1 for row in recomputed - stored if names[row] == name)} "
+        "recomputed chains not stored"
+        for name in sorted(set(names.values()))
+    ]
 
 
 def _finest(kind: str, key: str, row: tuple, whole_marked: bool) -> str:
@@ -313,7 +172,7 @@ def aggregates_rebuild() -> int:
         while feed_read():
             pass
         for kind, key in buckets:
-            bucket_recompute(kind, key)
+            bucket_recompute(kind, key, whole=True)
         DirtyBucket.objects.filter(
             kind__in=[k for k, _ in buckets], key__in=[key for _, key in buckets]
         ).delete()

@@ -29,7 +29,7 @@ from recycling.models import (
     OutputElement,
 )
 from recycling.services.balance import SIX_PLACES, batch_balance
-from recycling.services.dirty import batch_buckets, buckets_mark, collected_buckets
+from recycling.services.dirty import batch_buckets, buckets_mark, chains_mark, collected_buckets
 
 
 def refuse(status: int, field: str, message: str) -> EventRefused:
@@ -259,6 +259,7 @@ def batch_close(*, batch_id, actor: Organisation, closed_at: dt.datetime | None 
         if closed != 1:
             raise refuse(409, "batch", "The batch was closed by someone else.")
         buckets_mark(batch_buckets(batch))
+        chains_mark(batch)
         batch.refresh_from_db()
     return batch
 

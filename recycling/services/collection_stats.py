@@ -20,6 +20,9 @@ from collections import defaultdict
 from decimal import Decimal
 
 import numpy as np
+from django.db.models import Count, TextField, Value
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Coalesce, ExtractYear, Substr
 from django.utils import timezone
 
 from passports.declaration import decimal_text
@@ -28,6 +31,7 @@ from passports.reference import load
 from recycling.bounds import OBSERVED_BASIS, denominator_bounded
 from recycling.digests import records_digest
 from recycling.models import CollectionItem, Statistic
+from recycling.services.exact import micro_kg, micro_sum
 from recycling.stock_model import dsm_inflow_driven, lifetime_from_dict
 
 ZERO = Decimal(0)
@@ -49,48 +53,82 @@ def _kg(value: Decimal) -> str:
     return decimal_text(value.quantize(SIX))
 
 
-def _population(passports: set, makers: set) -> dict:
-    return {"products": len(passports), "manufacturers": len(makers)}
+def _population(products: int, makers: set) -> dict:
+    return {"products": products, "manufacturers": len(makers)}
+
+
+def _category(product_type: str, attributes: str):
+    """`product_category` in SQL: the battery category declared in the attributes."""
+    if product_type != "battery":
+        return Value("")
+    return Coalesce(KeyTextTransform("category", attributes), Value(""), output_field=TextField())
+
+
+def _kg_exact(micro: int) -> Decimal:
+    """Whole milligrams as kilograms with six places, as a sum of the stored decimals is."""
+    return micro_kg(micro).quantize(SIX)
 
 
 def collection_statistics(product_type: str) -> list[Statistic]:
-    """Collection-rate rows per country, category and year with collections."""
-    collected: dict[tuple, Decimal] = defaultdict(Decimal)
-    crossing: dict[tuple, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+    """Collection-rate rows per country, category and year with collections.
+
+    Collected and placed masses are summed in the database per country, category, year,
+    market and maker (a handful of rows per statistic); only the collection events, whose ids
+    the digest covers, are read one by one.
+    """
+    collected: dict[tuple, int] = defaultdict(int)
+    crossing: dict[tuple, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     records: dict[tuple, list] = defaultdict(list)
-    products: dict[tuple, set] = defaultdict(set)
+    products: dict[tuple, int] = defaultdict(int)
     manufacturers: dict[tuple, set] = defaultdict(set)
-    items = CollectionItem.objects.filter(passport__product_type=product_type).select_related(
-        "collection", "passport"
+    items = CollectionItem.objects.filter(passport__product_type=product_type).annotate(
+        country=Substr("collection__region", 1, 2),
+        category=_category(product_type, "passport__attributes"),
+        year=ExtractYear("collection__collected_at"),
     )
-    for item in items:
-        key = (
-            item.collection.region[:2],
-            product_category(product_type, item.passport.attributes),
-            item.collection.collected_at.year,
+    for country, category, year, market, maker, micro, count in (
+        items.values_list(
+            "country", "category", "year", "passport__market_country", "passport__manufacturer_id"
         )
-        mass = item.mass_kg if item.mass_kg is not None else item.passport.mass_kg
-        collected[key] += mass
-        market = item.passport.market_country
-        if market != key[0]:
+        .annotate(micro=micro_sum(Coalesce("mass_kg", "passport__mass_kg")), count=Count("id"))
+        .order_by()
+    ):
+        key = (country, category, year)
+        collected[key] += micro
+        if market != country:
             # Placed on another market (or never reported as placed): counted here all the
             # same, as the Regulation counts it, and shown as such.
-            crossing[key][market or "unknown"] += mass
-        records[key].append(str(item.event_id))
-        products[key].add(item.passport_id)
-        manufacturers[key].add(str(item.passport.manufacturer_id))
+            crossing[key][market or "unknown"] += micro
+        products[key] += count  # a product is collected once
+        manufacturers[key].add(str(maker))
+    for country, category, year, event in items.values_list(
+        "country", "category", "year", "event_id"
+    ).order_by():
+        records[(country, category, year)].append(str(event))
     placed: dict[tuple, Decimal] = defaultdict(Decimal)
-    placed_products: dict[tuple, set] = defaultdict(set)
+    placed_products: dict[tuple, int] = defaultdict(int)
     placed_makers: dict[tuple, set] = defaultdict(set)
-    placed_passports = Passport.objects.filter(
-        product_type=product_type, placed_on_market_on__isnull=False, archived_from=""
-    ).only("market_country", "placed_on_market_on", "mass_kg", "attributes", "manufacturer_id")
-    for passport in placed_passports:
-        category = product_category(product_type, passport.attributes)
-        key = (passport.market_country, category, passport.placed_on_market_on.year)
-        placed[key] += passport.mass_kg
-        placed_products[key].add(passport.pk)
-        placed_makers[key].add(passport.manufacturer_id)
+    for market, category, year, maker, micro, count in (
+        Passport.objects.filter(
+            product_type=product_type, placed_on_market_on__isnull=False, archived_from=""
+        )
+        .annotate(
+            category=_category(product_type, "attributes"), year=ExtractYear("placed_on_market_on")
+        )
+        .values_list("market_country", "category", "year", "manufacturer_id")
+        .annotate(micro=micro_sum("mass_kg"), count=Count("id"))
+        .order_by()
+    ):
+        key = (market, category, year)
+        placed[key] += micro
+        placed_products[key] += count
+        placed_makers[key].add(maker)
+    placed = {key: _kg_exact(micro) for key, micro in placed.items()}
+    collected = {key: _kg_exact(micro) for key, micro in collected.items()}
+    crossing = {
+        key: {market: _kg_exact(micro) for market, micro in by_market.items()}
+        for key, by_market in crossing.items()
+    }
     now = timezone.now()
     rows = []
     for (country, category, year), mass in sorted(collected.items()):
@@ -107,7 +145,7 @@ def collection_statistics(product_type: str) -> list[Statistic]:
             "region": country,
             "numerator_kg": mass,
             "digest": records_digest(records[key]),
-            "product_count": len(products[key]),
+            "product_count": products[key],
             "manufacturers": sorted(manufacturers[key]),
             "computed_at": now,
         }
@@ -119,7 +157,7 @@ def collection_statistics(product_type: str) -> list[Statistic]:
         def placed_population(years, country=country, category=category) -> dict:
             keys = [(country, category, y) for y in years]
             return _population(
-                set().union(*(placed_products.get(k, set()) for k in keys)),
+                sum(placed_products.get(k, 0) for k in keys),
                 set().union(*(placed_makers.get(k, set()) for k in keys)),
             )
 

@@ -8,7 +8,15 @@ from lifecycle.models import EventType, LogLeaf
 from lifecycle.tasks import enqueue_on_commit
 from passports.models import Passport
 from recycling.categories import category_of
-from recycling.models import Batch, BatchInput, CollectionItem, DirtyBucket, FeedCursor
+from recycling.models import (
+    Batch,
+    BatchInput,
+    CollectionItem,
+    DirtyBucket,
+    FeedCursor,
+    StaleChain,
+)
+from recycling.services.recovery import chains_upstream
 from recycling.tasks import refresh_aggregates
 
 
@@ -80,6 +88,7 @@ def batch_buckets(batch: Batch) -> list[tuple[str, str]]:
 
     A batch's cells are those of its category in the year it started (while open) and the year
     it closed; the steps downstream of it count its products too, so theirs are marked as well.
+    Which chains of the product type's recovery a close changed, `chains_mark` marks.
     """
     buckets = [("recovery", bucket_key(batch.product_type))]
     chain: set = set()
@@ -100,6 +109,23 @@ def batch_buckets(batch: Batch) -> list[tuple[str, str]]:
         for year in {started.year, closed.year if closed else started.year}:
             buckets.append(("inventory_batch", bucket_key(product_type, site, category, year)))
     return buckets
+
+
+def chains_mark(batch: Batch) -> None:
+    """Marks the treatment chains a closing batch belongs to, for its recovery bucket's refresh.
+
+    Called after the product type's `recovery` bucket is marked: a refresher holds that row
+    for its whole run, so a close waits for a running refresh before it marks chains the
+    refresh could not have seen, and never the other way round.
+    """
+    now = timezone.now()
+    chains = chains_upstream(batch.pk, batch.product_type)
+    StaleChain.objects.bulk_create(
+        [StaleChain(batch_id=pk, marked_at=now) for pk in chains],
+        update_conflicts=True,
+        unique_fields=["batch"],
+        update_fields=["marked_at"],
+    )
 
 
 # Events that change neither a product's status, place nor placement year: no inventory cell

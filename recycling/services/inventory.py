@@ -12,18 +12,16 @@ from decimal import Decimal
 
 import numpy as np
 from django.db.models import (
-    BigIntegerField,
     Count,
     Exists,
     F,
     OuterRef,
     Q,
     Subquery,
-    Sum,
     Value,
 )
 from django.db.models.fields.json import KeyTextTransform
-from django.db.models.functions import Cast, Coalesce, ExtractYear, Round
+from django.db.models.functions import Coalesce, ExtractYear
 from django.utils import timezone
 
 from passports.models import CompositionEntry, PassportStatus
@@ -40,6 +38,7 @@ from recycling.models import (
     OutputElement,
 )
 from recycling.services.collection_stats import default_lifetime
+from recycling.services.exact import micro_kg, micro_sum
 from recycling.stock_model import dsm_inflow_driven, lifetime_from_dict
 
 UNFC = {
@@ -157,15 +156,6 @@ def batch_populations(product_type: str, batches=None) -> dict:
     return {batch: resolve(batch) for batch in list(direct)}
 
 
-def _micro(path: str) -> Sum:
-    """A sum of kilograms in whole milligrams, exact on SQLite too (it sums decimals as floats)."""
-    return Sum(Cast(Round(F(path) * 1_000_000), BigIntegerField()))
-
-
-def _kg(micro: int | None) -> Decimal:
-    return Decimal(micro or 0).scaleb(-6)
-
-
 def _passport_cells(
     cells: Cells, product_type: str, region: str, collected_only: tuple | None = None
 ) -> Cells:
@@ -187,7 +177,11 @@ def _passport_cells(
         substance__in=ELEMENT_SYMBOLS,
     )
     declared = KeyTextTransform(ATTRIBUTE[product_type], "passport__attributes")
-    sums = {"mass": _micro("mass_kg"), "product": _micro("passport__mass_kg"), "count": Count("id")}
+    sums = {
+        "mass": micro_sum("mass_kg"),
+        "product": micro_sum("passport__mass_kg"),
+        "count": Count("id"),
+    }
     placed = ExtractYear(Coalesce("passport__placed_on_market_on", "passport__manufactured_at"))
     treated = BatchInput.objects.filter(
         passport_id=OuterRef("passport_id"), batch__product_type=product_type
@@ -217,7 +211,7 @@ def _passport_cells(
             if collected_only is not None and category != collected_only[0]:
                 continue
             key = (category, row["group_year"], stage, row["substance"])
-            mass, product = _kg(row["mass"]), _kg(row["product"])
+            mass, product = micro_kg(row["mass"]), micro_kg(row["product"])
             cells.add_counted(key, mass, product, row["count"], row["maker"])
             if stage == "in_use":
                 in_use.add_counted(key, mass, product, row["count"], row["maker"])
@@ -281,29 +275,29 @@ def _batch_cells(cells: Cells, product_type: str, region: str, only: tuple | Non
     for batch, element, mass in (
         InputElement.objects.filter(input__batch__in=batches)
         .values_list("input__batch_id", "element")
-        .annotate(kg=_micro("mass_kg"))
+        .annotate(kg=micro_sum("mass_kg"))
     ):
-        inputs[batch][element] = _kg(mass)
+        inputs[batch][element] = micro_kg(mass)
     input_mass = dict(
         BatchInput.objects.filter(batch__in=batches)
         .values_list("batch_id")
-        .annotate(kg=_micro("mass_kg"))
+        .annotate(kg=micro_sum("mass_kg"))
     )
     recovered: dict = defaultdict(list)
     out_total: dict = defaultdict(lambda: defaultdict(Decimal))
     for batch, counts_as, element, mass, product in (
         OutputElement.objects.filter(output__batch__in=batches)
         .values_list("output__batch_id", "output__counts_as", "element")
-        .annotate(kg=_micro("mass_kg"), product_kg=_micro("output__mass_kg"))
+        .annotate(kg=micro_sum("mass_kg"), product_kg=micro_sum("output__mass_kg"))
     ):
-        out_total[batch][element] += _kg(mass)
+        out_total[batch][element] += micro_kg(mass)
         if counts_as == CountsAs.RECYCLING:
-            recovered[batch].append((element, _kg(mass), _kg(product)))
+            recovered[batch].append((element, micro_kg(mass), micro_kg(product)))
     populations = batch_populations(product_type, chains)
     rows = batches.values_list("pk", "status", "chemistry_category", "started_at", "closed_at")
     for batch, status, category, started_at, closed_at in rows:
         population = populations.get(batch, Population())
-        mass_in = _kg(input_mass.get(batch))
+        mass_in = micro_kg(input_mass.get(batch))
         if status == BatchStatus.OPEN:
             for element, mass in inputs[batch].items():
                 key = (category, started_at.year, "in_treatment", element)

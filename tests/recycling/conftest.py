@@ -35,7 +35,13 @@ def two_waste_batteries(manufacturer, collector, recycler):
         format="json",
     )  # fmt: skip
     assert response.status_code == 201, response.json()
-    for passport in ids:
+    hand_over(collector, recycler, ids)
+    return ids
+
+
+def hand_over(collector, recycler, passports) -> None:
+    """The collector hands collected products over to the recycler, who may then treat them."""
+    for passport in passports:
         handed = collector.client.post(
             f"/api/v1/passports/{passport}/events/",
             {"type": "ownership_transferred", "occurred_at": WHEN,
@@ -43,7 +49,6 @@ def two_waste_batteries(manufacturer, collector, recycler):
             format="json",
         )  # fmt: skip
         assert handed.status_code == 201, handed.json()
-    return ids
 
 
 def open_batch(actor, route: str) -> str:
