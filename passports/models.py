@@ -172,7 +172,17 @@ class Passport(models.Model):
                 name="gtin_and_serial_together",
             ),
         ]
-        indexes = [models.Index(fields=["manufacturer", "-created_at"])]
+        indexes = [
+            models.Index(fields=["manufacturer", "-created_at"]),
+            # The urban mine's collected cells read a country's untreated waste of one product
+            # type after every batch close; waste is a small share of all passports, and a
+            # country is found in either column (where placed, else where made).
+            models.Index(
+                fields=["product_type", "market_country", "manufacturing_country"],
+                condition=Q(status="waste"),
+                name="passport_waste_by_region",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.product_type} {self.gtin or ''}/{self.serial or self.id}"

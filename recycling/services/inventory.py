@@ -170,11 +170,10 @@ def _passport_cells(
     located = Q(passport__market_country=region) | Q(
         passport__market_country="", passport__manufacturing_country=region
     )
+    # Compounds are skipped per group below, not filtered here: as a filter, the list of 118
+    # symbols became an index condition probed once per symbol for every passport read.
     entries = CompositionEntry.objects.filter(
-        located,
-        passport__product_type=product_type,
-        passport__archived_from="",
-        substance__in=ELEMENT_SYMBOLS,
+        located, passport__product_type=product_type, passport__archived_from=""
     )
     declared = KeyTextTransform(ATTRIBUTE[product_type], "passport__attributes")
     sums = {
@@ -207,6 +206,8 @@ def _passport_cells(
             "group_year", "substance", declared=declared, maker=F("passport__manufacturer_id")
         ).annotate(**sums)
         for row in rows:
+            if row["substance"] not in ELEMENT_SYMBOLS:
+                continue
             category = CATEGORIES[product_type].get(row["declared"], "other")
             if collected_only is not None and category != collected_only[0]:
                 continue
