@@ -20,8 +20,10 @@ MAX_LEVEL = 63
 MAX_ENTRY_SIZE = 0xFFFF
 
 _INDEX = r"(?:x\d{3}/)*\d{3}"
+# ASCII digits only: \d alone would also match other scripts' digits, a second spelling.
 PATH_RE = re.compile(
-    rf"^tile/(?P<level>entries|0|[1-9]\d?)/(?P<index>{_INDEX})(?:\.p/(?P<width>[1-9]\d{{0,2}}))?$"
+    rf"^tile/(?P<level>entries|0|[1-9]\d?)/(?P<index>{_INDEX})(?:\.p/(?P<width>[1-9]\d{{0,2}}))?$",
+    re.ASCII,
 )
 
 

@@ -28,7 +28,8 @@ def normalise_gtin(value: str) -> str:
     Kept per value (a failure raises and is not kept): every scan names a GTIN, a fleet has few
     products, and biip's parse was a twentieth of a cached scan's CPU.
     """
-    if not value.isdigit() or len(value) not in (8, 12, 13, 14):
+    # ASCII only: str.isdigit() also holds for other scripts' digits, which the parser reads.
+    if not (value.isascii() and value.isdigit()) or len(value) not in (8, 12, 13, 14):
         raise IdentifierError("A GTIN has 8, 12, 13 or 14 digits.")
     try:
         return Gtin.parse(value).as_gtin_14()

@@ -107,10 +107,12 @@ def integer(request, name: str, minimum: int = 0) -> int:
 
 
 def _whole(raw: str | None, minimum: int) -> int | None:
-    # ASCII only: str.isdigit() also holds for "²", which int() refuses.
-    if raw is None or not (raw.isascii() and raw.isdigit()) or int(raw) < minimum:
+    # ASCII only: str.isdigit() also holds for "²", which int() refuses; and few enough digits
+    # for int(), which refuses more than 4,300 (no log comes near 10^18 leaves).
+    if raw is None or not (raw.isascii() and raw.isdigit()) or len(raw) > 18:
         return None
-    return int(raw)
+    value = int(raw)
+    return value if value >= minimum else None
 
 
 @extend_schema(

@@ -18,6 +18,17 @@ WHERE id IN (SELECT passport_id FROM passports_passporthead)
 """
 
 
+def every_passport_has_a_head(apps, schema_editor):
+    # Every passport has its genesis event; one without any would be left without a head row
+    # and unreadable, so the migration stops before dropping the columns, naming it.
+    passport = apps.get_model("passports", "Passport")
+    headless = passport.objects.filter(head__isnull=True).values_list("pk", flat=True)[:5]
+    if headless:
+        raise RuntimeError(
+            "Passports without any event cannot get a chain head: " + ", ".join(map(str, headless))
+        )
+
+
 class Migration(migrations.Migration):
     """The chain head and latest health leave the wide passport row for a narrow one."""
 
@@ -46,6 +57,7 @@ class Migration(migrations.Migration):
             ],
         ),
         migrations.RunSQL(FILL, UNFILL),
+        migrations.RunPython(every_passport_has_a_head, migrations.RunPython.noop),
         migrations.RemoveField(model_name="passport", name="head_hash"),
         migrations.RemoveField(model_name="passport", name="health"),
     ]

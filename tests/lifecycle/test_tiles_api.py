@@ -86,7 +86,14 @@ def test_partial_tiles_are_removed_once_their_tile_is_full(manufacturer, anonymo
 
 
 def test_a_malformed_tile_path_is_a_json_400_naming_the_path(log_of_300, anonymous):
-    for path in ("/tile/0/0", "/tile/0/000.p/256", "/tile/64/000", "/tile/0/x000/000"):
+    # The last: tile 1 spelt in Arabic-Indic digits, a second spelling of /tile/0/001.
+    for path in (
+        "/tile/0/0",
+        "/tile/0/000.p/256",
+        "/tile/64/000",
+        "/tile/0/x000/000",
+        "/tile/0/٠٠١",
+    ):
         response = anonymous.get(path)
         assert response.status_code == 400, path
         assert response.json()["errors"][0]["field"] == "path"
@@ -318,6 +325,9 @@ def test_an_anonymous_proof_within_the_tiles_is_the_api_answer_byte_for_byte(
     [
         "/api/v1/log/proof/inclusion?index=300&size=300",
         "/api/v1/log/proof/inclusion?index=%C2%B2&size=300",
+        "/api/v1/log/proof/inclusion?index=" + "9" * 5000 + "&size=300",
+        "/api/v1/log/proof/inclusion?index=1&size=" + "9" * 5000,
+        "/api/v1/log/proof/consistency?first=" + "9" * 5000 + "&second=8",
         "/api/v1/log/proof/consistency?first=9&second=8",
         "/api/v1/log/proof/consistency?first=1&second=301",
     ],
@@ -326,7 +336,7 @@ def test_a_refused_anonymous_proof_gets_the_api_error(log_of_300, anonymous, pat
     response = anonymous.get(path)
 
     assert response.status_code == 400
-    assert response.json()["errors"][0]["field"] in {"index", "first", "second"}
+    assert response.json()["errors"][0]["field"] in {"index", "size", "first", "second"}
 
 
 def test_a_throttled_anonymous_proof_gets_the_api_429(log_of_300, anonymous, settings):

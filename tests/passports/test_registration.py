@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 
 from lifecycle.models import Event
+from passports.identifiers import IdentifierError, normalise_gtin
 from passports.models import CompositionEntry, OriginShare, Passport
 from tests.factories import BATTERY, declaration
 
@@ -132,6 +133,20 @@ def test_gtin_outside_own_company_prefix_is_refused(manufacturer):
 
     assert response.status_code == 400
     assert "9506000" in fields(response)["gtin"]
+
+
+def test_a_gtin_in_other_scripts_digits_is_refused(manufacturer, anonymous):
+    # Arabic-Indic digits pass str.isdigit(), and the GTIN parser reads them as numbers: a
+    # second spelling of a GTIN, which a reference or a scan must not resolve to.
+    arabic = "".join(chr(0x0660 + int(digit)) for digit in "09506000134352")
+    with pytest.raises(IdentifierError):
+        normalise_gtin(arabic)
+    response = manufacturer.client.post(URL, declaration(gtin=arabic), format="json")
+
+    assert response.status_code == 400
+    assert "gtin" in fields(response)
+    scan = anonymous.get(f"/01/{arabic}/21/BAT-1", HTTP_ACCEPT="application/json")
+    assert scan.status_code in (400, 404)
 
 
 def test_existing_gtin_and_serial_is_a_conflict(manufacturer, registered_battery):

@@ -382,8 +382,9 @@ def test_regulator_cosigns_a_checkpoint_once(scenario, regulator, inspector):
 
 def test_cosigning_needs_an_existing_checkpoint(scenario, inspector):
     assert inspector.post(reverse("web:dashboard-cosign"), {"size": "99999"}).status_code == 404
-    bad = inspector.post(reverse("web:dashboard-cosign"), {"size": "first"})
-    assert bad.status_code == 400
+    for size in ("first", "²", "9" * 5000):
+        bad = inspector.post(reverse("web:dashboard-cosign"), {"size": size})
+        assert bad.status_code == 400, size
     assert Cosignature.objects.count() == 0
 
 

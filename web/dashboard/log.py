@@ -80,7 +80,8 @@ def cosign(request):
     """Cosigns the checkpoint of the posted size; refusals are shown on the log page."""
     organisation = request.user.organisation
     raw = request.POST.get("size", "")
-    if not raw.isdigit() or int(raw) < 1:
+    # ASCII digits, and few enough of them for int() (which refuses past 4,300).
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 18 or int(raw) < 1:
         errors = [_("Give the size of a checkpoint, a whole number of at least 1.")]
         context = _log_context(organisation) | {"cosign_errors": errors}
         return render(request, "web/dashboard/log.html", context, status=400)
