@@ -102,11 +102,12 @@ def rfc3339_parse(raw: str) -> dt.datetime | None:
             int((fraction or "0")[:6].ljust(6, "0")), tzinfo=zone,
         )  # fmt: skip
         # Compared with UTC times and widened by the clock skew: both must stay in range.
-        moment.astimezone(dt.UTC)
-        moment - CLOCK_SKEW  # noqa: B018
+        # Handed on in UTC: PostgreSQL holds offsets only up to 15:59, RFC 3339 up to 23:59.
+        utc = moment.astimezone(dt.UTC)
+        utc - CLOCK_SKEW  # noqa: B018
     except (ValueError, OverflowError):
         return None
-    return moment
+    return utc
 
 
 def _time(params, name: str, errors: list) -> dt.datetime | None:
@@ -190,8 +191,8 @@ def _token(raw: str | None, errors: list) -> tuple[dt.datetime, uuid.UUID] | Non
         ):
             time, pk = dt.datetime.fromisoformat(decoded[0]), uuid.UUID(decoded[1])
             if time.tzinfo is not None:
-                return time, pk
-    except (binascii.Error, ValueError, TypeError, UnicodeDecodeError):
+                return time.astimezone(dt.UTC), pk  # in range for the database, as above
+    except (binascii.Error, ValueError, TypeError, OverflowError, UnicodeDecodeError):
         pass
     errors.append({"field": "nextPageToken", "message": "Not a token this server issued."})
     return None

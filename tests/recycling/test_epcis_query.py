@@ -1,6 +1,7 @@
 """GET /api/v1/epcis/events: every lifecycle event as EPCIS 2.0, queried at the reader's tier."""
 
 import base64
+import datetime as dt
 import hashlib
 import json
 from urllib.parse import parse_qs, urlsplit
@@ -264,6 +265,35 @@ def test_record_time_filters_split_the_answer_at_a_recording_moment(fleet, regul
     assert all(parse_datetime(e["recordTime"]) < parse_datetime(moment) for e in earlier)
     ids = sorted(e["eventID"] for e in later + earlier)
     assert ids == sorted(e["eventID"] for e in everything)
+
+
+@pytest.mark.parametrize("name", ["GE_eventTime", "LT_eventTime", "GE_recordTime", "LT_recordTime"])
+@pytest.mark.parametrize("offset", ["+23:59", "-20:00", "+16:00"])
+def test_any_rfc3339_offset_selects_what_its_utc_spelling_selects(fleet, regulator, name, offset):
+    # RFC 3339 allows offsets to 23:59; PostgreSQL holds only 15:59 and failed on the rest.
+    everything = event_list(regulator.client.get(URL, {"perPage": 1000}))
+    utc = parse_datetime(sorted(e["recordTime"] for e in everything)[len(everything) // 2])
+    sign, hours, minutes = offset[0], int(offset[1:3]), int(offset[4:])
+    shift = dt.timedelta(hours=hours, minutes=minutes) * (-1 if sign == "-" else 1)
+    local = (utc + shift).replace(tzinfo=None).isoformat(timespec="microseconds") + offset
+
+    def ids(moment: str) -> list[str]:
+        return [e["eventID"] for e in event_list(regulator.client.get(URL, {name: moment}))]
+
+    assert ids(local) == ids(utc.isoformat())
+
+
+def test_a_page_token_with_a_far_offset_reads_on(fleet, regulator):
+    first = regulator.client.get(URL, {"perPage": 1})
+    query = parse_qs(urlsplit(first["Link"][1:].split(">")[0]).query)
+    issued = query["nextPageToken"][0]
+    time, pk = json.loads(base64.urlsafe_b64decode(issued + "=" * (-len(issued) % 4)))
+    far = (parse_datetime(time) + dt.timedelta(hours=23, minutes=59)).replace(tzinfo=None)
+    token = base64.urlsafe_b64encode(json.dumps([far.isoformat() + "+23:59", pk]).encode())
+
+    following = regulator.client.get(URL, {"perPage": 1, "nextPageToken": token.decode()})
+    expected = regulator.client.get(URL, {"perPage": 1, "nextPageToken": issued})
+    assert event_list(following) == event_list(expected) != []
 
 
 def test_checkpointed_events_link_their_inclusion_proof(fleet, regulator, anonymous):
