@@ -18,13 +18,14 @@ from django.db.models import (
     OuterRef,
     Q,
     Subquery,
+    TextField,
     Value,
 )
 from django.db.models.fields.json import KeyTextTransform
-from django.db.models.functions import Coalesce, ExtractYear
+from django.db.models.functions import Cast, Coalesce, ExtractYear
 from django.utils import timezone
 
-from passports.models import CompositionEntry, PassportStatus
+from passports.models import CompositionEntry, Passport, PassportStatus
 from passports.substances import ELEMENT_SYMBOLS
 from recycling.categories import ATTRIBUTE, CATEGORIES
 from recycling.models import (
@@ -156,6 +157,55 @@ def batch_populations(product_type: str, batches=None) -> dict:
     return {batch: resolve(batch) for batch in list(direct)}
 
 
+def _located(region: str, prefix: str = "") -> Q:
+    """Where a product counts: where it was placed on the market, else where it was made."""
+    return Q(**{f"{prefix}market_country": region}) | Q(
+        **{f"{prefix}market_country": "", f"{prefix}manufacturing_country": region}
+    )
+
+
+def _declared_in(category: str, mapping: dict[str, str]) -> Q:
+    """A `declared` chemistry that `category_of` maps to the category."""
+    if category != "other":
+        return Q(declared__in=[k for k, v in mapping.items() if v == category])
+    # Undeclared and unknown values count as "other" too.
+    return Q(declared__isnull=True) | ~Q(
+        declared__in=[k for k, v in mapping.items() if v != "other"]
+    )
+
+
+def collected_cell_passports(product_type: str, region: str, category: str, year: int) -> list:
+    """The untreated waste counted in one collected cell, read through the waste index.
+
+    A product's collected year is that of its collection, else this year. Found first by
+    passport, so a cell's refresh reads its own products, not the country's whole waste.
+    """
+    collected = CollectionItem.objects.filter(passport_id=OuterRef("pk"))
+    in_year = Exists(collected.filter(collection__collected_at__year=year))
+    if year == timezone.now().year:
+        in_year |= ~Exists(collected)
+    treated = BatchInput.objects.filter(
+        passport_id=OuterRef("pk"), batch__product_type=product_type
+    )
+    return list(
+        # As text: JSON lookups would read the chemistries listed as JSON documents on SQLite.
+        Passport.objects.annotate(
+            declared=Cast(KeyTextTransform(ATTRIBUTE[product_type], "attributes"), TextField())
+        )
+        .filter(
+            _located(region),
+            _declared_in(category, CATEGORIES[product_type]),
+            in_year,
+            status=PassportStatus.WASTE,
+            product_type=product_type,
+            archived_from="",
+        )
+        .exclude(Exists(treated))
+        .order_by()
+        .values_list("pk", flat=True)
+    )
+
+
 def _passport_cells(
     cells: Cells, product_type: str, region: str, collected_only: tuple | None = None
 ) -> Cells:
@@ -166,15 +216,12 @@ def _passport_cells(
     `category_of` does. With `collected_only` (category, year), only that collected cell.
     """
     this_year = timezone.now().year
-    # A product counts where it was placed on the market, else where it was made.
-    located = Q(passport__market_country=region) | Q(
-        passport__market_country="", passport__manufacturing_country=region
-    )
     # Compounds are skipped per group below, not filtered here: as a filter, the list of 118
     # symbols became an index condition probed once per symbol for every passport read.
     entries = CompositionEntry.objects.filter(
-        located, passport__product_type=product_type, passport__archived_from=""
-    )
+        _located(region, "passport__"), passport__product_type=product_type,
+        passport__archived_from="",
+    )  # fmt: skip
     declared = KeyTextTransform(ATTRIBUTE[product_type], "passport__attributes")
     sums = {
         "mass": micro_sum("mass_kg"),
@@ -182,24 +229,33 @@ def _passport_cells(
         "count": Count("id"),
     }
     placed = ExtractYear(Coalesce("passport__placed_on_market_on", "passport__manufactured_at"))
-    treated = BatchInput.objects.filter(
-        passport_id=OuterRef("passport_id"), batch__product_type=product_type
-    )
-    collected = CollectionItem.objects.filter(passport_id=OuterRef("passport_id")).values(
-        "collection__collected_at__year"
-    )[:1]
-    waste = (
-        entries.filter(passport__status=PassportStatus.WASTE)
-        .exclude(Exists(treated))
-        .annotate(group_year=Coalesce(Subquery(collected), Value(this_year)))
-    )
-    groups = [("collected", waste)]
     if collected_only is None:
-        groups.append(
-            ("in_use", entries.filter(passport__status__in=IN_USE).annotate(group_year=placed))
+        treated = BatchInput.objects.filter(
+            passport_id=OuterRef("passport_id"), batch__product_type=product_type
         )
+        collected = CollectionItem.objects.filter(passport_id=OuterRef("passport_id")).values(
+            "collection__collected_at__year"
+        )[:1]
+        groups = [
+            (
+                "collected",
+                entries.filter(passport__status=PassportStatus.WASTE)
+                .exclude(Exists(treated))
+                .annotate(group_year=Coalesce(Subquery(collected), Value(this_year))),
+            ),
+            ("in_use", entries.filter(passport__status__in=IN_USE).annotate(group_year=placed)),
+        ]
     else:
-        groups = [("collected", waste.filter(group_year=collected_only[1]))]
+        category, year = collected_only
+        passports = collected_cell_passports(product_type, region, category, year)
+        groups = [
+            (
+                "collected",
+                CompositionEntry.objects.filter(passport_id__in=passports).annotate(
+                    group_year=Value(year)
+                ),
+            )
+        ]
     in_use = Cells()
     for stage, rows in groups:
         rows = rows.values(
