@@ -114,7 +114,8 @@ def _input_rows(product_type: str, batches) -> list[tuple]:
     every step upstream of them, read one step at a time by the indexed batch column.
     """
     columns = ("batch_id", "passport_id", "passport__manufacturer_id", "source_output__batch_id")
-    inputs = BatchInput.objects.filter(batch__product_type=product_type)
+    # Unordered: the rows are gathered into sets, and the default order joins and sorts.
+    inputs = BatchInput.objects.filter(batch__product_type=product_type).order_by()
     if batches is None:
         return list(inputs.values_list(*columns))
     rows: list[tuple] = []
@@ -319,7 +320,6 @@ def _batch_cells(cells: Cells, product_type: str, region: str, only: tuple | Non
     whose cells fall in that category and year: open ones started then, closed ones closed then.
     """
     batches = Batch.objects.filter(product_type=product_type, site_country=region)
-    chains = None
     if only is not None:
         category, year = only
         batches = batches.filter(
@@ -327,23 +327,29 @@ def _batch_cells(cells: Cells, product_type: str, region: str, only: tuple | Non
             | Q(status=BatchStatus.CLOSED, closed_at__year=year),
             chemistry_category=category,
         )
-        chains = list(batches.values_list("pk", flat=True))
+    rows = list(
+        batches.values_list("pk", "status", "chemistry_category", "started_at", "closed_at")
+    )
+    # A cell's batches by id: their inputs and outputs are then found through the batch
+    # indexes, without reading the batch table again for each sum.
+    chains = None if only is None else [row[0] for row in rows]
+    scope = batches if chains is None else chains
     inputs: dict = defaultdict(dict)
     for batch, element, mass in (
-        InputElement.objects.filter(input__batch__in=batches)
+        InputElement.objects.filter(input__batch_id__in=scope)
         .values_list("input__batch_id", "element")
         .annotate(kg=micro_sum("mass_kg"))
     ):
         inputs[batch][element] = micro_kg(mass)
     input_mass = dict(
-        BatchInput.objects.filter(batch__in=batches)
+        BatchInput.objects.filter(batch_id__in=scope)
         .values_list("batch_id")
         .annotate(kg=micro_sum("mass_kg"))
     )
     recovered: dict = defaultdict(list)
     out_total: dict = defaultdict(lambda: defaultdict(Decimal))
     for batch, counts_as, element, mass, product in (
-        OutputElement.objects.filter(output__batch__in=batches)
+        OutputElement.objects.filter(output__batch_id__in=scope)
         .values_list("output__batch_id", "output__counts_as", "element")
         .annotate(kg=micro_sum("mass_kg"), product_kg=micro_sum("output__mass_kg"))
     ):
@@ -351,7 +357,6 @@ def _batch_cells(cells: Cells, product_type: str, region: str, only: tuple | Non
         if counts_as == CountsAs.RECYCLING:
             recovered[batch].append((element, micro_kg(mass), micro_kg(product)))
     populations = batch_populations(product_type, chains)
-    rows = batches.values_list("pk", "status", "chemistry_category", "started_at", "closed_at")
     for batch, status, category, started_at, closed_at in rows:
         population = populations.get(batch, Population())
         mass_in = micro_kg(input_mass.get(batch))
