@@ -39,7 +39,7 @@ from recycling.models import (
     OutputElement,
 )
 from recycling.services.collection_stats import default_lifetime
-from recycling.services.exact import micro_kg, micro_sum
+from recycling.services.exact import micro, micro_kg, micro_sum
 from recycling.stock_model import dsm_inflow_driven, lifetime_from_dict
 
 UNFC = {
@@ -175,11 +175,13 @@ def _declared_in(category: str, mapping: dict[str, str]) -> Q:
     )
 
 
-def collected_cell_passports(product_type: str, region: str, category: str, year: int) -> list:
-    """The untreated waste counted in one collected cell, read through the waste index.
+def _collected_cell(cells: Cells, product_type: str, region: str, category: str, year: int):
+    """One collected cell, from its own products, read through the waste index.
 
-    A product's collected year is that of its collection, else this year. Found first by
-    passport, so a cell's refresh reads its own products, not the country's whole waste.
+    A product's collected year is that of its collection, else this year. The cell's passports
+    are found first (by country, declared chemistry and year), then their composition by the
+    passport index: a refresh reads the cell's products, not the country's whole waste. Each
+    passport is its own group, so counts add up as in `_passport_cells`.
     """
     collected = CollectionItem.objects.filter(passport_id=OuterRef("pk"))
     in_year = Exists(collected.filter(collection__collected_at__year=year))
@@ -188,41 +190,54 @@ def collected_cell_passports(product_type: str, region: str, category: str, year
     treated = BatchInput.objects.filter(
         passport_id=OuterRef("pk"), batch__product_type=product_type
     )
-    return list(
-        # As text: JSON lookups would read the chemistries listed as JSON documents on SQLite.
-        Passport.objects.annotate(
-            declared=Cast(KeyTextTransform(ATTRIBUTE[product_type], "attributes"), TextField())
+    passports = {
+        pk: (maker, micro_kg(mass))
+        for pk, maker, mass in (
+            # As text: JSON lookups would read the listed chemistries as JSON on SQLite.
+            Passport.objects.annotate(
+                declared=Cast(KeyTextTransform(ATTRIBUTE[product_type], "attributes"), TextField())
+            )
+            .filter(
+                _located(region),
+                _declared_in(category, CATEGORIES[product_type]),
+                in_year,
+                status=PassportStatus.WASTE,
+                product_type=product_type,
+                archived_from="",
+            )
+            .exclude(Exists(treated))
+            .order_by()
+            .values_list("pk", "manufacturer_id", micro("mass_kg"))
         )
-        .filter(
-            _located(region),
-            _declared_in(category, CATEGORIES[product_type]),
-            in_year,
-            status=PassportStatus.WASTE,
-            product_type=product_type,
-            archived_from="",
-        )
-        .exclude(Exists(treated))
+    }
+    for passport, substance, mass, count in (
+        CompositionEntry.objects.filter(passport_id__in=list(passports))
         .order_by()
-        .values_list("pk", flat=True)
-    )
+        .values_list("passport_id", "substance")
+        .annotate(mass=micro_sum("mass_kg"), count=Count("id"))
+    ):
+        if substance not in ELEMENT_SYMBOLS:
+            continue
+        maker, product = passports[passport]
+        key = (category, year, "collected", substance)
+        cells.add_counted(key, micro_kg(mass), product * count, count, maker)
 
 
-def _passport_cells(
-    cells: Cells, product_type: str, region: str, collected_only: tuple | None = None
-) -> Cells:
+def _passport_cells(cells: Cells, product_type: str, region: str) -> Cells:
     """Products in use and collected, summed per group in the database; returns the in-use cells.
 
     Groups are (declared chemistry, year, element, manufacturer): each passport is in exactly
     one, so product counts add up, and the category is mapped from the chemistry here, as
-    `category_of` does. With `collected_only` (category, year), only that collected cell.
+    `category_of` does.
     """
     this_year = timezone.now().year
     # Compounds are skipped per group below, not filtered here: as a filter, the list of 118
     # symbols became an index condition probed once per symbol for every passport read.
     entries = CompositionEntry.objects.filter(
-        _located(region, "passport__"), passport__product_type=product_type,
+        _located(region, "passport__"),
+        passport__product_type=product_type,
         passport__archived_from="",
-    )  # fmt: skip
+    )
     declared = KeyTextTransform(ATTRIBUTE[product_type], "passport__attributes")
     sums = {
         "mass": micro_sum("mass_kg"),
@@ -230,33 +245,21 @@ def _passport_cells(
         "count": Count("id"),
     }
     placed = ExtractYear(Coalesce("passport__placed_on_market_on", "passport__manufactured_at"))
-    if collected_only is None:
-        treated = BatchInput.objects.filter(
-            passport_id=OuterRef("passport_id"), batch__product_type=product_type
-        )
-        collected = CollectionItem.objects.filter(passport_id=OuterRef("passport_id")).values(
-            "collection__collected_at__year"
-        )[:1]
-        groups = [
-            (
-                "collected",
-                entries.filter(passport__status=PassportStatus.WASTE)
-                .exclude(Exists(treated))
-                .annotate(group_year=Coalesce(Subquery(collected), Value(this_year))),
-            ),
-            ("in_use", entries.filter(passport__status__in=IN_USE).annotate(group_year=placed)),
-        ]
-    else:
-        category, year = collected_only
-        passports = collected_cell_passports(product_type, region, category, year)
-        groups = [
-            (
-                "collected",
-                CompositionEntry.objects.filter(passport_id__in=passports).annotate(
-                    group_year=Value(year)
-                ),
-            )
-        ]
+    treated = BatchInput.objects.filter(
+        passport_id=OuterRef("passport_id"), batch__product_type=product_type
+    )
+    collected = CollectionItem.objects.filter(passport_id=OuterRef("passport_id")).values(
+        "collection__collected_at__year"
+    )[:1]
+    waste = (
+        entries.filter(passport__status=PassportStatus.WASTE)
+        .exclude(Exists(treated))
+        .annotate(group_year=Coalesce(Subquery(collected), Value(this_year)))
+    )
+    groups = [
+        ("collected", waste),
+        ("in_use", entries.filter(passport__status__in=IN_USE).annotate(group_year=placed)),
+    ]
     in_use = Cells()
     for stage, rows in groups:
         rows = rows.values(
@@ -266,8 +269,6 @@ def _passport_cells(
             if row["substance"] not in ELEMENT_SYMBOLS:
                 continue
             category = CATEGORIES[product_type].get(row["declared"], "other")
-            if collected_only is not None and category != collected_only[0]:
-                continue
             key = (category, row["group_year"], stage, row["substance"])
             mass, product = micro_kg(row["mass"]), micro_kg(row["product"])
             cells.add_counted(key, mass, product, row["count"], row["maker"])
@@ -393,7 +394,7 @@ def inventory_fine_cells(
     if part == "batch":
         _batch_cells(cells, product_type, region, only=(category, year))
     else:
-        _passport_cells(cells, product_type, region, collected_only=(category, year))
+        _collected_cell(cells, product_type, region, category, year)
     return _stored(cells, product_type, region)
 
 
