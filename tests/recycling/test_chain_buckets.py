@@ -44,21 +44,32 @@ likely = st.integers(0, 3).map(bool)
 
 @pytest.fixture
 def waste(manufacturer, collector, recycler):
-    """Six batteries collected and handed over to the recycler, as Passport rows."""
+    """Six batteries collected and handed over to the recycler, as Passport rows.
+
+    Collected in two years and declared with several lithium chemistries, so that the products
+    a batch takes in leave more than one collected cell.
+    """
     ids = []
     for n in range(6):
         created = manufacturer.client.post(
-            "/api/v1/passports/", declaration(serial=f"CHAIN-{n}"), format="json"
+            "/api/v1/passports/",
+            declaration(serial=f"CHAIN-{n}", manufactured_at="2023-02-01"),
+            format="json",
         )
         assert created.status_code == 201, created.json()
         ids.append(created.json()["id"])
-    collected = collector.client.post(
-        "/api/v1/collections/",
-        {"region": "DE-BY", "collected_at": WHEN, "items": [{"passport": i} for i in ids]},
-        format="json",
-    )
-    assert collected.status_code == 201, collected.json()
+    for when, items in (("2024-05-02T10:00:00Z", ids[::2]), (WHEN, ids[1::2])):
+        collected = collector.client.post(
+            "/api/v1/collections/",
+            {"region": "DE-BY", "collected_at": when, "items": [{"passport": i} for i in items]},
+            format="json",
+        )
+        assert collected.status_code == 201, collected.json()
     hand_over(collector, recycler, ids)
+    for pk, chemistry in zip(ids[2:], ("LFP", "NCA", "LFP", "NMC622"), strict=True):
+        passport = Passport.objects.get(pk=pk)
+        attributes = {**passport.attributes, "chemistry": chemistry}
+        Passport.objects.filter(pk=pk).update(attributes=attributes)
     return list(Passport.objects.filter(pk__in=ids).order_by("serial"))
 
 
