@@ -34,8 +34,7 @@ from recycling.services.batches import (
     batch_output_add,
 )
 from recycling.services.dirty import chains_mark
-from tests.factories import declaration
-from tests.recycling.conftest import WHEN, hand_over, open_batch, post
+from tests.recycling.conftest import WHEN, collected_in_two_years, hand_over, open_batch, post
 
 SIX = Decimal("0.000001")
 # Mostly yes, so that most examples build chains of two or three steps.
@@ -49,22 +48,9 @@ def waste(manufacturer, collector, recycler):
     Collected in two years and declared with several lithium chemistries, so that the products
     a batch takes in leave more than one collected cell.
     """
-    ids = []
-    for n in range(6):
-        created = manufacturer.client.post(
-            "/api/v1/passports/",
-            declaration(serial=f"CHAIN-{n}", manufactured_at="2023-02-01"),
-            format="json",
-        )
-        assert created.status_code == 201, created.json()
-        ids.append(created.json()["id"])
-    for when, items in (("2024-05-02T10:00:00Z", ids[::2]), (WHEN, ids[1::2])):
-        collected = collector.client.post(
-            "/api/v1/collections/",
-            {"region": "DE-BY", "collected_at": when, "items": [{"passport": i} for i in items]},
-            format="json",
-        )
-        assert collected.status_code == 201, collected.json()
+    ids = collected_in_two_years(
+        manufacturer, collector, "CHAIN", 6, (slice(0, 6, 2), slice(1, 6, 2))
+    )
     hand_over(collector, recycler, ids)
     for pk, chemistry in zip(ids[2:], ("LFP", "NCA", "LFP", "NMC622"), strict=True):
         passport = Passport.objects.get(pk=pk)

@@ -13,8 +13,7 @@ from passports.models import Passport, PassportStatus
 from recycling.categories import category_choices
 from recycling.services.batches import batch_input_add
 from recycling.services.inventory import inventory_cells, inventory_fine_cells
-from tests.factories import declaration
-from tests.recycling.conftest import WHEN, hand_over, open_batch
+from tests.recycling.conftest import collected_in_two_years, hand_over, open_batch
 
 REGIONS = ("DE", "FR", "PL")
 YEARS = (2024, 2025, 2026, timezone.now().year)
@@ -32,22 +31,7 @@ def collected(cells) -> dict:
 
 def _waste(manufacturer, collector, recycler) -> list[Passport]:
     """Batteries collected in two years, some left uncollected, declared in every way."""
-    ids = []
-    for n in range(10):
-        created = manufacturer.client.post(
-            "/api/v1/passports/",
-            declaration(serial=f"CELL-{n}", manufactured_at="2023-02-01"),
-            format="json",
-        )
-        assert created.status_code == 201, created.json()
-        ids.append(created.json()["id"])
-    for when, items in (("2024-05-02T10:00:00Z", ids[:3]), (WHEN, ids[3:7])):
-        response = collector.client.post(
-            "/api/v1/collections/",
-            {"region": "DE-BY", "collected_at": when, "items": [{"passport": i} for i in items]},
-            format="json",
-        )
-        assert response.status_code == 201, response.json()
+    ids = collected_in_two_years(manufacturer, collector, "CELL", 10, (slice(0, 3), slice(3, 7)))
     # Waste without a collection counts in this year's cell.
     Passport.objects.filter(pk__in=ids[7:]).update(status=PassportStatus.WASTE)
     hand_over(collector, recycler, ids[6:7])
