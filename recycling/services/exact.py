@@ -10,10 +10,15 @@ from django.db.models import BigIntegerField, F, Sum
 from django.db.models.functions import Cast, Round
 
 
+def micro(kilograms) -> Cast:
+    """Kilograms (a field path or an expression) in whole milligrams."""
+    expression = F(kilograms) if isinstance(kilograms, str) else kilograms
+    return Cast(Round(expression * 1_000_000), BigIntegerField())
+
+
 def micro_sum(kilograms) -> Sum:
     """A sum of kilograms (a field path or an expression) in whole milligrams."""
-    expression = F(kilograms) if isinstance(kilograms, str) else kilograms
-    return Sum(Cast(Round(expression * 1_000_000), BigIntegerField()))
+    return Sum(micro(kilograms))
 
 
 def micro_kg(micro: int | None) -> Decimal:

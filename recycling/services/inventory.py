@@ -18,13 +18,14 @@ from django.db.models import (
     OuterRef,
     Q,
     Subquery,
+    TextField,
     Value,
 )
 from django.db.models.fields.json import KeyTextTransform
-from django.db.models.functions import Coalesce, ExtractYear
+from django.db.models.functions import Cast, Coalesce, ExtractYear
 from django.utils import timezone
 
-from passports.models import CompositionEntry, PassportStatus
+from passports.models import CompositionEntry, Passport, PassportStatus
 from passports.substances import ELEMENT_SYMBOLS
 from recycling.categories import ATTRIBUTE, CATEGORIES
 from recycling.models import (
@@ -38,7 +39,7 @@ from recycling.models import (
     OutputElement,
 )
 from recycling.services.collection_stats import default_lifetime
-from recycling.services.exact import micro_kg, micro_sum
+from recycling.services.exact import micro, micro_kg, micro_sum
 from recycling.stock_model import dsm_inflow_driven, lifetime_from_dict
 
 UNFC = {
@@ -113,7 +114,8 @@ def _input_rows(product_type: str, batches) -> list[tuple]:
     every step upstream of them, read one step at a time by the indexed batch column.
     """
     columns = ("batch_id", "passport_id", "passport__manufacturer_id", "source_output__batch_id")
-    inputs = BatchInput.objects.filter(batch__product_type=product_type)
+    # Unordered: the rows are gathered into sets, and the default order joins and sorts.
+    inputs = BatchInput.objects.filter(batch__product_type=product_type).order_by()
     if batches is None:
         return list(inputs.values_list(*columns))
     rows: list[tuple] = []
@@ -156,24 +158,85 @@ def batch_populations(product_type: str, batches=None) -> dict:
     return {batch: resolve(batch) for batch in list(direct)}
 
 
-def _passport_cells(
-    cells: Cells, product_type: str, region: str, collected_only: tuple | None = None
-) -> Cells:
+def _located(region: str, prefix: str = "") -> Q:
+    """Where a product counts: where it was placed on the market, else where it was made."""
+    return Q(**{f"{prefix}market_country": region}) | Q(
+        **{f"{prefix}market_country": "", f"{prefix}manufacturing_country": region}
+    )
+
+
+def _declared_in(category: str, mapping: dict[str, str]) -> Q:
+    """A `declared` chemistry that `category_of` maps to the category."""
+    if category != "other":
+        return Q(declared__in=[k for k, v in mapping.items() if v == category])
+    # Undeclared and unknown values count as "other" too.
+    return Q(declared__isnull=True) | ~Q(
+        declared__in=[k for k, v in mapping.items() if v != "other"]
+    )
+
+
+def _collected_cell(cells: Cells, product_type: str, region: str, category: str, year: int):
+    """One collected cell, from its own products, read through the waste index.
+
+    A product's collected year is that of its collection, else this year. The cell's passports
+    are found first (by country, declared chemistry and year), then their composition by the
+    passport index: a refresh reads the cell's products, not the country's whole waste. Each
+    passport is its own group, so counts add up as in `_passport_cells`.
+    """
+    collected = CollectionItem.objects.filter(passport_id=OuterRef("pk"))
+    in_year = Exists(collected.filter(collection__collected_at__year=year))
+    if year == timezone.now().year:
+        in_year |= ~Exists(collected)
+    treated = BatchInput.objects.filter(
+        passport_id=OuterRef("pk"), batch__product_type=product_type
+    )
+    passports = {
+        pk: (maker, micro_kg(mass))
+        for pk, maker, mass in (
+            # As text: JSON lookups would read the listed chemistries as JSON on SQLite.
+            Passport.objects.annotate(
+                declared=Cast(KeyTextTransform(ATTRIBUTE[product_type], "attributes"), TextField())
+            )
+            .filter(
+                _located(region),
+                _declared_in(category, CATEGORIES[product_type]),
+                in_year,
+                status=PassportStatus.WASTE,
+                product_type=product_type,
+                archived_from="",
+            )
+            .exclude(Exists(treated))
+            .order_by()
+            .values_list("pk", "manufacturer_id", micro("mass_kg"))
+        )
+    }
+    for passport, substance, mass, count in (
+        CompositionEntry.objects.filter(passport_id__in=list(passports))
+        .order_by()
+        .values_list("passport_id", "substance")
+        .annotate(mass=micro_sum("mass_kg"), count=Count("id"))
+    ):
+        if substance not in ELEMENT_SYMBOLS:
+            continue
+        maker, product = passports[passport]
+        key = (category, year, "collected", substance)
+        cells.add_counted(key, micro_kg(mass), product * count, count, maker)
+
+
+def _passport_cells(cells: Cells, product_type: str, region: str) -> Cells:
     """Products in use and collected, summed per group in the database; returns the in-use cells.
 
     Groups are (declared chemistry, year, element, manufacturer): each passport is in exactly
     one, so product counts add up, and the category is mapped from the chemistry here, as
-    `category_of` does. With `collected_only` (category, year), only that collected cell.
+    `category_of` does.
     """
     this_year = timezone.now().year
-    # A product counts where it was placed on the market, else where it was made.
-    located = Q(passport__market_country=region) | Q(
-        passport__market_country="", passport__manufacturing_country=region
-    )
     # Compounds are skipped per group below, not filtered here: as a filter, the list of 118
     # symbols became an index condition probed once per symbol for every passport read.
     entries = CompositionEntry.objects.filter(
-        located, passport__product_type=product_type, passport__archived_from=""
+        _located(region, "passport__"),
+        passport__product_type=product_type,
+        passport__archived_from="",
     )
     declared = KeyTextTransform(ATTRIBUTE[product_type], "passport__attributes")
     sums = {
@@ -193,13 +256,10 @@ def _passport_cells(
         .exclude(Exists(treated))
         .annotate(group_year=Coalesce(Subquery(collected), Value(this_year)))
     )
-    groups = [("collected", waste)]
-    if collected_only is None:
-        groups.append(
-            ("in_use", entries.filter(passport__status__in=IN_USE).annotate(group_year=placed))
-        )
-    else:
-        groups = [("collected", waste.filter(group_year=collected_only[1]))]
+    groups = [
+        ("collected", waste),
+        ("in_use", entries.filter(passport__status__in=IN_USE).annotate(group_year=placed)),
+    ]
     in_use = Cells()
     for stage, rows in groups:
         rows = rows.values(
@@ -209,8 +269,6 @@ def _passport_cells(
             if row["substance"] not in ELEMENT_SYMBOLS:
                 continue
             category = CATEGORIES[product_type].get(row["declared"], "other")
-            if collected_only is not None and category != collected_only[0]:
-                continue
             key = (category, row["group_year"], stage, row["substance"])
             mass, product = micro_kg(row["mass"]), micro_kg(row["product"])
             cells.add_counted(key, mass, product, row["count"], row["maker"])
@@ -263,7 +321,6 @@ def _batch_cells(cells: Cells, product_type: str, region: str, only: tuple | Non
     whose cells fall in that category and year: open ones started then, closed ones closed then.
     """
     batches = Batch.objects.filter(product_type=product_type, site_country=region)
-    chains = None
     if only is not None:
         category, year = only
         batches = batches.filter(
@@ -271,23 +328,29 @@ def _batch_cells(cells: Cells, product_type: str, region: str, only: tuple | Non
             | Q(status=BatchStatus.CLOSED, closed_at__year=year),
             chemistry_category=category,
         )
-        chains = list(batches.values_list("pk", flat=True))
+    rows = list(
+        batches.values_list("pk", "status", "chemistry_category", "started_at", "closed_at")
+    )
+    # A cell's batches by id: their inputs and outputs are then found through the batch
+    # indexes, without reading the batch table again for each sum.
+    chains = None if only is None else [row[0] for row in rows]
+    scope = batches if chains is None else chains
     inputs: dict = defaultdict(dict)
     for batch, element, mass in (
-        InputElement.objects.filter(input__batch__in=batches)
+        InputElement.objects.filter(input__batch_id__in=scope)
         .values_list("input__batch_id", "element")
         .annotate(kg=micro_sum("mass_kg"))
     ):
         inputs[batch][element] = micro_kg(mass)
     input_mass = dict(
-        BatchInput.objects.filter(batch__in=batches)
+        BatchInput.objects.filter(batch_id__in=scope)
         .values_list("batch_id")
         .annotate(kg=micro_sum("mass_kg"))
     )
     recovered: dict = defaultdict(list)
     out_total: dict = defaultdict(lambda: defaultdict(Decimal))
     for batch, counts_as, element, mass, product in (
-        OutputElement.objects.filter(output__batch__in=batches)
+        OutputElement.objects.filter(output__batch_id__in=scope)
         .values_list("output__batch_id", "output__counts_as", "element")
         .annotate(kg=micro_sum("mass_kg"), product_kg=micro_sum("output__mass_kg"))
     ):
@@ -295,7 +358,6 @@ def _batch_cells(cells: Cells, product_type: str, region: str, only: tuple | Non
         if counts_as == CountsAs.RECYCLING:
             recovered[batch].append((element, micro_kg(mass), micro_kg(product)))
     populations = batch_populations(product_type, chains)
-    rows = batches.values_list("pk", "status", "chemistry_category", "started_at", "closed_at")
     for batch, status, category, started_at, closed_at in rows:
         population = populations.get(batch, Population())
         mass_in = micro_kg(input_mass.get(batch))
@@ -332,7 +394,7 @@ def inventory_fine_cells(
     if part == "batch":
         _batch_cells(cells, product_type, region, only=(category, year))
     else:
-        _passport_cells(cells, product_type, region, collected_only=(category, year))
+        _collected_cell(cells, product_type, region, category, year)
     return _stored(cells, product_type, region)
 
 

@@ -39,6 +39,30 @@ def two_waste_batteries(manufacturer, collector, recycler):
     return ids
 
 
+def collected_in_two_years(manufacturer, collector, prefix: str, count: int, split) -> list:
+    """Registers batteries made in 2023; collects those `split` picks (a pair of slices) in
+    2024 and in 2026. Returns every id, in order of serial."""
+    ids = []
+    for n in range(count):
+        created = manufacturer.client.post(
+            "/api/v1/passports/",
+            declaration(serial=f"{prefix}-{n}", manufactured_at="2023-02-01"),
+            format="json",
+        )
+        assert created.status_code == 201, created.json()
+        ids.append(created.json()["id"])
+    for when, items in zip(
+        ("2024-05-02T10:00:00Z", WHEN), (ids[split[0]], ids[split[1]]), strict=True
+    ):
+        response = collector.client.post(
+            "/api/v1/collections/",
+            {"region": "DE-BY", "collected_at": when, "items": [{"passport": i} for i in items]},
+            format="json",
+        )
+        assert response.status_code == 201, response.json()
+    return ids
+
+
 def hand_over(collector, recycler, passports) -> None:
     """The collector hands collected products over to the recycler, who may then treat them."""
     for passport in passports:

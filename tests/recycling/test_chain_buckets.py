@@ -34,8 +34,7 @@ from recycling.services.batches import (
     batch_output_add,
 )
 from recycling.services.dirty import chains_mark
-from tests.factories import declaration
-from tests.recycling.conftest import WHEN, hand_over, open_batch, post
+from tests.recycling.conftest import WHEN, collected_in_two_years, hand_over, open_batch, post
 
 SIX = Decimal("0.000001")
 # Mostly yes, so that most examples build chains of two or three steps.
@@ -44,21 +43,19 @@ likely = st.integers(0, 3).map(bool)
 
 @pytest.fixture
 def waste(manufacturer, collector, recycler):
-    """Six batteries collected and handed over to the recycler, as Passport rows."""
-    ids = []
-    for n in range(6):
-        created = manufacturer.client.post(
-            "/api/v1/passports/", declaration(serial=f"CHAIN-{n}"), format="json"
-        )
-        assert created.status_code == 201, created.json()
-        ids.append(created.json()["id"])
-    collected = collector.client.post(
-        "/api/v1/collections/",
-        {"region": "DE-BY", "collected_at": WHEN, "items": [{"passport": i} for i in ids]},
-        format="json",
+    """Six batteries collected and handed over to the recycler, as Passport rows.
+
+    Collected in two years and declared with several lithium chemistries, so that the products
+    a batch takes in leave more than one collected cell.
+    """
+    ids = collected_in_two_years(
+        manufacturer, collector, "CHAIN", 6, (slice(0, 6, 2), slice(1, 6, 2))
     )
-    assert collected.status_code == 201, collected.json()
     hand_over(collector, recycler, ids)
+    for pk, chemistry in zip(ids[2:], ("LFP", "NCA", "LFP", "NMC622"), strict=True):
+        passport = Passport.objects.get(pk=pk)
+        attributes = {**passport.attributes, "chemistry": chemistry}
+        Passport.objects.filter(pk=pk).update(attributes=attributes)
     return list(Passport.objects.filter(pk__in=ids).order_by("serial"))
 
 
