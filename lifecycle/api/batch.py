@@ -9,6 +9,7 @@ same idempotency (a key already used with the same body answers with the stored 
 from __future__ import annotations
 
 import uuid
+from typing import NamedTuple
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
@@ -17,6 +18,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from lifecycle.api.passports import EventRead
+from lifecycle.collector import collector_paused
 from lifecycle.models import LogLeaf
 from lifecycle.payloads import EventRequest, EventRequestChecker
 from lifecycle.services.batch import BatchItem, BatchRefused, events_record_batch
@@ -111,6 +113,10 @@ class EventBatchView(APIView):
         ),
     )
     def post(self, request):
+        with collector_paused():
+            return self._answer(request)
+
+    def _answer(self, request) -> Response:
         actor = organisation_of(request)
         if actor is None:
             return error_response(403, [{"field": "", "message": "Only organisations post."}])
@@ -209,13 +215,24 @@ def _validated(raw: list, actor) -> tuple[list[BatchItem], list[dict]]:
     return items, errors
 
 
+class _Parties(NamedTuple):
+    """The columns tier_for reads of a passport, without building the passport."""
+
+    manufacturer_id: uuid.UUID
+    holder_id: uuid.UUID | None
+
+
 def _visible_product_types(ids: set[uuid.UUID], actor) -> dict[uuid.UUID, str]:
     """Product type of each passport the actor may post to (sees at legitimate interest)."""
-    found = Passport.objects.filter(pk__in=ids).only("id", "manufacturer", "holder", "product_type")
+    found = Passport.objects.filter(pk__in=ids).values_list(
+        "id", "manufacturer_id", "holder_id", "product_type"
+    )
     return {
-        p.pk: p.product_type
-        for p in found
-        if allows(tier_for(actor, p), AccessTier.LEGITIMATE_INTEREST)
+        pk: product_type
+        for pk, manufacturer_id, holder_id, product_type in found
+        if allows(
+            tier_for(actor, _Parties(manufacturer_id, holder_id)), AccessTier.LEGITIMATE_INTEREST
+        )
     }
 
 
