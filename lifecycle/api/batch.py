@@ -19,10 +19,11 @@ from rest_framework.views import APIView
 
 from lifecycle.api.passports import EventRead
 from lifecycle.collector import collector_paused
-from lifecycle.models import LogLeaf
+from lifecycle.models import Event, LogLeaf
 from lifecycle.payloads import EventRequest, EventRequestChecker
 from lifecycle.services.batch import BatchItem, BatchRefused, events_record_batch
 from lifecycle.services.events import request_digest
+from lifecycle.services.key_lists import key_list
 from lifecycle.services.log import latest_checkpoint_size
 from passports.api.access import organisation_of
 from passports.api.errors import MAX_ERRORS, error_response, flatten_errors
@@ -135,10 +136,9 @@ class EventBatchView(APIView):
         except BatchRefused as refused:
             return error_response(refused.status, refused.errors)
         events = [event for event, _ in results]
+        written = key_list((e.pk for e in events), field=Event._meta.pk)
         indexes = dict(
-            LogLeaf.objects.filter(event_id__in=[e.pk for e in events]).values_list(
-                "event_id", "index"
-            )
+            LogLeaf.objects.filter(event_id__in=written).order_by().values_list("event_id", "index")
         )
         context = {
             "checkpoint_size": latest_checkpoint_size(),
@@ -224,8 +224,10 @@ class _Parties(NamedTuple):
 
 def _visible_product_types(ids: set[uuid.UUID], actor) -> dict[uuid.UUID, str]:
     """Product type of each passport the actor may post to (sees at legitimate interest)."""
-    found = Passport.objects.filter(pk__in=ids).values_list(
-        "id", "manufacturer_id", "holder_id", "product_type"
+    found = (
+        Passport.objects.filter(pk__in=key_list(ids, field=Passport._meta.pk))
+        .order_by()
+        .values_list("id", "manufacturer_id", "holder_id", "product_type")
     )
     return {
         pk: product_type

@@ -31,6 +31,7 @@ from lifecycle.services.events import (
     passport_changes,
     registry_queue_if_placed,
 )
+from lifecycle.services.key_lists import key_list
 from lifecycle.tasks import enqueue_on_commit, integrate_log
 from passports.bulk import rows_insert
 from passports.models import Organisation, Passport, PassportHead
@@ -205,7 +206,10 @@ def _earlier_events(actor: Organisation, items: list[BatchItem]) -> dict[str, Ev
         return {}
     return {
         event.idempotency_key: event
-        for event in Event.objects.filter(actor=actor, idempotency_key__in=keys).order_by()
+        for event in Event.objects.filter(
+            actor=actor,
+            idempotency_key__in=key_list(keys, field=Event._meta.get_field("idempotency_key")),
+        ).order_by()
     }
 
 

@@ -12,6 +12,7 @@ import uuid
 
 from django.db.models import OuterRef, Subquery
 
+from lifecycle.services.key_lists import key_list
 from passports.models import Passport, PassportHead
 
 # Passport columns an append's checks and effects read (see _check_allowed, passport_changes
@@ -46,13 +47,15 @@ def heads_locked(*, passport_ids: list[uuid.UUID]) -> dict[uuid.UUID, Passport]:
             "seen_hash",
         )
     )
-    rows = list(locked.filter(pk__in=passport_ids))
+    pk = PassportHead._meta.pk
+    rows = list(locked.filter(pk__in=key_list(passport_ids, field=pk)))
     # A head moved while this batch waited for its lock: the locked head row is its newest
     # version, but the joined passport columns are what the statement's snapshot saw. Read
     # those again now that the locks are ours.
     stale = {row[0] for row in rows if row[-1] != row[2]}
     if stale:
-        rows = [row for row in rows if row[0] not in stale] + list(locked.filter(pk__in=stale))
+        again = locked.filter(pk__in=key_list(stale, field=pk))
+        rows = [row for row in rows if row[0] not in stale] + list(again)
     return {row[0]: _passport(row, locked.db) for row in rows}
 
 
