@@ -8,6 +8,7 @@ same idempotency (a key already used with the same body answers with the stored 
 
 from __future__ import annotations
 
+import threading
 import uuid
 from typing import NamedTuple
 
@@ -173,7 +174,7 @@ def _validated(raw: list, actor) -> tuple[list[BatchItem], list[dict]]:
         except ValueError:
             refuse(index, "passport", "Give the passport's id (a UUID).")
     visible = _visible_product_types(set(ids.values()), actor)
-    checker = EventRequestChecker(EventBatchItem)
+    checker = _checker()
     items, keys = [], {}
     for index, passport_id in ids.items():
         if len(errors) >= MAX_ERRORS - 1:
@@ -220,6 +221,21 @@ class _Parties(NamedTuple):
 
     manufacturer_id: uuid.UUID
     holder_id: uuid.UUID | None
+
+
+_checkers = threading.local()
+
+
+def _checker() -> EventRequestChecker:
+    """This thread's checker of batch items, built once per thread rather than per request.
+
+    Building the serializers deep-copies their fields; a checker keeps nothing of one item
+    when checking the next, so requests can share it, one at a time (hence one per thread).
+    """
+    checker = getattr(_checkers, "checker", None)
+    if checker is None:
+        checker = _checkers.checker = EventRequestChecker(EventBatchItem)
+    return checker
 
 
 def _visible_product_types(ids: set[uuid.UUID], actor) -> dict[uuid.UUID, str]:
