@@ -97,6 +97,15 @@ class EventBatchView(APIView):
 
     permission_classes = [IsAuthenticated]
 
+    def dispatch(self, request, *args, **kwargs):
+        # The collector's pause (lifecycle/collector.py) spans parsing, checking, writing and
+        # rendering the answer, which Django would otherwise do after the view returns.
+        with collector_paused():
+            response = super().dispatch(request, *args, **kwargs)
+            if callable(getattr(response, "render", None)):
+                response.render()
+            return response
+
     @extend_schema(
         request=EventBatchRequest,
         responses={
@@ -115,10 +124,6 @@ class EventBatchView(APIView):
         ),
     )
     def post(self, request):
-        with collector_paused():
-            return self._answer(request)
-
-    def _answer(self, request) -> Response:
         actor = organisation_of(request)
         if actor is None:
             return error_response(403, [{"field": "", "message": "Only organisations post."}])
