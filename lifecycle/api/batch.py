@@ -8,7 +8,9 @@ same idempotency (a key already used with the same body answers with the stored 
 
 from __future__ import annotations
 
+import threading
 import uuid
+from typing import NamedTuple
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
@@ -17,10 +19,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from lifecycle.api.passports import EventRead
-from lifecycle.models import LogLeaf
+from lifecycle.collector import collector_paused
+from lifecycle.models import Event, LogLeaf
 from lifecycle.payloads import EventRequest, EventRequestChecker
 from lifecycle.services.batch import BatchItem, BatchRefused, events_record_batch
 from lifecycle.services.events import request_digest
+from lifecycle.services.key_lists import key_list
 from lifecycle.services.log import latest_checkpoint_size
 from passports.api.access import organisation_of
 from passports.api.errors import MAX_ERRORS, error_response, flatten_errors
@@ -93,6 +97,15 @@ class EventBatchView(APIView):
 
     permission_classes = [IsAuthenticated]
 
+    def dispatch(self, request, *args, **kwargs):
+        # The collector's pause (lifecycle/collector.py) spans parsing, checking, writing and
+        # rendering the answer, which Django would otherwise do after the view returns.
+        with collector_paused():
+            response = super().dispatch(request, *args, **kwargs)
+            if callable(getattr(response, "render", None)):
+                response.render()
+            return response
+
     @extend_schema(
         request=EventBatchRequest,
         responses={
@@ -129,10 +142,9 @@ class EventBatchView(APIView):
         except BatchRefused as refused:
             return error_response(refused.status, refused.errors)
         events = [event for event, _ in results]
+        written = key_list((e.pk for e in events), field=Event._meta.pk)
         indexes = dict(
-            LogLeaf.objects.filter(event_id__in=[e.pk for e in events]).values_list(
-                "event_id", "index"
-            )
+            LogLeaf.objects.filter(event_id__in=written).order_by().values_list("event_id", "index")
         )
         context = {
             "checkpoint_size": latest_checkpoint_size(),
@@ -167,7 +179,7 @@ def _validated(raw: list, actor) -> tuple[list[BatchItem], list[dict]]:
         except ValueError:
             refuse(index, "passport", "Give the passport's id (a UUID).")
     visible = _visible_product_types(set(ids.values()), actor)
-    checker = EventRequestChecker(EventBatchItem)
+    checker = _checker()
     items, keys = [], {}
     for index, passport_id in ids.items():
         if len(errors) >= MAX_ERRORS - 1:
@@ -209,13 +221,41 @@ def _validated(raw: list, actor) -> tuple[list[BatchItem], list[dict]]:
     return items, errors
 
 
+class _Parties(NamedTuple):
+    """The columns tier_for reads of a passport, without building the passport."""
+
+    manufacturer_id: uuid.UUID
+    holder_id: uuid.UUID | None
+
+
+_checkers = threading.local()
+
+
+def _checker() -> EventRequestChecker:
+    """This thread's checker of batch items, built once per thread rather than per request.
+
+    Building the serializers deep-copies their fields; a checker keeps nothing of one item
+    when checking the next, so requests can share it, one at a time (hence one per thread).
+    """
+    checker = getattr(_checkers, "checker", None)
+    if checker is None:
+        checker = _checkers.checker = EventRequestChecker(EventBatchItem)
+    return checker
+
+
 def _visible_product_types(ids: set[uuid.UUID], actor) -> dict[uuid.UUID, str]:
     """Product type of each passport the actor may post to (sees at legitimate interest)."""
-    found = Passport.objects.filter(pk__in=ids).only("id", "manufacturer", "holder", "product_type")
+    found = (
+        Passport.objects.filter(pk__in=key_list(ids, field=Passport._meta.pk))
+        .order_by()
+        .values_list("id", "manufacturer_id", "holder_id", "product_type")
+    )
     return {
-        p.pk: p.product_type
-        for p in found
-        if allows(tier_for(actor, p), AccessTier.LEGITIMATE_INTEREST)
+        pk: product_type
+        for pk, manufacturer_id, holder_id, product_type in found
+        if allows(
+            tier_for(actor, _Parties(manufacturer_id, holder_id)), AccessTier.LEGITIMATE_INTEREST
+        )
     }
 
 
