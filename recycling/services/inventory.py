@@ -6,6 +6,7 @@ environmental-socio-economic viability, F for technical feasibility, G for the c
 the estimate. Passport-declared masses are known (G1); forecasts are less certain (G3).
 """
 
+import itertools
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -175,6 +176,10 @@ def _declared_in(category: str, mapping: dict[str, str]) -> Q:
     )
 
 
+# The cell's passport ids go into the query as parameters: SQLite takes at most 32,766.
+PASSPORTS_PER_QUERY = 10_000
+
+
 def _collected_cell(cells: Cells, product_type: str, region: str, category: str, year: int):
     """One collected cell, from its own products, read through the waste index.
 
@@ -210,12 +215,14 @@ def _collected_cell(cells: Cells, product_type: str, region: str, category: str,
             .values_list("pk", "manufacturer_id", micro("mass_kg"))
         )
     }
-    for passport, substance, mass, count in (
-        CompositionEntry.objects.filter(passport_id__in=list(passports))
+    rows = (
+        CompositionEntry.objects.filter(passport_id__in=ids)
         .order_by()
         .values_list("passport_id", "substance")
         .annotate(mass=micro_sum("mass_kg"), count=Count("id"))
-    ):
+        for ids in itertools.batched(passports, PASSPORTS_PER_QUERY)
+    )
+    for passport, substance, mass, count in itertools.chain.from_iterable(rows):
         if substance not in ELEMENT_SYMBOLS:
             continue
         maker, product = passports[passport]

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from passports.models import Passport, PassportStatus
 from recycling.categories import category_choices
+from recycling.services import inventory
 from recycling.services.batches import batch_input_add
 from recycling.services.inventory import inventory_cells, inventory_fine_cells
 from tests.recycling.conftest import collected_in_two_years, hand_over, open_batch
@@ -92,3 +93,16 @@ def test_a_collected_cell_is_read_in_two_queries_whatever_the_waste(
         cells = inventory_fine_cells("battery", "DE", "collected", "lithium", 2026)
     assert cells
     assert len(queries.captured_queries) == 2
+
+
+def test_a_cell_of_many_products_is_read_in_slices_with_the_same_sums(
+    manufacturer, collector, recycler, monkeypatch
+):
+    # SQLite takes a bounded number of parameters per statement; a big cell is read in slices.
+    _waste(manufacturer, collector, recycler)
+    whole = collected(inventory_fine_cells("battery", "DE", "collected", "lithium", 2026))
+    monkeypatch.setattr(inventory, "PASSPORTS_PER_QUERY", 1)
+    with CaptureQueriesContext(connection) as queries:
+        sliced = collected(inventory_fine_cells("battery", "DE", "collected", "lithium", 2026))
+    assert sliced == whole != {}
+    assert len(queries.captured_queries) > 2
