@@ -1,11 +1,9 @@
 """What each event type carries, validated per product type before it is signed."""
 
-import functools
 import re
-from collections.abc import Mapping
+import threading
 
 from rest_framework import serializers
-from rest_framework.fields import empty
 
 from lifecycle.models import EventType as E
 from passports.declaration import StrictSerializer, country, quantity
@@ -264,38 +262,12 @@ class EventRequest(StrictSerializer):
             if not checked.is_valid():
                 raise serializers.ValidationError({"payload": checked.errors})
             return {**data, "payload": checked.validated_data}
-        checker = reused.get(schema) or reused.setdefault(schema, _given_fields_only(schema)())
+        checker = reused.get(schema) or reused.setdefault(schema, schema())
         try:
             payload = checker.run_validation(data["payload"])
         except serializers.ValidationError as exc:
             raise serializers.ValidationError({"payload": exc.detail}) from exc
         return {**data, "payload": payload}
-
-
-class _GivenFieldsOnly:
-    """Visits only the fields a body gives, the required ones and those with a default.
-
-    DRF skips an absent optional field without a default anyway (SkipField), but only after a
-    dozen calls, for each of a battery health report's thirty fields; the result and the errors
-    are the same.
-    """
-
-    _given: frozenset = frozenset()
-
-    def to_internal_value(self, data):
-        self._given = frozenset(data) if isinstance(data, Mapping) else frozenset()
-        return super().to_internal_value(data)
-
-    @property
-    def _writable_fields(self):
-        for field in super()._writable_fields:
-            if field.field_name in self._given or field.required or field.default is not empty:
-                yield field
-
-
-@functools.cache
-def _given_fields_only(schema: type[StrictSerializer]) -> type[StrictSerializer]:
-    return type(schema.__name__, (_GivenFieldsOnly, schema), {"__module__": schema.__module__})
 
 
 class EventRequestChecker:
@@ -304,7 +276,8 @@ class EventRequestChecker:
     Building a DRF serializer deep-copies its fields (a battery health report has thirty), and
     for a batch of a thousand items that copying was most of the request's time. One instance
     per product type, and one per payload schema, check every item; the errors are the same.
-    A checker holds no request state between items but is meant for one request at a time.
+    A checker holds no request state between items (each serializer keeps only its fields and
+    their compiled checks, passports/declaration/compiled.py) but is not for two threads at once.
     """
 
     def __init__(self, request_class: type[EventRequest] = EventRequest):
@@ -319,3 +292,18 @@ class EventRequestChecker:
             context = {"product_type": product_type, "payload_checkers": self._payload_checkers}
             checker = self._by_product[product_type] = self._request_class(context=context)
         return checker.run_validation(data)
+
+
+_per_thread = threading.local()
+
+
+def event_request_check(data, *, product_type: str) -> dict:
+    """One posted event checked as EventRequest(data=...).is_valid would, by this thread's
+    EventRequestChecker: the serializers are built once per thread, not per request.
+
+    Raises serializers.ValidationError with the errors is_valid would report.
+    """
+    checker = getattr(_per_thread, "checker", None)
+    if checker is None:
+        checker = _per_thread.checker = EventRequestChecker()
+    return checker.check(data, product_type=product_type)

@@ -28,7 +28,7 @@ from rest_framework.response import Response
 
 from lifecycle.errors import EventRefused
 from lifecycle.models import Event, EventType
-from lifecycle.payloads import EventRequest
+from lifecycle.payloads import EventRequest, event_request_check
 from lifecycle.services.bundle import passport_bundle
 from lifecycle.services.events import event_post, request_digest
 from lifecycle.services.log import event_inclusion, latest_checkpoint_size
@@ -409,11 +409,9 @@ class PassportViewSet(viewsets.GenericViewSet):
         def validate(passport: Passport) -> tuple:
             if not allows(tier_for(actor, passport), "legitimate_interest"):
                 raise Http404
-            body = EventRequest(data=request.data, context={"product_type": passport.product_type})
-            body.is_valid(raise_exception=True)
+            data = event_request_check(request.data, product_type=passport.product_type)
             if key is not None and len(key) > 200:
                 raise serializers.ValidationError({"Idempotency-Key": ["At most 200 characters."]})
-            data = body.validated_data
             return data["type"], data["occurred_at"], data["payload"]
 
         try:
