@@ -6,6 +6,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from lifecycle.api.passports import EventRead, event_read
 from lifecycle.models import Event
 from lifecycle.payloads import EventRequest
 from passports.api.errors import flatten_errors
@@ -209,3 +210,20 @@ def test_a_body_is_checked_as_a_fresh_serializer_checks_it(manufacturer, registe
         else:
             assert response.status_code == 400, body
             assert response.json() == {"errors": flatten_errors(fresh.errors)}, body
+
+
+def test_the_answer_serializer_kept_per_thread_reads_each_context(manufacturer, registered_battery):
+    posted = manufacturer.client.post(url(registered_battery["id"]), HEALTH, format="json").json()
+    event = Event.objects.get(pk=posted["id"])
+    contexts = [
+        {"checkpoint_size": 0, "log_indexes": {event.pk: None}},
+        {"checkpoint_size": 9, "log_indexes": {event.pk: 3}},
+        {"checkpoint_size": 2, "log_indexes": {event.pk: 3}},
+    ]
+
+    answers = [event_read(event, context=context) for context in contexts]
+
+    assert [(a["log_index"], a["inclusion"]) for a in answers] == [
+        (None, "pending"), (3, "checkpointed"), (3, "integrated"),
+    ]  # fmt: skip
+    assert answers == [EventRead(event, context=context).data for context in contexts]
