@@ -251,7 +251,8 @@ def _tokens_replace(passport_ids) -> list[str] | None:
     try:
         cache = caches[ALIAS]
         scanned = [keys[key] for key in cache.get_many(list(keys))]
-        cache.set_many({_token_key(pk): uuid.uuid4().hex for pk in scanned}, TOKEN_SECONDS)
+        if scanned:  # most writes are to passports nobody scanned: no round trip to make
+            cache.set_many({_token_key(pk): uuid.uuid4().hex for pk in scanned}, TOKEN_SECONDS)
     except Exception as exc:  # noqa: BLE001
         # Stale answers would outlive an outage: the version or a flush retires them.
         logger.warning("scan cache unavailable, answers of %s not refreshed: %s", keys, exc)
