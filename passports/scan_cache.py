@@ -284,6 +284,11 @@ def public_answer_refresh_on_commit(*, passport_ids) -> None:
     store the old state under the token given now; the one given at commit retires that.
     """
     ids = [str(pk) for pk in passport_ids]
+    if not transaction.get_connection().in_atomic_block:
+        # The write has committed already and on_commit would run at once: retiring twice
+        # back to back would only repeat the cache's round trips.
+        public_answer_refresh(passport_ids=ids)
+        return
     _tokens_replace(ids)
     transaction.on_commit(lambda: public_answer_refresh(passport_ids=ids))
 
