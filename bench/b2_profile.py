@@ -16,9 +16,10 @@ import cProfile
 import datetime as dt
 import io
 import json
-import os
 import pstats
 import time
+
+from bench.common import django_on_own_database
 
 
 def main() -> None:
@@ -27,16 +28,7 @@ def main() -> None:
     parser.add_argument("--passports", type=int, default=50)
     parser.add_argument("--out", help="also write the summary to this file")
     args = parser.parse_args()
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
-    import django
-
-    django.setup()
-    from django.conf import settings
-    from django.core.management import call_command
-
-    if settings.DATABASES["default"]["NAME"] in ("test", "postgres"):
-        raise SystemExit("use a database of its own")
-    call_command("migrate", verbosity=0)
+    django_on_own_database()
     summary = _run(args)
     print(summary)
     if args.out:
