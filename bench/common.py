@@ -1,5 +1,6 @@
 """What every workload shares: figures beside their limits, percentiles, the table."""
 
+import os
 from dataclasses import asdict, dataclass, field
 
 from bench.paired import Paired, Spread
@@ -170,3 +171,18 @@ def cpu_note(what: str, paired: Paired) -> str:
         )
 
     return f"CPU ms per {what}: {parts('workload')}; limit: {parts('limit')}"
+
+
+def django_on_own_database() -> None:
+    """Sets Django up with the bench settings on DATABASE_URL and migrates it, for the
+    workloads run by hand in one process; refuses the `test` and `postgres` databases."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.core.management import call_command
+
+    if settings.DATABASES["default"]["NAME"] in ("test", "postgres"):
+        raise SystemExit("use a database of its own")
+    call_command("migrate", verbosity=0)

@@ -1,6 +1,7 @@
 """What each event type carries, validated per product type before it is signed."""
 
 import re
+import threading
 
 from rest_framework import serializers
 
@@ -277,7 +278,8 @@ class EventRequestChecker:
     Building a DRF serializer deep-copies its fields (a battery health report has thirty), and
     for a batch of a thousand items that copying was most of the request's time. One instance
     per product type, and one per payload schema, check every item; the errors are the same.
-    A checker holds no request state between items but is meant for one request at a time.
+    A checker holds no request state between items (each serializer keeps only its fields and
+    their compiled checks, passports/declaration/compiled.py) but is not for two threads at once.
     """
 
     def __init__(self, request_class: type[EventRequest] = EventRequest):
@@ -292,3 +294,30 @@ class EventRequestChecker:
             context = {"product_type": product_type, "payload_checkers": self._payload_checkers}
             checker = self._by_product[product_type] = self._request_class(context=context)
         return checker.run_validation(data)
+
+
+_per_thread = threading.local()
+
+
+def thread_checker(request_class: type[EventRequest] = EventRequest) -> EventRequestChecker:
+    """This thread's EventRequestChecker for `request_class`, built once per thread.
+
+    Building the serializers deep-copies their fields; a checker keeps nothing of one body
+    when checking the next, so requests can share it, one at a time (hence one per thread).
+    """
+    checkers = getattr(_per_thread, "checkers", None)
+    if checkers is None:
+        checkers = _per_thread.checkers = {}
+    checker = checkers.get(request_class)
+    if checker is None:
+        checker = checkers[request_class] = EventRequestChecker(request_class)
+    return checker
+
+
+def event_request_check(data, *, product_type: str) -> dict:
+    """One posted event checked as EventRequest(data=...).is_valid would, by this thread's
+    checker: the serializers are built once per thread, not per request.
+
+    Raises serializers.ValidationError with the errors is_valid would report.
+    """
+    return thread_checker().check(data, product_type=product_type)

@@ -251,7 +251,8 @@ def _tokens_replace(passport_ids) -> list[str] | None:
     try:
         cache = caches[ALIAS]
         scanned = [keys[key] for key in cache.get_many(list(keys))]
-        cache.set_many({_token_key(pk): uuid.uuid4().hex for pk in scanned}, TOKEN_SECONDS)
+        if scanned:  # most writes are to passports nobody scanned: no round trip to make
+            cache.set_many({_token_key(pk): uuid.uuid4().hex for pk in scanned}, TOKEN_SECONDS)
     except Exception as exc:  # noqa: BLE001
         # Stale answers would outlive an outage: the version or a flush retires them.
         logger.warning("scan cache unavailable, answers of %s not refreshed: %s", keys, exc)
@@ -283,6 +284,11 @@ def public_answer_refresh_on_commit(*, passport_ids) -> None:
     store the old state under the token given now; the one given at commit retires that.
     """
     ids = [str(pk) for pk in passport_ids]
+    if not transaction.get_connection().in_atomic_block:
+        # The write has committed already and on_commit would run at once: retiring twice
+        # back to back would only repeat the cache's round trips.
+        public_answer_refresh(passport_ids=ids)
+        return
     _tokens_replace(ids)
     transaction.on_commit(lambda: public_answer_refresh(passport_ids=ids))
 

@@ -8,7 +8,6 @@ same idempotency (a key already used with the same body answers with the stored 
 
 from __future__ import annotations
 
-import threading
 import uuid
 from typing import NamedTuple
 
@@ -21,7 +20,7 @@ from rest_framework.views import APIView
 from lifecycle.api.passports import EventRead
 from lifecycle.collector import collector_paused
 from lifecycle.models import Event, LogLeaf
-from lifecycle.payloads import EventRequest, EventRequestChecker
+from lifecycle.payloads import EventRequest, thread_checker
 from lifecycle.services.batch import BatchItem, BatchRefused, events_record_batch
 from lifecycle.services.events import request_digest
 from lifecycle.services.key_lists import key_list
@@ -179,7 +178,7 @@ def _validated(raw: list, actor) -> tuple[list[BatchItem], list[dict]]:
         except ValueError:
             refuse(index, "passport", "Give the passport's id (a UUID).")
     visible = _visible_product_types(set(ids.values()), actor)
-    checker = _checker()
+    checker = thread_checker(EventBatchItem)
     items, keys = [], {}
     for index, passport_id in ids.items():
         if len(errors) >= MAX_ERRORS - 1:
@@ -226,21 +225,6 @@ class _Parties(NamedTuple):
 
     manufacturer_id: uuid.UUID
     holder_id: uuid.UUID | None
-
-
-_checkers = threading.local()
-
-
-def _checker() -> EventRequestChecker:
-    """This thread's checker of batch items, built once per thread rather than per request.
-
-    Building the serializers deep-copies their fields; a checker keeps nothing of one item
-    when checking the next, so requests can share it, one at a time (hence one per thread).
-    """
-    checker = getattr(_checkers, "checker", None)
-    if checker is None:
-        checker = _checkers.checker = EventRequestChecker(EventBatchItem)
-    return checker
 
 
 def _visible_product_types(ids: set[uuid.UUID], actor) -> dict[uuid.UUID, str]:

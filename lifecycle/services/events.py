@@ -5,7 +5,6 @@ import uuid
 from collections.abc import Callable
 
 from django.db import IntegrityError, transaction
-from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from lifecycle.canonical import canonical_bytes, prepare, rfc3339, sha256_hex
@@ -24,10 +23,11 @@ from lifecycle.rules import (
     relations,
 )
 from lifecycle.services.chain import event_insert_moving_head, event_sign
+from lifecycle.services.head_lock import passport_locked
 from lifecycle.services.successors import successor_register
 from lifecycle.tasks import enqueue_on_commit, integrate_log
 from passports.declaration import normalise_tree
-from passports.models import Organisation, Passport, PassportHead, SigningKey
+from passports.models import Organisation, Passport, SigningKey
 from passports.registry.services import registration_queue
 from passports.registry.tasks import deliver_registration
 from passports.scan_cache import public_answer_refresh_on_commit
@@ -128,38 +128,6 @@ def registry_queue_if_placed(
         passport=passport, operator=actor, country=signed_payload["country"],
         placed_on=occurred_at.date(),
     )  # fmt: skip
-
-
-def passport_locked(*, passport_id: uuid.UUID, actor_id: uuid.UUID) -> Passport:
-    """The passport with its head row locked, and what an append needs in the same round trip.
-
-    Its head (seq, hash, health) and successor (if any) are joined; `actor_kid` is the
-    poster's active key id (None if it has none). Only the narrow head row is locked: every
-    append takes that lock, so the passport's state cannot move while it is held, and the
-    wide row is neither locked nor rewritten. Raises Passport.DoesNotExist.
-    """
-    locked = (
-        PassportHead.objects.select_for_update(of=("self",))
-        .select_related("passport", "passport__successor")
-        .annotate(
-            seen_hash=Subquery(PassportHead.objects.filter(pk=OuterRef("pk")).values("hash")),
-            actor_kid=Subquery(
-                SigningKey.objects.active().filter(organisation=actor_id).values("kid")[:1]
-            ),
-        )
-    )
-    try:
-        head = locked.get(pk=passport_id)
-        if head.seen_hash != head.hash:
-            # Another append committed while this one waited for the lock: the locked head
-            # row is its newest version, but the joined passport row (status, holder,
-            # successor) is the one the statement's snapshot saw. Read again: the lock is ours.
-            head = locked.get(pk=passport_id)
-    except PassportHead.DoesNotExist:
-        raise Passport.DoesNotExist from None
-    passport = head.passport  # its `head` is this row (the join caches both ways)
-    passport.actor_kid = head.actor_kid
-    return passport
 
 
 def _replayed(earlier: Event, digest: str) -> Event:

@@ -350,3 +350,24 @@ def test_a_batch_answer_reads_as_the_chain_does_afterwards(manufacturer):
         for p in passports
     }
     assert answer == [chains[passports[0]][1], chains[passports[1]][1], chains[passports[0]][2]]
+
+
+def test_each_item_is_checked_on_the_fields_it_gives(manufacturer):
+    # The payload checkers are shared by the items: the fields the first item gave must not
+    # decide which fields a later item has checked and stored.
+    passports = register(manufacturer, 1)
+    items = [
+        health(passports[0], "90"),
+        {**health(passports[0], "89"), "payload": {"full_cycles": 120, "overcharge_events": 2}},
+    ]
+    refused = [items[0], {**items[1], "payload": {"full_cycles": -1}}]
+
+    stored = manufacturer.client.post(URL, {"events": items}, format="json")
+    response = manufacturer.client.post(URL, {"events": refused}, format="json")
+
+    assert stored.status_code == 201, stored.json()
+    assert stored.json()["events"][1]["payload"] == {
+        "occurred_at": "2026-06-01T10:00:00.000000Z", "full_cycles": 120, "overcharge_events": 2,
+    }  # fmt: skip
+    assert response.status_code == 400
+    assert set(errors(response)) == {"events[1].payload.full_cycles"}

@@ -6,7 +6,10 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from lifecycle.api.passports import EventRead, event_read
 from lifecycle.models import Event
+from lifecycle.payloads import EventRequest
+from passports.api.errors import flatten_errors
 from passports.models import Passport, PassportHead
 from passports.services.keys import signing_key_rotate
 from passports.services.tokens import token_create
@@ -171,3 +174,56 @@ def test_a_transfer_moves_the_wide_row_with_the_head(make_actor, manufacturer, r
     stored = Passport.objects.select_related("head").get(pk=registered_battery["id"])
     assert (stored.holder_id, stored.market_country) == (repairer.organisation.pk, "DE")
     assert stored.head.seq == posted.json()["seq"] == 2
+
+
+# Bodies in an order where a serializer kept from one request to the next could carry what
+# an earlier body gave into a later one's check.
+BODIES = [
+    HEALTH,
+    {**HEALTH, "payload": {"full_cycles": -1}},
+    {**HEALTH, "payload": {"full_cycles": 120, "overcharge_events": 2}},
+    {**HEALTH, "payload": {"state_of_health_pct": "101", "typo_pct": "3"}},
+    {**HEALTH, "payload": {}},
+    {**HEALTH, "payload": {"remaining_power_capability_soc_pct": "50"}},
+    {**HEALTH, "payload": ["not", "a", "dict"]},
+    {"type": "health_reported", "payload": {"state_of_health_pct": "90"}},
+    {**HEALTH, "type": "registered"},
+    {**HEALTH, "type": "placed_on_market", "payload": {"country": "XX"}},
+    {**HEALTH, "type": "put_into_service", "payload": {"date": "2026-05-01"}},
+    ["not", "an", "object"],
+    {**HEALTH, "payload": {"accidents": ["x" * 501]}},
+    {**HEALTH, "payload": {"state_of_charge_pct": "55"}},
+]
+
+
+def test_a_body_is_checked_as_a_fresh_serializer_checks_it(manufacturer, registered_battery):
+    for body in BODIES:
+        fresh = EventRequest(data=body, context={"product_type": "battery"})
+        valid = fresh.is_valid()
+
+        response = manufacturer.client.post(url(registered_battery["id"]), body, format="json")
+
+        if valid:
+            assert response.status_code == 201, (body, response.json())
+            signed = {k: v for k, v in response.json()["payload"].items() if k != "occurred_at"}
+            assert signed.keys() == fresh.validated_data["payload"].keys()
+        else:
+            assert response.status_code == 400, body
+            assert response.json() == {"errors": flatten_errors(fresh.errors)}, body
+
+
+def test_the_answer_serializer_kept_per_thread_reads_each_context(manufacturer, registered_battery):
+    posted = manufacturer.client.post(url(registered_battery["id"]), HEALTH, format="json").json()
+    event = Event.objects.get(pk=posted["id"])
+    contexts = [
+        {"checkpoint_size": 0, "log_indexes": {event.pk: None}},
+        {"checkpoint_size": 9, "log_indexes": {event.pk: 3}},
+        {"checkpoint_size": 2, "log_indexes": {event.pk: 3}},
+    ]
+
+    answers = [event_read(event, context=context) for context in contexts]
+
+    assert [(a["log_index"], a["inclusion"]) for a in answers] == [
+        (None, "pending"), (3, "checkpointed"), (3, "integrated"),
+    ]  # fmt: skip
+    assert answers == [EventRead(event, context=context).data for context in contexts]

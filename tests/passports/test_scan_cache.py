@@ -378,3 +378,34 @@ def test_each_cached_page_masks_the_readers_own_secret_afresh(
     for token in tokens:
         assert len(token) == 64 and set(token) <= set(CSRF_ALLOWED_CHARS)
         assert _unmask_cipher_token(token) == secret
+
+
+def test_a_write_to_a_passport_nobody_scanned_writes_nothing_to_the_cache(
+    manufacturer, registered_battery, monkeypatch
+):
+    from django.core.cache import caches
+
+    cache = caches[scan_cache.ALIAS]
+    writes = []
+    monkeypatch.setattr(cache, "set_many", lambda *args, **kwargs: writes.append(args))
+
+    response = place_on_market(manufacturer, registered_battery["id"])
+
+    assert response.status_code == 201
+    assert writes == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_committed_write_retires_its_answers_once(manufacturer, registered_battery, monkeypatch):
+    # Outside a transaction the write has committed: one retirement serves, not two in a row.
+    from django.core.cache import caches
+
+    cache = caches[scan_cache.ALIAS]
+    reads = []
+    get_many = cache.get_many
+    monkeypatch.setattr(cache, "get_many", lambda keys: reads.append(keys) or get_many(keys))
+
+    response = place_on_market(manufacturer, registered_battery["id"])
+
+    assert response.status_code == 201
+    assert reads == [[scan_cache._token_key(registered_battery["id"])]]
