@@ -122,7 +122,7 @@ def mandatory_errors(data: dict) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = defaultdict(list)
     documents = data.get("documents", [])
     kinds = (
-        {item.get("kind") for item in documents if isinstance(item, dict)}
+        {item.get("kind") for item in documents if isinstance(item, dict) and _kind_is_text(item)}
         if isinstance(documents, list)
         else None  # not a list: that error is reported; which kinds it lacks is unknown
     )
@@ -141,7 +141,7 @@ def _family_errors(data: dict, product_type: str, attributes: dict) -> dict[str,
     errors: dict[str, list[str]] = defaultdict(list)
     documents = data.get("documents", [])
     kinds = (
-        {item.get("kind") for item in documents if isinstance(item, dict)}
+        {item.get("kind") for item in documents if isinstance(item, dict) and _kind_is_text(item)}
         if isinstance(documents, list)
         else None
     )
@@ -276,3 +276,9 @@ def normalise_tree(value):
     if isinstance(value, Decimal):
         return normalised(value)
     return value
+
+
+def _kind_is_text(document: dict) -> bool:
+    # A kind sent as an object or a list is reported by the document's own check; here it
+    # only must not stop the rule from naming what is missing.
+    return isinstance(document.get("kind"), str | None)
