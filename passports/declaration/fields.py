@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from rest_framework import serializers
 
-from passports.declaration.compiled import fields_validate, known_field_names
+from passports.declaration.compiled import Check, fields_validate, known_field_names, object_check
 from passports.reference import country_codes
 
 POSITIVE = Decimal("0.000001")
@@ -81,6 +81,18 @@ class StrictSerializer(serializers.Serializer):
         # the read-only defaults for every nested object of every declaration.
         if self.validators:
             super().run_validators(value)
+
+    def compiled_check(self) -> Check | None:
+        """This object's compiled check when nested in another, or None if DRF must run it."""
+        kind = type(self)
+        if (
+            self.validators
+            or kind.to_internal_value is not StrictSerializer.to_internal_value
+            or kind.run_validation is not serializers.Serializer.run_validation
+            or kind.validate_empty_values is not serializers.Field.validate_empty_values
+        ):
+            return None
+        return object_check(self)
 
     def to_internal_value(self, data):
         if not isinstance(data, dict):
