@@ -7,10 +7,17 @@ field's help text.
 """
 
 from decimal import Decimal
+from typing import Any
 
 from rest_framework import serializers
 
-from passports.declaration.compiled import Check, fields_validate, known_field_names, object_check
+from passports.declaration.compiled import (
+    SLOW,
+    Check,
+    fields_validate,
+    known_field_names,
+    object_check,
+)
 from passports.reference import country_codes
 
 POSITIVE = Decimal("0.000001")
@@ -104,6 +111,22 @@ class StrictSerializer(serializers.Serializer):
         if errors:
             raise serializers.ValidationError(errors)
         return validated
+
+
+class FreeObject(serializers.DictField):
+    """A JSON object taken as it is (its keys as text); a schema elsewhere checks its content."""
+
+    def compiled_check(self) -> Check | None:
+        """The check DRF's run would amount to: a copy of a plain object, keys already text."""
+        if self.validators or not self.allow_empty:
+            return None
+
+        def check(value: Any) -> Any:
+            if type(value) is dict and all(type(key) is str for key in value):
+                return dict(value)
+            return SLOW
+
+        return check
 
 
 def country(**kwargs) -> serializers.ChoiceField:

@@ -15,6 +15,7 @@ from passports.declaration import compiled
 from passports.declaration.battery import BatteryAttributes
 from passports.declaration.compiled import SLOW, Check, fields_validate, known_field_names
 from passports.declaration.fields import (
+    FreeObject,
     PostalAddress,
     StrictSerializer,
     country,
@@ -152,7 +153,7 @@ class PassportDeclaration(StrictSerializer):
     manufactured_at = serializers.DateField(validators=[validate_plausible_date])
     manufacturing_place = ManufacturingPlace()
     mass_kg = quantity(min_value=Decimal("0.000001"))
-    attributes = serializers.DictField()
+    attributes = FreeObject()
     carbon_footprint = CarbonFootprint(required=False)
     composition = CompositionItem(many=True, allow_empty=False, max_length=200)
     origin = OriginItem(many=True, required=False, max_length=500)
