@@ -30,15 +30,31 @@ def unsaved_row(model: type[models.Model], values: dict) -> SimpleNamespace:
     them back. Fields left out get their defaults, as the constructor gives them; a name that
     is not a field is refused, as the constructor refuses it.
     """
-    columns = _columns(model)
-    unknown = values.keys() - columns.keys()
-    if unknown:
+    fixed, fresh = _defaults(model)
+    if not values.keys() <= _columns(model).keys():
+        unknown = values.keys() - _columns(model).keys()
         raise TypeError(f"{model.__name__} has no fields {sorted(unknown)}")
-    row = SimpleNamespace(**values)
-    for attname, field in columns.items():
+    row = SimpleNamespace(**{**fixed, **values})
+    for attname, field in fresh:
         if attname not in values:
             setattr(row, attname, field.get_default())
     return row
+
+
+@functools.cache
+def _defaults(model: type[models.Model]) -> tuple[dict, tuple]:
+    """A model's defaults: the values every row shares, and the fields that make one per row.
+
+    A default given as a plain value is the same object for every instance, as Django gives it;
+    a callable (dict, uuid4, now) or a database default is asked for each row.
+    """
+    fixed, fresh = {}, []
+    for attname, field in _columns(model).items():
+        if (field.has_default() and callable(field.default)) or field.has_db_default():
+            fresh.append((attname, field))
+        else:
+            fixed[attname] = field.get_default()
+    return fixed, tuple(fresh)
 
 
 def rows_insert(

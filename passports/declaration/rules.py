@@ -145,18 +145,31 @@ def _family_errors(data: dict, product_type: str, attributes: dict) -> dict[str,
         if isinstance(documents, list)
         else None
     )
+    for row, document_kind, path, why in _family_checks(product_type):
+        if row.when and not applies(row, attributes):
+            continue
+        if document_kind is not None:
+            if kinds is not None and document_kind not in kinds:
+                errors["documents"].append(f"Add a document of kind {document_kind}. {why}")
+        elif _presence(data, path) == _ABSENT:
+            errors[row.path].append(why)
+    return _under_parents(errors)
+
+
+@cache
+def _family_checks(product_type: str) -> tuple:
+    """Per family, its mandatory rows as (row, document kind or None, path, message)."""
+    checks = []
     for row in FAMILY_ATTRIBUTES[product_type]:
-        if row.kind == "health" or not applies(row, attributes):
+        if row.kind == "health" or not row.mandatory:
             continue
         whom = CONDITIONS[row.when][1] if row.when else FAMILY_WORDS[product_type]
         why = f"Mandatory for {whom}: {row.name} ({row.source})."
         if row.kind == "documents":
-            kind = row.path.split("#", 1)[1]
-            if kinds is not None and kind not in kinds:
-                errors["documents"].append(f"Add a document of kind {kind}. {why}")
-        elif _presence(data, tuple(row.path.split("."))) == _ABSENT:
-            errors[row.path].append(why)
-    return _under_parents(errors)
+            checks.append((row, row.path.split("#", 1)[1], (), why))
+        else:
+            checks.append((row, None, tuple(row.path.split(".")), why))
+    return tuple(checks)
 
 
 def _under_parents(errors: dict[str, list[str]]) -> dict[str, list[str]]:
@@ -269,6 +282,17 @@ def normalise_declaration(data: dict) -> dict:
 
 
 def normalise_tree(value):
+    """A copy of a validated tree with every quantity normalised (see normalised)."""
+    kind = type(value)
+    # Exact types first (validated data is plain); subclasses take the slower checks after.
+    if kind is str or value is None or kind is bool or kind is int:
+        return value
+    if kind is Decimal:
+        return normalised(value)
+    if kind is dict:
+        return {key: normalise_tree(item) for key, item in value.items()}
+    if kind is list:
+        return [normalise_tree(item) for item in value]
     if isinstance(value, dict):
         return {key: normalise_tree(item) for key, item in value.items()}
     if isinstance(value, list):
