@@ -264,11 +264,12 @@ def object_check(serializer: serializers.Serializer) -> Check:
     """
     names = known_field_names(serializer)
     validate = serializer.validate
+    table = compiled_fields(serializer)
 
     def check(value: Any) -> Any:
         if type(value) is not dict or not names.issuperset(value):
             return SLOW
-        validated, errors = fields_validate(serializer, value)
+        validated, errors = _table_validate(table, serializer, value)
         if errors:
             return SLOW
         try:
@@ -293,12 +294,14 @@ def fields_validate(serializer: serializers.Serializer, data: dict) -> tuple[dic
 
     Returns the valid values and the errors by field name; the caller decides what to raise.
     """
+    return _table_validate(compiled_fields(serializer), serializer, data)
+
+
+def _table_validate(table: list[tuple], serializer: serializers.Serializer, data) -> tuple:
     validated: dict = {}
     errors: dict = {}
     plain = type(data) is dict
-    for field, name, check, validate_method, flat, skips_missing, skips_none in compiled_fields(
-        serializer
-    ):
+    for field, name, check, validate_method, flat, skips_missing, skips_none in table:
         value = data.get(name, empty) if plain else field.get_value(data)
         if value is empty and skips_missing:
             continue

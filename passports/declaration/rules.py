@@ -204,13 +204,14 @@ def _presence(data: dict, path: tuple[str, ...]) -> str:
     their schema), and a wrong type on the way is unknown (that error is reported already)."""
     current = data
     for name in path:
-        if isinstance(current, list):
-            return _PRESENT
-        if not isinstance(current, dict):
-            return _UNKNOWN
-        if current.get(name) is None:
+        if type(current) is not dict:  # exact dicts are nearly all; the rest are checked
+            if isinstance(current, list):
+                return _PRESENT
+            if not isinstance(current, dict):
+                return _UNKNOWN
+        current = current.get(name)
+        if current is None:
             return _ABSENT
-        current = current[name]
     return _PRESENT
 
 
