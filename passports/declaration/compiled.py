@@ -135,17 +135,23 @@ def _decimal_check(field: serializers.DecimalField) -> Check | None:
     step = Decimal(1).scaleb(-places)
     rounding = field.rounding
 
-    def check(value: Any) -> Any:
-        if type(value) is int:
-            value = str(value)
-        elif type(value) is not str:
-            return SLOW
+    # A bulk request repeats most quantities (a product line's masses and shares), and the
+    # answer for a given text never changes: it is remembered, for this field's life.
+    @functools.lru_cache(maxsize=4096)
+    def convert(value: str) -> Any:
         if not shape(value):
             return SLOW
         number = Decimal(value).quantize(step, rounding=rounding)
         if (low is not None and number < low) or (high is not None and number > high):
             return SLOW
         return number
+
+    def check(value: Any) -> Any:
+        if type(value) is int:
+            value = str(value)
+        elif type(value) is not str:
+            return SLOW
+        return convert(value)
 
     return check
 
