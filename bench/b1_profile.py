@@ -13,13 +13,14 @@ installed packages.
 import argparse
 import cProfile
 import io
-import os
 import pstats
 import re
 import sys
 import time
 import uuid
 from pathlib import Path
+
+from bench.common import own_database_setup
 
 REQUESTS_URL = "/api/v1/passports/bulk/"
 
@@ -29,16 +30,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, help="write the summary here too")
     parser.add_argument("--passports", type=int, default=1000)
     args = parser.parse_args()
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
-    import django
-
-    django.setup()
-    from django.conf import settings
-    from django.core.management import call_command
-
-    if settings.DATABASES["default"]["NAME"] in ("test", "postgres"):
-        raise SystemExit("use a database of its own")
-    call_command("migrate", verbosity=0)
+    own_database_setup()
     summary = _profile(args.passports)
     print(summary)
     if args.out:

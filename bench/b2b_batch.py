@@ -15,10 +15,11 @@ request and is measured with it.
 import argparse
 import datetime as dt
 import json
-import os
 import statistics
 import time
 import uuid
+
+from bench.common import own_database_setup
 
 GOAL_RATIO = 0.5
 GOAL_RATE = 2000
@@ -30,16 +31,7 @@ def main() -> None:
     parser.add_argument("--passports", type=int, default=1000)
     parser.add_argument("--events", type=int, default=1000)
     args = parser.parse_args()
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
-    import django
-
-    django.setup()
-    from django.conf import settings
-    from django.core.management import call_command
-
-    if settings.DATABASES["default"]["NAME"] in ("test", "postgres"):
-        raise SystemExit("use a database of its own")
-    call_command("migrate", verbosity=0)
+    own_database_setup()
     _run(args)
 
 

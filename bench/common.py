@@ -1,5 +1,6 @@
 """What every workload shares: figures beside their limits, percentiles, the table."""
 
+import os
 from dataclasses import asdict, dataclass, field
 
 from bench.paired import Paired, Spread
@@ -170,3 +171,21 @@ def cpu_note(what: str, paired: Paired) -> str:
         )
 
     return f"CPU ms per {what}: {parts('workload')}; limit: {parts('limit')}"
+
+
+def own_database_setup() -> None:
+    """Django on the bench settings, against the caller's own database, migrated.
+
+    For the workloads run by hand in this process (B2b, the B1 profile): they write to the
+    database DATABASE_URL names, so the shared and the test databases are refused.
+    """
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.core.management import call_command
+
+    if settings.DATABASES["default"]["NAME"] in ("test", "postgres"):
+        raise SystemExit("use a database of its own")
+    call_command("migrate", verbosity=0)
