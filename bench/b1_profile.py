@@ -20,7 +20,7 @@ import time
 import uuid
 from pathlib import Path
 
-from bench.common import own_database_setup
+from bench.common import django_on_own_database
 
 REQUESTS_URL = "/api/v1/passports/bulk/"
 
@@ -30,7 +30,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, help="write the summary here too")
     parser.add_argument("--passports", type=int, default=1000)
     args = parser.parse_args()
-    own_database_setup()
+    django_on_own_database()
     summary = _profile(args.passports)
     print(summary)
     if args.out:

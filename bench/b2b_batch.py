@@ -19,7 +19,7 @@ import statistics
 import time
 import uuid
 
-from bench.common import own_database_setup
+from bench.common import django_on_own_database
 
 GOAL_RATIO = 0.5
 GOAL_RATE = 2000
@@ -31,7 +31,7 @@ def main() -> None:
     parser.add_argument("--passports", type=int, default=1000)
     parser.add_argument("--events", type=int, default=1000)
     args = parser.parse_args()
-    own_database_setup()
+    django_on_own_database()
     _run(args)
 
 

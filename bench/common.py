@@ -173,12 +173,9 @@ def cpu_note(what: str, paired: Paired) -> str:
     return f"CPU ms per {what}: {parts('workload')}; limit: {parts('limit')}"
 
 
-def own_database_setup() -> None:
-    """Django on the bench settings, against the caller's own database, migrated.
-
-    For the workloads run by hand in this process (B2b, the B1 profile): they write to the
-    database DATABASE_URL names, so the shared and the test databases are refused.
-    """
+def django_on_own_database() -> None:
+    """Sets Django up with the bench settings on DATABASE_URL and migrates it, for the
+    workloads run by hand in one process; refuses the `test` and `postgres` databases."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
     import django
 
