@@ -39,6 +39,7 @@ _TEXT_VALIDATORS = (
 )
 _RANGE_VALIDATORS = (dj.MinValueValidator, dj.MaxValueValidator)
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}").fullmatch
+_REMEMBERED_LENGTH = 2048
 
 
 def _only(field: serializers.Field, kinds: tuple[type, ...]) -> bool:
@@ -74,7 +75,11 @@ def _text_check(field: serializers.CharField) -> Check | None:
     if extra:
         # URL and e-mail checks are costly regular expressions, and a bulk request repeats the
         # same document links in every item: a value's verdict is remembered (they are pure).
-        passes = functools.lru_cache(maxsize=1024)(lambda value: _passes(value, extra))
+        # Long text is checked each time, so the cache holds 1,024 short strings at most.
+        remembered = functools.lru_cache(maxsize=1024)(lambda value: _passes(value, extra))
+
+        def passes(value: str) -> bool:
+            return remembered(value) if len(value) <= _REMEMBERED_LENGTH else _passes(value, extra)
     else:
         passes = lambda value: True  # noqa: E731
 
@@ -146,12 +151,16 @@ def _decimal_check(field: serializers.DecimalField) -> Check | None:
             return SLOW
         return number
 
+    # No longer text can match the shape; such text is not remembered, so a cache that lives
+    # as long as its serializer holds 4,096 short strings at most.
+    longest = 1 + whole + (1 + places if places else 0)
+
     def check(value: Any) -> Any:
         if type(value) is int:
             value = str(value)
         elif type(value) is not str:
             return SLOW
-        return convert(value)
+        return convert(value) if len(value) <= longest else SLOW
 
     return check
 
