@@ -9,6 +9,7 @@ no primary key is read back.
 """
 
 import functools
+import operator
 from collections.abc import Sequence
 from types import SimpleNamespace
 
@@ -30,15 +31,31 @@ def unsaved_row(model: type[models.Model], values: dict) -> SimpleNamespace:
     them back. Fields left out get their defaults, as the constructor gives them; a name that
     is not a field is refused, as the constructor refuses it.
     """
-    columns = _columns(model)
-    unknown = values.keys() - columns.keys()
-    if unknown:
+    fixed, fresh = _defaults(model)
+    if not values.keys() <= _columns(model).keys():
+        unknown = values.keys() - _columns(model).keys()
         raise TypeError(f"{model.__name__} has no fields {sorted(unknown)}")
-    row = SimpleNamespace(**values)
-    for attname, field in columns.items():
+    row = SimpleNamespace(**{**fixed, **values})
+    for attname, field in fresh:
         if attname not in values:
             setattr(row, attname, field.get_default())
     return row
+
+
+@functools.cache
+def _defaults(model: type[models.Model]) -> tuple[dict, tuple]:
+    """A model's defaults: the values every row shares, and the fields that make one per row.
+
+    A default given as a plain value is the same object for every instance, as Django gives it;
+    a callable (dict, uuid4, now) or a database default is asked for each row.
+    """
+    fixed, fresh = {}, []
+    for attname, field in _columns(model).items():
+        if (field.has_default() and callable(field.default)) or field.has_db_default():
+            fresh.append((attname, field))
+        else:
+            fixed[attname] = field.get_default()
+    return fixed, tuple(fresh)
 
 
 def rows_insert(
@@ -56,17 +73,21 @@ def rows_insert(
         instances = [o if isinstance(o, models.Model) else model(**vars(o)) for o in objects]
         model.objects.using(alias).bulk_create(instances)
         return
-    # Serial keys are left to the database's sequence, as bulk_create leaves them.
-    fields = list(_columns(model).values())
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    # Serial keys are left to the database's sequence, as bulk_create leaves them. Columns whose
+    # values go as they are come first, read in one call per row; COPY names its columns, so
+    # their order is ours to choose.
+    plain = [f for f in _columns(model).values() if _is_plain(f)]
+    converted = [f for f in _columns(model).values() if not _is_plain(f)]
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in plain + converted)
     table = connection.ops.quote_name(model._meta.db_table)
+    read_plain = _tuple_getter([f.attname for f in plain])
+    converters = [_converter(f, connection) for f in converted]
     # Errors come back as Django's (IntegrityError and so on), as from any other query.
-    getters = [_getter(f, connection) for f in fields]
     with connection.cursor() as cursor, connection.wrap_database_errors:
         raw = cursor.cursor  # the psycopg cursor underneath Django's wrapper
         with raw.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
             for obj in objects:
-                copy.write_row([get(obj) for get in getters])
+                copy.write_row((*read_plain(obj), *[convert(obj) for convert in converters]))
 
 
 # Fields whose Python value psycopg adapts exactly as Django's own conversion would; skipping
@@ -78,10 +99,21 @@ _PLAIN = (
 )  # fmt: skip
 
 
-def _getter(field: models.Field, connection):
+def _is_plain(field: models.Field) -> bool:
     if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
-        return lambda obj: field.get_db_prep_save(field.pre_save(obj, add=True), connection)
-    if type(field) in _PLAIN or isinstance(field, models.ForeignKey):
-        attname = field.attname
-        return lambda obj: getattr(obj, attname)
+        return False
+    return type(field) in _PLAIN or isinstance(field, models.ForeignKey)
+
+
+def _tuple_getter(attnames: list[str]):
+    """A row's plain values as a tuple in one call (attrgetter gives a bare value for one name)."""
+    if not attnames:
+        return lambda obj: ()
+    if len(attnames) == 1:
+        read = operator.attrgetter(attnames[0])
+        return lambda obj: (read(obj),)
+    return operator.attrgetter(*attnames)
+
+
+def _converter(field: models.Field, connection):
     return lambda obj: field.get_db_prep_save(field.pre_save(obj, add=True), connection)

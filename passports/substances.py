@@ -3,7 +3,7 @@
 import json
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -36,6 +36,9 @@ def _critical_symbols() -> frozenset[str]:
 ELEMENT_SYMBOLS: frozenset[str] = frozenset(_load("substances.json")["elements"])
 
 
+# Pure answers, asked for every item of every declaration of a bulk request; bounded, as the
+# names come from clients.
+@lru_cache(maxsize=1024)
 def valid_cas(cas: str) -> bool:
     """Return whether `cas` is a well-formed CAS Registry number with a correct check digit."""
     match = _CAS_PATTERN.fullmatch(cas)
@@ -52,6 +55,7 @@ def is_element(symbol: str) -> bool:
     return symbol in ELEMENT_SYMBOLS
 
 
+@lru_cache(maxsize=1024)
 def lookup(name: str) -> Substance | None:
     """Return the substance named by an element symbol or a material name, or None if unknown."""
     data = _load("substances.json")

@@ -21,9 +21,16 @@ _BRACKETS = re.compile(r"[\[\]{}]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _DEPTH_STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
 # Only escapes can put a surrogate or a NUL into parsed text (UTF-8 decoding refuses raw
-# surrogates, JSON raw control characters), and only a run of 16 digits can be an unsafe
+# surrogates, JSON raw control characters), and only a run of 16 ASCII digits can be an unsafe
 # integer, so documents with neither skip the walk: bulk registration stays fast.
-_SUSPECT = re.compile(r"\\u(?:[dD][89a-fA-F]|0000)|\d{16}")
+_SUSPECT_ESCAPE = re.compile(r"\\u(?:[dD][89a-fA-F]|0000)")
+# Every ASCII digit as "0" and every other byte as a space: a run of 16 digits is then found by
+# a plain substring search, several times faster than a regular expression over megabytes.
+_DIGITS_ONLY = bytes(48 if 48 <= byte <= 57 else 32 for byte in range(256))
+_SIXTEEN_DIGITS = b"0" * 16
+# What a valid document's nesting is read from: brackets and the quotes around strings.
+_NOT_STRUCTURE = bytes(byte for byte in range(256) if byte not in b'"[]{}')
+_QUOTED = re.compile(rb'"[^"]*"')
 
 
 class RequestTooLarge(APIException):
@@ -39,7 +46,10 @@ class _OutOfRangeInteger:
 
 
 def _reject_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result: dict[str, Any] = {}
+    result = dict(pairs)
+    if len(result) == len(pairs):
+        return result  # no key given twice: the common case, decided without a Python loop
+    result = {}
     for key, value in pairs:
         if key in result:
             raise ParseError(f"Duplicate key {_printable(key)!r} in a JSON object.")
@@ -70,6 +80,33 @@ def json_depth(text: str) -> int:
     """How deeply arrays and objects nest in JSON text, brackets inside strings not counted."""
     structure = _BRACKETS.findall(_STRING.sub("", text))
     return max(accumulate(_DEPTH_STEP[c] for c in structure), default=0)
+
+
+def _valid_json_depth(raw: bytes) -> int:
+    """json_depth for a body the JSON parser has accepted, from its bytes, several times faster.
+
+    In valid JSON a backslash or a quote outside a string cannot occur, and inside one a
+    backslash always starts an escape: with escaped backslashes and quotes dropped (left to
+    right, as the escapes pair up) and every byte but quotes and brackets deleted, each string
+    is a quoted run of its brackets. Two adjacent quotes are an empty string or two strings
+    with nothing structural between them, so dropping them first leaves few runs to remove.
+    UTF-8 never uses these ASCII bytes inside a multi-byte character.
+    """
+    skeleton = raw.replace(b"\\\\", b"").replace(b'\\"', b"").translate(None, _NOT_STRUCTURE)
+    skeleton = skeleton.replace(b'""', b"")
+    if b'"' in skeleton:
+        skeleton = _QUOTED.sub(b"", skeleton)
+    return max(accumulate(_BYTE_DEPTH_STEP[byte] for byte in skeleton), default=0)
+
+
+_BYTE_DEPTH_STEP = {ord(c): step for c, step in _DEPTH_STEP.items()}
+
+
+def _suspect(raw: bytes, text: str) -> bool:
+    """Whether a parsed body may hold a NUL, a lone surrogate or an integer too large to sign."""
+    if "\\u" in text and _SUSPECT_ESCAPE.search(text):
+        return True
+    return _SIXTEEN_DIGITS in raw.translate(_DIGITS_ONLY)
 
 
 def _child(path: str, key: str | int) -> str:
@@ -133,8 +170,10 @@ class StrictJSONParser(JSONParser):
             text = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise ParseError("The request body is not UTF-8.") from exc
-        if json_depth(text) > MAX_DEPTH:
-            raise ParseError(f"JSON nested deeper than {MAX_DEPTH} levels is not accepted.")
+        # Parsed first, then measured: the depth of a body the parser accepted is read from its
+        # bytes quickly. A body it refuses is measured on the text as before, so a body both too
+        # deep and malformed still gets the depth error, whichever refusal comes first here.
+        too_deep = ParseError(f"JSON nested deeper than {MAX_DEPTH} levels is not accepted.")
         try:
             data = json.loads(
                 text,
@@ -144,10 +183,18 @@ class StrictJSONParser(JSONParser):
                 parse_constant=_reject_constant,
             )
         except json.JSONDecodeError as exc:
+            if json_depth(text) > MAX_DEPTH:
+                raise too_deep from None
             raise ParseError(
                 f"Malformed JSON: {exc.msg} at line {exc.lineno} column {exc.colno}."
             ) from exc
-        problems = json_problems(data) if _SUSPECT.search(text) else []
+        except (ParseError, RecursionError):
+            if json_depth(text) > MAX_DEPTH:
+                raise too_deep from None
+            raise
+        if _valid_json_depth(raw) > MAX_DEPTH:
+            raise too_deep
+        problems = json_problems(data) if _suspect(raw, text) else []
         if problems:
             raise ValidationError({p["field"]: [p["message"]] for p in problems})
         return data

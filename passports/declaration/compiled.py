@@ -6,11 +6,14 @@ most of registration's time in bulk. For each field this module derives, from th
 own settings, a direct check of the plain shape nearly every value has (an ASCII string without
 surrounding spaces, a decimal string within the digit limits, a known choice, a bool or int in
 range, an ISO date; the field's own validators, such as URL, e-mail or a plausible date, are run
-as they are) that returns exactly what the field would return. Any other value, and every value the
-field would refuse, goes to the field itself, so errors, field paths and messages are DRF's.
+as they are) that returns exactly what the field would return. Nested objects and lists of them
+are compiled the same way, so a valid declaration never enters DRF's per-object machinery. Any
+other value, and every value the field would refuse, goes to the field itself (a nested object
+or list wholly), so errors, field paths and messages are DRF's.
 """
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Callable
 from decimal import Decimal
@@ -36,6 +39,7 @@ _TEXT_VALIDATORS = (
 )
 _RANGE_VALIDATORS = (dj.MinValueValidator, dj.MaxValueValidator)
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}").fullmatch
+_REMEMBERED_LENGTH = 2048
 
 
 def _only(field: serializers.Field, kinds: tuple[type, ...]) -> bool:
@@ -68,6 +72,16 @@ def _text_check(field: serializers.CharField) -> Check | None:
     low = field.min_length or 1
     high = field.max_length if field.max_length is not None else float("inf")
     blank = "" if field.allow_blank else SLOW
+    if extra:
+        # URL and e-mail checks are costly regular expressions, and a bulk request repeats the
+        # same document links in every item: a value's verdict is remembered (they are pure).
+        # Long text is checked each time, so the cache holds 1,024 short strings at most.
+        remembered = functools.lru_cache(maxsize=1024)(lambda value: _passes(value, extra))
+
+        def passes(value: str) -> bool:
+            return remembered(value) if len(value) <= _REMEMBERED_LENGTH else _passes(value, extra)
+    else:
+        passes = lambda value: True  # noqa: E731
 
     def check(value: Any) -> Any:
         if type(value) is not str:
@@ -80,7 +94,7 @@ def _text_check(field: serializers.CharField) -> Check | None:
             and value.isascii()
             and "\x00" not in value
             and value == value.strip()
-            and _passes(value, extra)
+            and passes(value)
         ):
             return value
         return SLOW
@@ -126,17 +140,27 @@ def _decimal_check(field: serializers.DecimalField) -> Check | None:
     step = Decimal(1).scaleb(-places)
     rounding = field.rounding
 
-    def check(value: Any) -> Any:
-        if type(value) is int:
-            value = str(value)
-        elif type(value) is not str:
-            return SLOW
+    # A bulk request repeats most quantities (a product line's masses and shares), and the
+    # answer for a given text never changes: it is remembered, for this field's life.
+    @functools.lru_cache(maxsize=4096)
+    def convert(value: str) -> Any:
         if not shape(value):
             return SLOW
         number = Decimal(value).quantize(step, rounding=rounding)
         if (low is not None and number < low) or (high is not None and number > high):
             return SLOW
         return number
+
+    # No longer text can match the shape; such text is not remembered, so a cache that lives
+    # as long as its serializer holds 4,096 short strings at most.
+    longest = 1 + whole + (1 + places if places else 0)
+
+    def check(value: Any) -> Any:
+        if type(value) is int:
+            value = str(value)
+        elif type(value) is not str:
+            return SLOW
+        return convert(value) if len(value) <= longest else SLOW
 
     return check
 
@@ -175,6 +199,30 @@ def _boolean_check(field: serializers.BooleanField) -> Check | None:
     return lambda value: value if type(value) is bool else SLOW
 
 
+def _list_check(field: serializers.ListSerializer) -> Check | None:
+    """A list of nested objects, checked item by item; any doubt sends the whole list to DRF."""
+    if field.validators:
+        return None
+    child = field_check(field.child)
+    if child is None:
+        return None
+    low = field.min_length or (0 if field.allow_empty else 1)
+    high = field.max_length if field.max_length is not None else float("inf")
+
+    def check(value: Any) -> Any:
+        if type(value) is not list or not low <= len(value) <= high:
+            return SLOW
+        items = []
+        for item in value:
+            result = child(item)
+            if result is SLOW:
+                return SLOW
+            items.append(result)
+        return items
+
+    return check
+
+
 # Exact classes only: a subclass (a RegexField, a SlugField) may convert values its own way.
 _COMPILERS = {
     serializers.CharField: _text_check,
@@ -185,11 +233,16 @@ _COMPILERS = {
     serializers.ChoiceField: _choice_check,
     serializers.IntegerField: _integer_check,
     serializers.BooleanField: _boolean_check,
+    serializers.ListSerializer: _list_check,
 }
 
 
 def field_check(field: serializers.Field) -> Check | None:
     """The compiled check for a field, or None where only the field itself can decide."""
+    # A nested object that knows how to check itself (StrictSerializer) says so.
+    own = getattr(field, "compiled_check", None)
+    if own is not None:
+        return own()
     compiler = _COMPILERS.get(type(field))
     return compiler(field) if compiler is not None else None
 
@@ -219,6 +272,30 @@ def compiled_fields(serializer: serializers.Serializer) -> list[tuple]:
     return table
 
 
+def object_check(serializer: serializers.Serializer) -> Check:
+    """A nested object's check: its fields compiled, then its own validate().
+
+    For a serializer whose to_internal_value is fields_validate plus refusing unknown keys.
+    """
+    names = known_field_names(serializer)
+    validate = serializer.validate
+    table = compiled_fields(serializer)
+
+    def check(value: Any) -> Any:
+        if type(value) is not dict or not names.issuperset(value):
+            return SLOW
+        validated, errors = _table_validate(table, serializer, value)
+        if errors:
+            return SLOW
+        try:
+            result = validate(validated)
+        except (serializers.ValidationError, DjangoValidationError):
+            return SLOW
+        return SLOW if result is None else result
+
+    return check
+
+
 def known_field_names(serializer: serializers.Serializer) -> frozenset[str]:
     """The names a serializer knows, for finding the keys it does not."""
     names = serializer.__dict__.get("_field_names")
@@ -232,12 +309,14 @@ def fields_validate(serializer: serializers.Serializer, data: dict) -> tuple[dic
 
     Returns the valid values and the errors by field name; the caller decides what to raise.
     """
+    return _table_validate(compiled_fields(serializer), serializer, data)
+
+
+def _table_validate(table: list[tuple], serializer: serializers.Serializer, data) -> tuple:
     validated: dict = {}
     errors: dict = {}
     plain = type(data) is dict
-    for field, name, check, validate_method, flat, skips_missing, skips_none in compiled_fields(
-        serializer
-    ):
+    for field, name, check, validate_method, flat, skips_missing, skips_none in table:
         value = data.get(name, empty) if plain else field.get_value(data)
         if value is empty and skips_missing:
             continue

@@ -7,10 +7,17 @@ field's help text.
 """
 
 from decimal import Decimal
+from typing import Any
 
 from rest_framework import serializers
 
-from passports.declaration.compiled import fields_validate, known_field_names
+from passports.declaration.compiled import (
+    SLOW,
+    Check,
+    fields_validate,
+    known_field_names,
+    object_check,
+)
 from passports.reference import country_codes
 
 POSITIVE = Decimal("0.000001")
@@ -82,6 +89,18 @@ class StrictSerializer(serializers.Serializer):
         if self.validators:
             super().run_validators(value)
 
+    def compiled_check(self) -> Check | None:
+        """This object's compiled check when nested in another, or None if DRF must run it."""
+        kind = type(self)
+        if (
+            self.validators
+            or kind.to_internal_value is not StrictSerializer.to_internal_value
+            or kind.run_validation is not serializers.Serializer.run_validation
+            or kind.validate_empty_values is not serializers.Field.validate_empty_values
+        ):
+            return None
+        return object_check(self)
+
     def to_internal_value(self, data):
         if not isinstance(data, dict):
             return super().to_internal_value(data)  # DRF's "expected a dictionary" error
@@ -92,6 +111,22 @@ class StrictSerializer(serializers.Serializer):
         if errors:
             raise serializers.ValidationError(errors)
         return validated
+
+
+class FreeObject(serializers.DictField):
+    """A JSON object taken as it is (its keys as text); a schema elsewhere checks its content."""
+
+    def compiled_check(self) -> Check | None:
+        """The check DRF's run would amount to: a copy of a plain object, keys already text."""
+        if self.validators or not self.allow_empty:
+            return None
+
+        def check(value: Any) -> Any:
+            if type(value) is dict and all(type(key) is str for key in value):
+                return dict(value)
+            return SLOW
+
+        return check
 
 
 def country(**kwargs) -> serializers.ChoiceField:

@@ -11,9 +11,11 @@ from rest_framework import serializers
 from rest_framework.fields import SkipField
 
 from passports import gbt34014, substances
+from passports.declaration import compiled
 from passports.declaration.battery import BatteryAttributes
-from passports.declaration.compiled import fields_validate, known_field_names
+from passports.declaration.compiled import SLOW, Check, fields_validate, known_field_names
 from passports.declaration.fields import (
+    FreeObject,
     PostalAddress,
     StrictSerializer,
     country,
@@ -151,7 +153,7 @@ class PassportDeclaration(StrictSerializer):
     manufactured_at = serializers.DateField(validators=[validate_plausible_date])
     manufacturing_place = ManufacturingPlace()
     mass_kg = quantity(min_value=Decimal("0.000001"))
-    attributes = serializers.DictField()
+    attributes = FreeObject()
     carbon_footprint = CarbonFootprint(required=False)
     composition = CompositionItem(many=True, allow_empty=False, max_length=200)
     origin = OriginItem(many=True, required=False, max_length=500)
@@ -209,8 +211,12 @@ class PassportDeclaration(StrictSerializer):
         schema = ATTRIBUTE_SCHEMAS.get(validated.get("product_type"))
         attributes = data.get("attributes")
         if schema is not None and isinstance(attributes, dict) and "attributes" not in errors:
+            checker, check = self._attribute_checker(schema)
             try:
-                validated["attributes"] = self._attribute_checker(schema).run_validation(attributes)
+                result = check(attributes)
+                if result is SLOW:
+                    result = checker.run_validation(attributes)
+                validated["attributes"] = result
             except serializers.ValidationError as exc:
                 errors["attributes"] = exc.detail
                 del validated["attributes"]
@@ -236,12 +242,15 @@ class PassportDeclaration(StrictSerializer):
         errors.update(field_errors)
         return validated, errors
 
-    def _attribute_checker(self, schema: type[StrictSerializer]) -> StrictSerializer:
+    def _attribute_checker(self, schema: type[StrictSerializer]) -> tuple[StrictSerializer, Check]:
+        """The product type's attribute serializer and its compiled check (SLOW: ask DRF)."""
         # One checker per product type for the life of this serializer: building a serializer
         # deep-copies its whole field tree, which would otherwise happen for every item in bulk.
         checkers = self.__dict__.setdefault("_attribute_checkers", {})
         if schema not in checkers:
-            checkers[schema] = schema()
+            checker = schema()
+            check = compiled.field_check(checker) or (lambda value: SLOW)
+            checkers[schema] = (checker, check)
         return checkers[schema]
 
     def validate(self, data: dict) -> dict:

@@ -122,7 +122,7 @@ def mandatory_errors(data: dict) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = defaultdict(list)
     documents = data.get("documents", [])
     kinds = (
-        {item.get("kind") for item in documents if isinstance(item, dict)}
+        {item.get("kind") for item in documents if isinstance(item, dict) and _kind_is_text(item)}
         if isinstance(documents, list)
         else None  # not a list: that error is reported; which kinds it lacks is unknown
     )
@@ -141,22 +141,35 @@ def _family_errors(data: dict, product_type: str, attributes: dict) -> dict[str,
     errors: dict[str, list[str]] = defaultdict(list)
     documents = data.get("documents", [])
     kinds = (
-        {item.get("kind") for item in documents if isinstance(item, dict)}
+        {item.get("kind") for item in documents if isinstance(item, dict) and _kind_is_text(item)}
         if isinstance(documents, list)
         else None
     )
+    for row, document_kind, path, why in _family_checks(product_type):
+        if row.when and not applies(row, attributes):
+            continue
+        if document_kind is not None:
+            if kinds is not None and document_kind not in kinds:
+                errors["documents"].append(f"Add a document of kind {document_kind}. {why}")
+        elif _presence(data, path) == _ABSENT:
+            errors[row.path].append(why)
+    return _under_parents(errors)
+
+
+@cache
+def _family_checks(product_type: str) -> tuple:
+    """Per family, its mandatory rows as (row, document kind or None, path, message)."""
+    checks = []
     for row in FAMILY_ATTRIBUTES[product_type]:
-        if row.kind == "health" or not applies(row, attributes):
+        if row.kind == "health" or not row.mandatory:
             continue
         whom = CONDITIONS[row.when][1] if row.when else FAMILY_WORDS[product_type]
         why = f"Mandatory for {whom}: {row.name} ({row.source})."
         if row.kind == "documents":
-            kind = row.path.split("#", 1)[1]
-            if kinds is not None and kind not in kinds:
-                errors["documents"].append(f"Add a document of kind {kind}. {why}")
-        elif _presence(data, tuple(row.path.split("."))) == _ABSENT:
-            errors[row.path].append(why)
-    return _under_parents(errors)
+            checks.append((row, row.path.split("#", 1)[1], (), why))
+        else:
+            checks.append((row, None, tuple(row.path.split(".")), why))
+    return tuple(checks)
 
 
 def _under_parents(errors: dict[str, list[str]]) -> dict[str, list[str]]:
@@ -191,13 +204,14 @@ def _presence(data: dict, path: tuple[str, ...]) -> str:
     their schema), and a wrong type on the way is unknown (that error is reported already)."""
     current = data
     for name in path:
-        if isinstance(current, list):
-            return _PRESENT
-        if not isinstance(current, dict):
-            return _UNKNOWN
-        if current.get(name) is None:
+        if type(current) is not dict:  # exact dicts are nearly all; the rest are checked
+            if isinstance(current, list):
+                return _PRESENT
+            if not isinstance(current, dict):
+                return _UNKNOWN
+        current = current.get(name)
+        if current is None:
             return _ABSENT
-        current = current[name]
     return _PRESENT
 
 
@@ -269,6 +283,17 @@ def normalise_declaration(data: dict) -> dict:
 
 
 def normalise_tree(value):
+    """A copy of a validated tree with every quantity normalised (see normalised)."""
+    kind = type(value)
+    # Exact types first (validated data is plain); subclasses take the slower checks after.
+    if kind is str or value is None or kind is bool or kind is int:
+        return value
+    if kind is Decimal:
+        return normalised(value)
+    if kind is dict:
+        return {key: normalise_tree(item) for key, item in value.items()}
+    if kind is list:
+        return [normalise_tree(item) for item in value]
     if isinstance(value, dict):
         return {key: normalise_tree(item) for key, item in value.items()}
     if isinstance(value, list):
@@ -276,3 +301,9 @@ def normalise_tree(value):
     if isinstance(value, Decimal):
         return normalised(value)
     return value
+
+
+def _kind_is_text(document: dict) -> bool:
+    # A kind sent as an object or a list is reported by the document's own check; here it
+    # only must not stop the rule from naming what is missing.
+    return isinstance(document.get("kind"), str | None)
