@@ -4,6 +4,7 @@ import re
 import threading
 
 from rest_framework import serializers
+from rest_framework.settings import api_settings
 
 from lifecycle.models import EventType as E
 from passports.declaration import StrictSerializer, country, quantity
@@ -289,6 +290,11 @@ class EventRequestChecker:
 
     def check(self, data, *, product_type: str) -> dict:
         """The validated request; raises serializers.ValidationError as is_valid would report."""
+        if data is None:
+            # run_validation alone says "This field may not be null."; is_valid words a null
+            # body as Serializer.errors does, and clients have had that message.
+            detail = serializers.ErrorDetail("No data provided", code="null")
+            raise serializers.ValidationError({api_settings.NON_FIELD_ERRORS_KEY: [detail]})
         checker = self._by_product.get(product_type)
         if checker is None:
             context = {"product_type": product_type, "payload_checkers": self._payload_checkers}

@@ -227,3 +227,16 @@ def test_the_answer_serializer_kept_per_thread_reads_each_context(manufacturer, 
         (None, "pending"), (3, "checkpointed"), (3, "integrated"),
     ]  # fmt: skip
     assert answers == [EventRead(event, context=context).data for context in contexts]
+
+
+def test_a_null_body_is_refused_as_a_fresh_serializer_refuses_it(manufacturer, registered_battery):
+    fresh = EventRequest(data=None, context={"product_type": "battery"})
+    assert not fresh.is_valid()
+
+    response = manufacturer.client.post(
+        url(registered_battery["id"]), "null", content_type="application/json"
+    )
+
+    assert response.status_code == 400
+    assert response.json() == {"errors": flatten_errors(fresh.errors)}
+    assert response.json() == {"errors": [{"field": "", "message": "No data provided"}]}
