@@ -1,10 +1,11 @@
 """Marking aggregate buckets dirty in the same transaction as the records that change them."""
 
+import json
 from collections.abc import Iterable
 
 from django.utils import timezone
 
-from lifecycle.models import EventType, LogLeaf
+from lifecycle.models import Event, EventType, LogLeaf
 from lifecycle.tasks import enqueue_on_commit
 from passports.models import Passport
 from recycling.categories import category_of
@@ -144,6 +145,24 @@ FEED = "passport-changes"
 FEED_BATCH = 5000
 
 
+def _markets_ever(placed: dict) -> set[tuple[str, str]]:
+    """The inventory buckets of every market each placed product was ever placed in.
+
+    A product may be placed again in another country; the passport row keeps only the last,
+    and the former market's stock loses the product, so its bucket is marked too.
+    """
+    if not placed:
+        return set()
+    events = Event.objects.filter(passport_id__in=list(placed), type=EventType.PLACED_ON_MARKET)
+    return {
+        (
+            "inventory",
+            bucket_key(placed[passport], json.loads(bytes(envelope))["payload"]["country"]),
+        )
+        for passport, envelope in events.values_list("passport_id", "envelope")
+    }
+
+
 def feed_read() -> int:
     """Marks the buckets of passports that changed since the last read of the log."""
     FeedCursor.objects.get_or_create(name=FEED)
@@ -160,6 +179,7 @@ def feed_read() -> int:
         return 0
     buckets = set()
     leaving_waste = set()
+    placed: dict = {}
     for _, event_type, passport, product_type, market, made in leaves:
         if event_type in NO_STOCK_CHANGE:
             continue
@@ -170,6 +190,8 @@ def feed_read() -> int:
         buckets |= {("inventory", bucket_key(product_type, c)) for c in {market, made} if c}
         if event_type == EventType.PLACED_ON_MARKET:
             buckets.add(("collection", bucket_key(product_type)))
+            placed[passport] = product_type
+    buckets |= _markets_ever(placed)
     # A product already in a batch left the collected stock when it entered it.
     leaving_waste -= set(
         BatchInput.objects.filter(passport_id__in=leaving_waste).values_list(

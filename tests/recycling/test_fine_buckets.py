@@ -4,7 +4,9 @@ Each step of a two-step chain is refreshed on its own and compared with a full r
 """
 
 from django.db import transaction
+from django.utils import timezone
 
+from lifecycle.services.log import log_integrate
 from recycling.models import DirtyBucket, InventoryCell
 from recycling.services.aggregation import (
     aggregates_differences,
@@ -102,3 +104,30 @@ def test_a_fine_bucket_left_stale_is_found_by_the_check(recycler, two_waste_batt
         "inventory_batch|battery|DE|lithium|2026: 0 stored rows not recomputed, "
         "3 recomputed rows not stored"
     ]
+
+
+def test_a_product_placed_again_elsewhere_leaves_its_former_markets_stock(manufacturer):
+    created = manufacturer.client.post(
+        "/api/v1/passports/", declaration(serial="MOVED-1"), format="json"
+    )
+    assert created.status_code == 201, created.json()
+
+    def place(country: str) -> None:
+        response = manufacturer.client.post(
+            f"/api/v1/passports/{created.json()['id']}/events/",
+            {"type": "placed_on_market", "occurred_at": timezone.now().isoformat(),
+             "payload": {"country": country}},
+            format="json",
+        )  # fmt: skip
+        assert response.status_code == 201, response.json()
+
+    place("FR")
+    log_integrate()
+    aggregates_rebuild()
+    place("PT")
+    log_integrate()  # the feed reads the log
+
+    marked = dirty_after_feed()
+    assert {("inventory", "battery|FR"), ("inventory", "battery|PT")} <= marked
+    buckets_refresh()
+    assert aggregates_differences() == []
