@@ -101,8 +101,16 @@ def _database_ensure(url: str) -> None:
             connection.execute(f'CREATE DATABASE "{name}"')
 
 
+def _tile_folder(database_url: str) -> Path:
+    """The log tiles of one bench database. Tiles describe one log: two databases writing to
+    one folder each found the other's tiles and rewrote them all on every integration."""
+    name = urlsplit(database_url).path.lstrip("/")
+    return Path(__file__).resolve().parent.parent / "var" / "bench-tiles" / name
+
+
 def _setup(args) -> None:
     os.environ["DATABASE_URL"] = args.database_url
+    os.environ["LOG_TILE_ROOT"] = str(_tile_folder(args.database_url))
     os.environ["CELERY_BROKER_URL"] = args.redis_url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "settings")
     os.environ.setdefault("LOG_LEVEL", "WARNING")
@@ -150,12 +158,16 @@ def _b5(args, note):
     default = connections.settings["default"]
     saved = dict(default)
     default["NAME"] = urlsplit(url).path.lstrip("/")
+    tiles = {"location": str(_tile_folder(url)), "allow_overwrite": True}
     try:
         from django.core.management import call_command
+        from django.test import override_settings
 
-        call_command("migrate", verbosity=0, skip_checks=True)
-        _fleet_ensure(args.b5_passports, note)
-        return b5_aggregate.run()
+        storage = {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": tiles}
+        with override_settings(LOG_TILE_STORAGE=storage):
+            call_command("migrate", verbosity=0, skip_checks=True)
+            _fleet_ensure(args.b5_passports, note)
+            return b5_aggregate.run()
     finally:
         connections.close_all()
         default.clear()
@@ -182,7 +194,11 @@ def main() -> int:
         "machine": describe(args.redis_url),
         "arguments": {k: v for k, v in vars(args).items() if k != "database_url"},
     }
-    server_env = {"DATABASE_URL": args.database_url, "CELERY_BROKER_URL": args.redis_url}
+    server_env = {
+        "DATABASE_URL": args.database_url,
+        "CELERY_BROKER_URL": args.redis_url,
+        "LOG_TILE_ROOT": str(_tile_folder(args.database_url)),
+    }
     synthetic = None
     if "B8" in args.only and args.tile_leaves:
         folder = Path(__file__).resolve().parent.parent / "var" / f"bench-tiles-{args.tile_leaves}"
