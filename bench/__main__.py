@@ -200,12 +200,15 @@ def main() -> int:
         "LOG_TILE_ROOT": str(_tile_folder(args.database_url)),
     }
     synthetic = None
+    envs = {}  # a workload's server environment, where it differs from server_env
     if "B8" in args.only and args.tile_leaves:
         folder = Path(__file__).resolve().parent.parent / "var" / f"bench-tiles-{args.tile_leaves}"
         root, seconds = b8_tiles.synthetic_tiles(folder, args.tile_leaves)
         note(f"B8: synthetic log of {args.tile_leaves:,} leaves as tiles ({seconds:.0f} s)")
         synthetic = (args.tile_leaves, root)
-        server_env["LOG_TILE_ROOT"] = str(folder)
+        # B8's server alone: a worker or another workload's server integrating the bench
+        # database's log into this folder would find the synthetic tiles and rewrite them.
+        envs["B8"] = {**server_env, "LOG_TILE_ROOT": str(folder)}
     if {"B3", "B4"} & set(args.only) or ("B8" in args.only and synthetic is None):
         record["fleet"] = _fleet_ensure(args.fleet, note)
     outcomes = []
@@ -224,7 +227,8 @@ def main() -> int:
             note(f"{workload}: running")
             begun = time.perf_counter()
             # A server per workload, so each gets the workers its goal is stated for.
-            with server(args.port, env=server_env, **SERVERS.get(workload, {})) as base:
+            env = envs.get(workload, server_env)
+            with server(args.port, env=env, **SERVERS.get(workload, {})) as base:
                 try:
                     outcome = runners[workload]()
                 except Exception:  # noqa: BLE001 - one failing workload must not hide the others
