@@ -12,6 +12,7 @@ import uuid
 
 from django.db.models import OuterRef, Subquery
 
+from lifecycle.services.head_lock import passport_linked
 from lifecycle.services.key_lists import key_list
 from passports.models import Passport, PassportHead
 
@@ -27,6 +28,7 @@ PASSPORT_COLUMNS = [
                      "manufactured_at", "market_country", "placed_on_market_on", "archived_from"}
 ]  # fmt: skip
 HEAD_COLUMNS = [f.attname for f in PassportHead._meta.concrete_fields]
+HASH = HEAD_COLUMNS.index("hash")
 
 
 def heads_locked(*, passport_ids: list[uuid.UUID]) -> dict[uuid.UUID, Passport]:
@@ -52,7 +54,7 @@ def heads_locked(*, passport_ids: list[uuid.UUID]) -> dict[uuid.UUID, Passport]:
     # A head moved while this batch waited for its lock: the locked head row is its newest
     # version, but the joined passport columns are what the statement's snapshot saw. Read
     # those again now that the locks are ours.
-    stale = {row[0] for row in rows if row[-1] != row[2]}
+    stale = {row[0] for row in rows if row[-1] != row[HASH]}
     if stale:
         again = locked.filter(pk__in=key_list(stale, field=pk))
         rows = [row for row in rows if row[0] not in stale] + list(again)
@@ -64,13 +66,4 @@ def _passport(row: tuple, alias: str) -> Passport:
     width = len(HEAD_COLUMNS)
     head = PassportHead.from_db(alias, HEAD_COLUMNS, row[:width])
     passport = Passport.from_db(alias, PASSPORT_COLUMNS, (row[0], *row[width:-2]))
-    successor_id = row[-2]
-    # The join caches both ways, as select_related would: passport.head and head.passport.
-    passport._state.fields_cache["head"] = head
-    head._state.fields_cache["passport"] = passport
-    successor = None
-    if successor_id is not None:
-        successor = Passport.from_db(alias, ["id"], (successor_id,))
-    # Cached as None too, so `hasattr(passport, "successor")` asks no query and says False.
-    passport._state.fields_cache["successor"] = successor
-    return passport
+    return passport_linked(head, passport, row[-2], alias)

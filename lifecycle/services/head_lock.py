@@ -87,14 +87,19 @@ def _instances(statement: _Statement, row: tuple) -> Passport:
     successor_id = _value(statement.successor_id, next(values))
     next(values)  # seen_hash, compared above
     passport.actor_kid = _value(statement.actor_kid, next(values))
-    # Linked both ways, as select_related("passport", "passport__successor") links them.
+    return passport_linked(head, passport, successor_id, connection.alias)
+
+
+def passport_linked(head, passport: Passport, successor_id, alias: str) -> Passport:
+    """Caches a locked read's instances on each other, as select_related("passport",
+    "passport__successor") would: passport.head, head.passport, and the successor (by id
+    only) or None, so that `hasattr(passport, "successor")` asks no query."""
     PassportHead._meta.get_field("passport").set_cached_value(head, passport)
     Passport._meta.get_field("head").set_cached_value(passport, head)
     successor = None
     if successor_id is not None:
-        successor = Passport.from_db(connection.alias, ["id"], [successor_id])
+        successor = Passport.from_db(alias, ["id"], [successor_id])
         Passport._meta.get_field("predecessor").set_cached_value(successor, passport)
-    # None makes `passport.successor` raise RelatedObjectDoesNotExist without a query.
     Passport._meta.get_field("successor").set_cached_value(passport, successor)
     return passport
 
