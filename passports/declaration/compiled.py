@@ -203,7 +203,9 @@ def _decimal_check(field: serializers.DecimalField) -> Check | None:
     longest = 1 + whole + (1 + places if places else 0)
 
     def check(value: Any) -> Any:
-        if type(value) is int:
+        # A JSON number is an int or, as the API's parser reads fractions, a Decimal: the
+        # field reads either by its text, which str() gives exactly.
+        if type(value) is int or type(value) is Decimal:
             value = str(value)
         elif type(value) is not str:
             return SLOW

@@ -76,6 +76,7 @@ def assert_same(request_class, data, product_type: str) -> bool:
 # shapes, non-ASCII and control characters, moments without zones or in other forms.
 EDGE_VALUES = [
     True, False, None, 0, -1, 1.5, float("nan"), float("inf"), 10**30, -(10**30), 2**53,
+    Decimal("1.5"), Decimal("1E+2"), Decimal("0.0000001"), Decimal("100.000000"),
     "", " ", "0", "-0", "1e3", "NaN", "Infinity", "-Infinity", " 12", "12 ", "100.0000001",
     "99999999.999999", "123456789", "00012.50", "\x00", "\ud800", "é", "ünï", "日本",
     "DE", "DE-BY", "XX-1", "de-by", "mechanical", "landfill", "true",
@@ -100,7 +101,8 @@ def good(field: serializers.Field) -> st.SearchStrategy:
         low = -273 if field.min_value is None else field.min_value
         high = 10**6 if field.max_value is None else field.max_value
         numbers = st.decimals(min_value=low, max_value=high, places=field.decimal_places)
-        return st.one_of(numbers.map(str), st.integers(int(low) + 1, int(high)))
+        # Text, integers, and fractions as the API's JSON parser reads them (Decimal).
+        return st.one_of(numbers.map(str), numbers, st.integers(int(low) + 1, int(high)))
     if isinstance(field, serializers.IntegerField):
         return st.integers(min_value=0, max_value=10**6)
     if isinstance(field, serializers.BooleanField):
@@ -220,6 +222,14 @@ HAND_PICKED = [
     body({"state_of_health_pct": "Infinity"}),
     body({"state_of_health_pct": "-Infinity"}),
     body({"state_of_health_pct": 10**400}),
+    body({"state_of_health_pct": Decimal("97.5")}),
+    body({"state_of_health_pct": Decimal("97.5000000")}),
+    body({"state_of_health_pct": Decimal("1E+1")}),
+    body({"state_of_health_pct": Decimal("-0")}),
+    body({"state_of_health_pct": Decimal("NaN")}),
+    body({"state_of_health_pct": Decimal("-Infinity")}),
+    body({"energy_throughput_kwh": Decimal("99999999.999999")}),
+    body({"energy_throughput_kwh": Decimal("100000000.0")}),
     body({"energy_throughput_kwh": "99999999.999999"}),
     body({"energy_throughput_kwh": "100000000"}),
     body({"energy_throughput_kwh": "1e3"}),
