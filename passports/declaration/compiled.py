@@ -145,7 +145,7 @@ def _datetime_check(field: serializers.DateTimeField) -> Check | None:
             if parsed is None:
                 return SLOW
             moment = enforce(parsed)
-        except (ValueError, serializers.ValidationError):
+        except (ValueError, OverflowError, serializers.ValidationError):
             return SLOW
         return moment if _passes(moment, extra) else SLOW
 
