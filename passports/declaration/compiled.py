@@ -5,8 +5,9 @@ them costs several Python calls per value (empty-value handling, conversion, a v
 most of registration's time in bulk. For each field this module derives, from that field's
 own settings, a direct check of the plain shape nearly every value has (an ASCII string without
 surrounding spaces, a decimal string within the digit limits, a known choice, a bool or int in
-range, an ISO date; the field's own validators, such as URL, e-mail or a plausible date, are run
-as they are) that returns exactly what the field would return. Nested objects and lists of them
+range, an ISO date, an ISO moment with its offset, a UUID; the field's own validators, such as
+URL, e-mail or a plausible date, are run as they are) that returns exactly what the field would
+return. Nested objects and lists of them
 are compiled the same way, so a valid declaration never enters DRF's per-object machinery. Any
 other value, and every value the field would refuse, goes to the field itself (a nested object
 or list wholly), so errors, field paths and messages are DRF's.
@@ -15,12 +16,14 @@ or list wholly), so errors, field paths and messages are DRF's.
 import datetime as dt
 import functools
 import re
+import uuid
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
 from django.core import validators as dj
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.dateparse import parse_datetime
 from rest_framework import ISO_8601, serializers
 from rest_framework.fields import SkipField, empty, get_error_detail
 from rest_framework.settings import api_settings
@@ -39,6 +42,10 @@ _TEXT_VALIDATORS = (
 )
 _RANGE_VALIDATORS = (dj.MinValueValidator, dj.MaxValueValidator)
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}").fullmatch
+# A moment with seconds and an explicit offset: parsed, it is aware whatever the settings.
+_ISO_MOMENT = re.compile(
+    r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:\d{2})"
+).fullmatch
 _REMEMBERED_LENGTH = 2048
 
 
@@ -120,6 +127,46 @@ def _date_check(field: serializers.DateField) -> Check | None:
     return check
 
 
+def _datetime_check(field: serializers.DateTimeField) -> Check | None:
+    formats = getattr(field, "input_formats", api_settings.DATETIME_INPUT_FORMATS)
+    extra = _extra_validators(field, ())
+    if extra is None or [f.lower() for f in formats] != [ISO_8601]:
+        return None
+    # The field's own conversion to its time zone: the zone active for the request may differ
+    # from one call to the next, and the field reads it on every call.
+    enforce = field.enforce_timezone
+
+    def check(value: Any) -> Any:
+        if type(value) is not str or not _ISO_MOMENT(value):
+            return SLOW
+        try:
+            # DRF's own parser; an impossible date or time in the right shape is its to refuse.
+            parsed = parse_datetime(value)
+            if parsed is None:
+                return SLOW
+            moment = enforce(parsed)
+        except (ValueError, OverflowError, serializers.ValidationError):
+            return SLOW
+        return moment if _passes(moment, extra) else SLOW
+
+    return check
+
+
+def _uuid_check(field: serializers.UUIDField) -> Check | None:
+    if field.validators:
+        return None
+
+    def check(value: Any) -> Any:
+        if type(value) is not str:
+            return SLOW  # integers and UUID objects: the field decides
+        try:
+            return uuid.UUID(hex=value)
+        except ValueError:
+            return SLOW
+
+    return check
+
+
 def _decimal_check(field: serializers.DecimalField) -> Check | None:
     if (
         not _only(field, _RANGE_VALIDATORS)
@@ -156,7 +203,9 @@ def _decimal_check(field: serializers.DecimalField) -> Check | None:
     longest = 1 + whole + (1 + places if places else 0)
 
     def check(value: Any) -> Any:
-        if type(value) is int:
+        # A JSON number is an int or, as the API's parser reads fractions, a Decimal: the
+        # field reads either by its text, which str() gives exactly.
+        if type(value) is int or type(value) is Decimal:
             value = str(value)
         elif type(value) is not str:
             return SLOW
@@ -229,6 +278,8 @@ _COMPILERS = {
     serializers.URLField: _text_check,
     serializers.EmailField: _text_check,
     serializers.DateField: _date_check,
+    serializers.DateTimeField: _datetime_check,
+    serializers.UUIDField: _uuid_check,
     serializers.DecimalField: _decimal_check,
     serializers.ChoiceField: _choice_check,
     serializers.IntegerField: _integer_check,

@@ -123,7 +123,8 @@ class NeedsContext:
         serializers.RegexField(r"^a+$"),
         serializers.DateField(input_formats=["%d.%m.%Y"]),
         serializers.CharField(validators=[NeedsContext()]),
-        serializers.UUIDField(),
+        serializers.DateTimeField(input_formats=["%d.%m.%Y %H:%M"]),
+        serializers.UUIDField(validators=[NeedsContext()]),
         serializers.DictField(),
     ],
 )
