@@ -51,6 +51,18 @@ def enqueue_on_commit(task, *args) -> None:
     transaction.on_commit(send)
 
 
+def log_integrated_at_commit() -> bool:
+    """Whether the commit just made in this thread may have put its events in the log already.
+
+    Only where integration runs in the committing thread (tasks run eagerly: no broker and no
+    sequencer), once the outermost transaction has committed. Elsewhere a worker or the
+    sequencer integrates later, so an event is still pending when its commit returns.
+    """
+    if settings.LOG_SEQUENCER or not integrate_log.app.conf.task_always_eager:
+        return False
+    return not transaction.get_connection().in_atomic_block
+
+
 def _sequencer_wake(connection) -> None:
     """Tells a waiting sequencer there is work; it also polls, so SQLite needs no signal.
 

@@ -38,6 +38,7 @@ from lifecycle.services.registration import (
     UnknownPredecessor,
     passports_register,
 )
+from lifecycle.tasks import log_integrated_at_commit
 from passports.api.access import IsManufacturer, organisation_of
 from passports.api.errors import error_response
 from passports.api.schemas import BulkRegistered, ErrorResponse, PassportRead, PassportRegistered
@@ -462,8 +463,13 @@ class PassportViewSet(viewsets.GenericViewSet):
             raise Http404 from exc
         except EventRefused as refused:
             return error_response(refused.status, refused.errors, **refused.extra)
-        # The answer is built from the event as written; only its place in the log is read.
-        index, checkpoint_size = event_inclusion(event_id=event.pk)
+        # The answer is built from the event as written. A new event is pending when its
+        # commit returns, unless that commit integrated it here: only then, or for the earlier
+        # event a retried key names, is its place in the log read.
+        if created and not log_integrated_at_commit():
+            index, checkpoint_size = None, 0  # the checkpoint size only matters for an index
+        else:
+            index, checkpoint_size = event_inclusion(event_id=event.pk)
         context = {"checkpoint_size": checkpoint_size, "log_indexes": {event.pk: index}}
         return Response(
             event_read(event, context=context),

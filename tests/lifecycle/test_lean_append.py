@@ -3,17 +3,19 @@
 import base64
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from lifecycle.api.passports import EventRead, event_read
 from lifecycle.models import Event
 from lifecycle.payloads import EventRequest
+from lifecycle.tasks import integrate_log, log_integrated_at_commit
 from passports.api.errors import flatten_errors
 from passports.models import Passport, PassportHead
 from passports.services.keys import signing_key_rotate
 from passports.services.tokens import token_create
 from tests.conftest import uses_postgresql
+from tests.factories import declaration
 
 HEALTH = {
     "type": "health_reported",
@@ -24,9 +26,9 @@ HEALTH = {
 # Before: 14 statements (two for the token, the organisation, the passport read through the
 # filter set, the lock, the head event, a deferred-field reload, the signing key, the insert,
 # the update, the re-read of event and leaf, the checkpoint size, and the savepoint pair).
-# Now: the savepoint pair, the lock (with head and active key), insert and update in one
-# statement, the place in the log.
-MAX_STATEMENTS = 5
+# Now: the savepoint pair (BEGIN and COMMIT outside a test), the lock (with head and active
+# key), insert and update in one statement. A new event is answered as pending, unread.
+MAX_STATEMENTS = 4
 
 
 def url(passport_id: str) -> str:
@@ -53,6 +55,33 @@ def test_the_answer_built_from_the_write_equals_a_later_read(manufacturer, regis
     listed = manufacturer.client.get(url(registered_battery["id"])).json()["results"]
 
     assert listed[-1] == posted
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_event_integrated_by_its_own_commit_is_answered_with_its_log_index(make_actor):
+    # Tasks run eagerly here, so the commit integrates the event before the answer is built.
+    manufacturer = make_actor("manufacturer", "Acme", gs1_company_prefix="9506000")
+    passport = manufacturer.client.post("/api/v1/passports/", declaration(), format="json")
+
+    posted = manufacturer.client.post(url(passport.json()["id"]), HEALTH, format="json").json()
+
+    assert (posted["log_index"], posted["inclusion"]) == (1, "integrated")
+    listed = manufacturer.client.get(url(passport.json()["id"])).json()["results"]
+    assert {**listed[-1], "inclusion": "integrated"} == posted  # a checkpoint may follow
+
+
+def test_the_log_can_move_at_commit_only_where_tasks_run_in_the_committing_thread(
+    transactional_db, settings
+):
+    app = integrate_log.app  # the autouse fixture restores its eagerness after the test
+    app.conf.task_always_eager, settings.LOG_SEQUENCER = True, False
+    assert log_integrated_at_commit()
+    with transaction.atomic():
+        assert not log_integrated_at_commit()  # nothing has committed yet
+    settings.LOG_SEQUENCER = True
+    assert not log_integrated_at_commit()
+    app.conf.task_always_eager, settings.LOG_SEQUENCER = False, False
+    assert not log_integrated_at_commit()
 
 
 def test_a_replayed_key_answers_the_stored_event(manufacturer, registered_battery):
