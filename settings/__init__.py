@@ -217,12 +217,8 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "passports.api.pagination.Pagination",
-    "DEFAULT_THROTTLE_CLASSES": [
-        "passports.api.throttling.AnonymousThrottle",
-        "passports.api.throttling.TokenThrottle",
-        "passports.api.throttling.OrganisationThrottle",
-        "passports.api.throttling.ExpensiveEndpointThrottle",
-    ],
+    # Per address, token, organisation and expensive endpoint, in two round trips to the cache.
+    "DEFAULT_THROTTLE_CLASSES": ["passports.api.throttling.CallerThrottle"],
     # How many proxies in front set X-Forwarded-For; 0 trusts only the connection's address.
     "NUM_PROXIES": env.int("API_NUM_PROXIES", default=0),
     "EXCEPTION_HANDLER": "passports.api.errors.exception_handler",
