@@ -261,6 +261,35 @@ class StaleChain(models.Model):
         return f"stale chain of {self.batch_id}"
 
 
+class BatchTotals(models.Model):
+    """What a closed batch adds to the statistics, summed once from its final records.
+
+    A closed batch's inputs and outputs can no longer change, so its element sums (in whole
+    milligrams, as the database sums them), its own products and the steps it took
+    intermediates from are stored here the first time a refresh needs them. A batch cell or a
+    recovery group then adds up its batches' rows instead of re-reading every input, element
+    and passport behind them.
+    """
+
+    batch = models.OneToOneField(
+        Batch, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    mass_in_mg = models.BigIntegerField(help_text="Every input, products and intermediates.")
+    product_count = models.PositiveIntegerField(help_text="Products it took in itself.")
+    # One document, not a column each: a refresh reads hundreds of rows, and decoding JSON
+    # once per row rather than five times was most of the time that took.
+    parts = models.JSONField(
+        default=dict,
+        help_text="in and out: element -> milligrams; recovered: [element, milligrams, "
+        "milligrams of the outputs holding it] of what counts as recycling; makers: sorted ids "
+        "of its products' makers; sources: sorted ids of the batches of its product type it "
+        "took intermediates from.",
+    )
+
+    def __str__(self) -> str:
+        return f"totals of {self.batch_id}"
+
+
 class Statistic(models.Model):
     """One computed recovery statistic, replaced whole whenever its bucket is recomputed.
 

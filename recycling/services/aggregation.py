@@ -10,7 +10,15 @@ from decimal import Decimal
 from django.db import transaction
 
 from passports.models import Passport, ProductType
-from recycling.models import Batch, ChainRecovery, DirtyBucket, InventoryCell, Statistic
+from recycling.models import (
+    Batch,
+    BatchTotals,
+    ChainRecovery,
+    DirtyBucket,
+    InventoryCell,
+    Statistic,
+)
+from recycling.services.batch_totals import totals_stale
 from recycling.services.collection_stats import collection_statistics
 from recycling.services.dirty import feed_read
 from recycling.services.inventory import BATCH_STAGES, inventory_cells, inventory_fine_cells
@@ -106,7 +114,10 @@ def _comparable(kind: str, rows) -> set[tuple]:
 
 def aggregates_differences() -> list[str]:
     """Buckets whose stored rows differ from a recomputation from the records."""
-    differences = []
+    differences = [
+        f"batch_totals|{batch}: stored totals differ from the batch's records"
+        for batch in totals_stale()
+    ]
     dirty = {f"{kind}|{key}" for kind, key in DirtyBucket.objects.values_list("kind", "key")}
     for kind, key in all_buckets():
         bucket = f"{kind}|{key}"
@@ -171,6 +182,8 @@ def aggregates_rebuild() -> int:
     with transaction.atomic():
         while feed_read():
             pass
+        # Stored batch totals are re-summed from the records too, so a rebuild mends them.
+        BatchTotals.objects.all().delete()
         for kind, key in buckets:
             bucket_recompute(kind, key, whole=True)
         DirtyBucket.objects.filter(

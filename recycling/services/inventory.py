@@ -39,6 +39,7 @@ from recycling.models import (
     InventoryCell,
     OutputElement,
 )
+from recycling.services.batch_totals import Totals, batch_totals, closures, products_behind
 from recycling.services.collection_stats import default_lifetime
 from recycling.services.exact import micro, micro_kg, micro_sum
 from recycling.stock_model import dsm_inflow_driven, lifetime_from_dict
@@ -88,6 +89,7 @@ class Cells:
         self.counted: dict[tuple, int] = defaultdict(int)
         self.products: dict[tuple, set] = defaultdict(set)
         self.manufacturers: dict[tuple, set] = defaultdict(set)
+        self.batches: dict[tuple, set] = defaultdict(set)
 
     def add(self, key: tuple, mass: Decimal, product_mass: Decimal, population: Population) -> None:
         self.mass[key] += mass
@@ -104,42 +106,42 @@ class Cells:
         self.counted[key] += count
         self.manufacturers[key].add(manufacturer)
 
+    def add_batches(
+        self, key: tuple, mass: Decimal, product_mass: Decimal, closure: frozenset, totals: dict
+    ) -> None:
+        """Adds a batch whose products are those of its upstream closure (`batch_totals`).
+
+        Products are counted per batch of the closures, each batch once per cell: two batches
+        of one chain in a cell share the upstream steps' products.
+        """
+        self.mass[key] += mass
+        self.product[key] += product_mass
+        counted, makers = products_behind(closure - self.batches[key], totals)
+        self.batches[key] |= closure
+        self.counted[key] += counted
+        self.manufacturers[key] |= makers
+
     def product_count(self, key: tuple) -> int:
         return self.counted[key] + len(self.products[key])
 
 
-def _input_rows(product_type: str, batches) -> list[tuple]:
-    """(batch, passport, manufacturer, source batch) of the inputs of the batches' chains.
-
-    Without batches, of every batch of the product type; with them, of those batches and of
-    every step upstream of them, read one step at a time by the indexed batch column.
-    """
+def _input_rows(product_type: str) -> list[tuple]:
+    """(batch, passport, manufacturer, source batch) of the inputs of every batch of the type."""
     columns = ("batch_id", "passport_id", "passport__manufacturer_id", "source_output__batch_id")
     # Unordered: the rows are gathered into sets, and the default order joins and sorts.
     inputs = BatchInput.objects.filter(batch__product_type=product_type).order_by()
-    if batches is None:
-        return list(inputs.values_list(*columns))
-    rows: list[tuple] = []
-    seen: set = set()
-    frontier = set(batches)
-    while frontier:
-        seen |= frontier
-        step = list(inputs.filter(batch_id__in=frontier).values_list(*columns))
-        rows += step
-        frontier = {row[3] for row in step if row[3] is not None} - seen
-    return rows
+    return list(inputs.values_list(*columns))
 
 
-def batch_populations(product_type: str, batches=None) -> dict:
+def batch_populations(product_type: str) -> dict:
     """The passports each batch of a product type treats, through every step of its chain.
 
     A downstream step takes outputs of an earlier step, not passports: it describes the
-    passports that went into the chain's first step. Given batch ids, only their chains are
-    read.
+    passports that went into the chain's first step.
     """
     direct: dict = defaultdict(Population)
     upstream: dict = defaultdict(set)
-    for batch, passport, manufacturer, source_batch in _input_rows(product_type, batches):
+    for batch, passport, manufacturer, source_batch in _input_rows(product_type):
         population = direct[batch]
         if passport is not None:
             population.products.add(passport)
@@ -320,51 +322,40 @@ def _expected_end_of_life(cells: Cells, in_use: Cells, product_type: str) -> Non
             cells.manufacturers[key] |= cohort_makers[(category, element)]
 
 
-def _batch_cells(cells: Cells, product_type: str, region: str, only: tuple | None = None) -> None:
+def _batch_cells(cells: Cells, product_type: str, region: str) -> None:
     """Treatment, recovery and loss at the region's sites, from per-batch sums in the database.
 
     The sums come per batch and element, because a cell's products are the union of its
-    batches' chains, which share passports. With `only` (category, year), only the batches
-    whose cells fall in that category and year: open ones started then, closed ones closed then.
+    batches' chains, which share passports. This reads every batch of the country from its
+    records: it is what a fine refresh (`_batch_cell`) must equal.
     """
     batches = Batch.objects.filter(product_type=product_type, site_country=region)
-    if only is not None:
-        category, year = only
-        batches = batches.filter(
-            Q(status=BatchStatus.OPEN, started_at__year=year)
-            | Q(status=BatchStatus.CLOSED, closed_at__year=year),
-            chemistry_category=category,
-        )
     rows = list(
         batches.values_list("pk", "status", "chemistry_category", "started_at", "closed_at")
     )
-    # A cell's batches by id: their inputs and outputs are then found through the batch
-    # indexes, without reading the batch table again for each sum.
-    chains = None if only is None else [row[0] for row in rows]
-    scope = batches if chains is None else chains
     inputs: dict = defaultdict(dict)
     for batch, element, mass in (
-        InputElement.objects.filter(input__batch_id__in=scope)
+        InputElement.objects.filter(input__batch_id__in=batches)
         .values_list("input__batch_id", "element")
         .annotate(kg=micro_sum("mass_kg"))
     ):
         inputs[batch][element] = micro_kg(mass)
     input_mass = dict(
-        BatchInput.objects.filter(batch_id__in=scope)
+        BatchInput.objects.filter(batch_id__in=batches)
         .values_list("batch_id")
         .annotate(kg=micro_sum("mass_kg"))
     )
     recovered: dict = defaultdict(list)
     out_total: dict = defaultdict(lambda: defaultdict(Decimal))
     for batch, counts_as, element, mass, product in (
-        OutputElement.objects.filter(output__batch_id__in=scope)
+        OutputElement.objects.filter(output__batch_id__in=batches)
         .values_list("output__batch_id", "output__counts_as", "element")
         .annotate(kg=micro_sum("mass_kg"), product_kg=micro_sum("output__mass_kg"))
     ):
         out_total[batch][element] += micro_kg(mass)
         if counts_as == CountsAs.RECYCLING:
             recovered[batch].append((element, micro_kg(mass), micro_kg(product)))
-    populations = batch_populations(product_type, chains)
+    populations = batch_populations(product_type)
     for batch, status, category, started_at, closed_at in rows:
         population = populations.get(batch, Population())
         mass_in = micro_kg(input_mass.get(batch))
@@ -378,6 +369,43 @@ def _batch_cells(cells: Cells, product_type: str, region: str, only: tuple | Non
         for element, mass in inputs[batch].items():
             lost = max(mass - out_total[batch].get(element, ZERO), ZERO)
             cells.add((category, closed_at.year, "lost", element), lost, mass_in, population)
+
+
+def _batch_cell(cells: Cells, product_type: str, region: str, category: str, year: int) -> None:
+    """One category and year of batch cells: open batches started then, closed ones closed then.
+
+    Summed from each batch's totals (stored once a batch is closed, `batch_totals`), not from
+    every input and element of the cell's batches, and with the same figures as `_batch_cells`.
+    """
+    rows = list(
+        Batch.objects.filter(
+            Q(status=BatchStatus.OPEN, started_at__year=year)
+            | Q(status=BatchStatus.CLOSED, closed_at__year=year),
+            product_type=product_type,
+            site_country=region,
+            chemistry_category=category,
+        )
+        .order_by()
+        .values_list("pk", "status", "started_at", "closed_at")
+    )
+    totals = batch_totals(product_type, {row[0]: row[1] for row in rows})
+    upstream = closures(product_type, totals)
+    for batch, status, started_at, closed_at in rows:
+        found: Totals = totals[batch]
+        closure = upstream[batch]
+        mass_in = micro_kg(found.mass_in)
+        if status == BatchStatus.OPEN:
+            for element, mass in found.elements_in.items():
+                key = (category, started_at.year, "in_treatment", element)
+                cells.add_batches(key, micro_kg(mass), mass_in, closure, totals)
+            continue
+        for element, mass, product in found.recovered:
+            key = (category, closed_at.year, "recovered", element)
+            cells.add_batches(key, micro_kg(mass), micro_kg(product), closure, totals)
+        for element, mass in found.elements_in.items():
+            lost = max(micro_kg(mass) - micro_kg(found.elements_out.get(element)), ZERO)
+            key = (category, closed_at.year, "lost", element)
+            cells.add_batches(key, lost, mass_in, closure, totals)
 
 
 def inventory_cells(product_type: str, region: str) -> list[InventoryCell]:
@@ -399,7 +427,7 @@ def inventory_fine_cells(
     """
     cells = Cells()
     if part == "batch":
-        _batch_cells(cells, product_type, region, only=(category, year))
+        _batch_cell(cells, product_type, region, category, year)
     else:
         _collected_cell(cells, product_type, region, category, year)
     return _stored(cells, product_type, region)

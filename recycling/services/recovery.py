@@ -24,7 +24,6 @@ from django.db import connection
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from passports.models import Passport
 from recycling.bounds import denominator_bounded
 from recycling.chains import BatchFlows, Flow, Recovered, first_step_share, follow
 from recycling.digests import records_digest
@@ -39,6 +38,7 @@ from recycling.models import (
     StaleChain,
     Statistic,
 )
+from recycling.services.batch_totals import batch_totals, closures, products_behind
 from recycling.services.inventory import Population, batch_populations
 
 ZERO = Decimal(0)
@@ -51,7 +51,6 @@ _BATCH = Batch._meta.db_table
 _INPUT = BatchInput._meta.db_table
 _OUTPUT = BatchOutput._meta.db_table
 _CHAIN = ChainRecovery._meta.db_table
-_PASSPORT = Passport._meta.db_table
 
 
 @dataclass(frozen=True)
@@ -128,33 +127,18 @@ def _chains_downstream(first_steps: list, product_type: str) -> list[UUID]:
     return [_uuid(row[0]) for row in rows]
 
 
-def _group_population(product_type: str, group: tuple) -> tuple[int, set]:
+def _group_population(product_type: str, chains: list[ChainRecovery]) -> tuple[int, set]:
     """How many products, and which makers, stand behind a group's complete chains.
 
     A first step's products, and those of every step upstream of it that sent it an
     intermediate (a batch can take products and an intermediate both), each counted once, as
-    `batch_populations` has them; the products are counted in SQL, not read.
+    `batch_populations` has them; added up from the batches' stored totals, not read.
     """
-    recycler, category, year = group
-    rows = _query(
-        f"""WITH RECURSIVE chain_batch(id) AS (
-                SELECT batch_id FROM {_CHAIN} WHERE product_type = %s AND recycler_id = %s
-                    AND category = %s AND year = %s AND complete
-                UNION
-                SELECT o.batch_id FROM chain_batch c
-                JOIN {_BATCH} b ON b.id = c.id AND b.product_type = %s
-                JOIN {_INPUT} i ON i.batch_id = c.id
-                JOIN {_OUTPUT} o ON o.id = i.source_output_id
-            )
-            SELECT p.manufacturer_id, COUNT(DISTINCT i.passport_id) FROM chain_batch c
-            JOIN {_BATCH} b ON b.id = c.id AND b.product_type = %s
-            JOIN {_INPUT} i ON i.batch_id = c.id
-            JOIN {_PASSPORT} p ON p.id = i.passport_id
-            GROUP BY p.manufacturer_id""",
-        [product_type, *_db_ids([recycler]), category, year, product_type, product_type],
-    )
-    # Each product has one maker, so the per-maker counts add up to the products.
-    return sum(count for _, count in rows), {_uuid(maker) for maker, _ in rows}
+    first_steps = {c.batch_id: BatchStatus.CLOSED for c in chains if c.complete}
+    totals = batch_totals(product_type, first_steps)
+    upstream = closures(product_type, totals)
+    behind = set().union(*(upstream[_uuid(batch)] for batch in first_steps))
+    return products_behind(behind, totals)
 
 
 def _flows(product_type: str, batch_ids=None) -> tuple[dict[str, BatchFlows], dict]:
@@ -382,7 +366,7 @@ def _group_store(product_type: str, group: tuple) -> None:
         bucket=f"recovery|{product_type}", recycler_id=recycler, category=category, year=year
     ).delete()
     if members:
-        population = _group_population(product_type, group)
+        population = _group_population(product_type, members)
         Statistic.objects.bulk_create(_group_rows(product_type, group, members, population))
 
 

@@ -1,8 +1,15 @@
-"""A two-step treatment chain (shredder, then refiner) built through the API, for reuse."""
+"""Treatment chains for reuse: a shredder and a refiner through the API, and batches filled
+through the services."""
+
+from decimal import Decimal
 
 import pytest
+from hypothesis import strategies as st
 
+from passports.models import Passport
+from recycling.models import BatchOutput, CountsAs
 from recycling.services.aggregation import buckets_refresh
+from recycling.services.batches import batch_input_add, batch_open, batch_output_add
 from tests.factories import declaration
 
 WHEN = "2026-09-01T08:00:00Z"
@@ -177,3 +184,84 @@ def chain(recycler, refiner, two_waste_batteries):
     post(refiner, refinery, "close", {}, expect=200)
     buckets_refresh()  # test transactions never commit, so the on-commit refresh runs here
     return shredder, refinery
+
+
+SIX = Decimal("0.000001")
+
+
+@pytest.fixture
+def waste(manufacturer, collector, recycler):
+    """Six batteries collected and handed over to the recycler, as Passport rows.
+
+    Collected in two years and declared with several lithium chemistries, so that the products
+    a batch takes in leave more than one collected cell.
+    """
+    ids = collected_in_two_years(
+        manufacturer, collector, "CHAIN", 6, (slice(0, 6, 2), slice(1, 6, 2))
+    )
+    hand_over(collector, recycler, ids)
+    for pk, chemistry in zip(ids[2:], ("LFP", "NCA", "LFP", "NMC622"), strict=True):
+        passport = Passport.objects.get(pk=pk)
+        attributes = {**passport.attributes, "chemistry": chemistry}
+        Passport.objects.filter(pk=pk).update(attributes=attributes)
+    return list(Passport.objects.filter(pk__in=ids).order_by("serial"))
+
+
+def _part(elements: dict, share: Decimal) -> dict:
+    return {e: (m * share).quantize(SIX, rounding="ROUND_DOWN") for e, m in elements.items()}
+
+
+def fill_batch(recycler, batch, passports, intermediate, with_intermediate: bool):
+    """Inputs, then a recycled output and perhaps an intermediate, within the mass balance."""
+    mass, elements = Decimal(0), {}
+    for passport in passports:
+        row = batch_input_add(batch_id=batch.pk, passport=passport, mass_kg=passport.mass_kg)
+        mass += row.mass_kg
+        for e in row.elements.all():
+            elements[e.element] = elements.get(e.element, Decimal(0)) + e.mass_kg
+    if intermediate is not None:
+        intermediate = BatchOutput.objects.get(pk=intermediate.pk)  # its batch closed since
+        row = batch_input_add(
+            batch_id=batch.pk, source_output=intermediate, mass_kg=intermediate.mass_kg
+        )
+        mass += row.mass_kg
+        for e in row.elements.all():
+            elements[e.element] = elements.get(e.element, Decimal(0)) + e.mass_kg
+    batch_output_add(
+        batch_id=batch.pk, fraction="metals", counts_as=CountsAs.RECYCLING,
+        mass_kg=(mass * Decimal("0.3")).quantize(SIX), origin_mass_kg=None,
+        elements=_part(elements, Decimal("0.3")),
+    )  # fmt: skip
+    if with_intermediate:
+        return batch_output_add(
+            batch_id=batch.pk, fraction="black mass", counts_as=CountsAs.INTERMEDIATE,
+            mass_kg=(mass * Decimal("0.4")).quantize(SIX), origin_mass_kg=None,
+            elements=_part(elements, Decimal("0.4")),
+        )  # fmt: skip
+    return None
+
+
+def open_battery_batch(recycler, started_at=WHEN, category="lithium"):
+    return batch_open(
+        recycler=recycler, process_route="mechanical", product_type="battery",
+        chemistry_category=category, site_country="DE", site_region="DE-BY",
+        started_at=started_at,
+    )  # fmt: skip
+
+
+def draw_inputs(data, pool: list, intermediates: list, likely) -> tuple | None:
+    """What a new batch takes: perhaps an intermediate, and up to two products of the pool.
+
+    At least one product without an intermediate; None when the pool cannot give that. What
+    is drawn is taken out of `pool` and `intermediates`.
+    """
+    upstream = None
+    if intermediates and data.draw(likely, label="takes an intermediate"):
+        upstream = intermediates.pop(data.draw(st.integers(0, len(intermediates) - 1)))
+    fewest = 0 if upstream is not None else 1
+    if len(pool) < fewest:
+        return None
+    take = data.draw(st.integers(fewest, min(2, len(pool))), label="products")
+    passports = pool[:take]
+    del pool[:take]
+    return upstream, passports
