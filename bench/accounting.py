@@ -138,9 +138,17 @@ def measured(call: Callable[[], float], database: bool = True) -> Sample:
     return Sample(units=units, wall=wall, cpu=sum(parts.values()), parts=parts)
 
 
-def load_block(command: list[str], seconds: float, ok: str) -> tuple[Sample, dict]:
-    """One block of load from a second process: `ok` responses, the load's own seconds, CPU."""
+def load_block(
+    command: list[str], seconds: float, ok: str, then: Callable[[int], float] | None = None
+) -> tuple[Sample, dict]:
+    """One block of load from a second process: `ok` responses, the load's own seconds, CPU.
+
+    `then`, given the `ok` count once the load has stopped, finishes the block's work (B2
+    waits until the log holds the appended events) and returns the seconds it took, which
+    count as the block's wall time as its CPU does.
+    """
     outputs: list[dict] = []
+    finishing = [0.0]
 
     def run() -> int:
         done = subprocess.run(
@@ -150,9 +158,12 @@ def load_block(command: list[str], seconds: float, ok: str) -> tuple[Sample, dic
             check=True,
         )
         outputs.append(json.loads(done.stdout))
-        return outputs[-1]["statuses"].get(ok, 0)
+        units = outputs[-1]["statuses"].get(ok, 0)
+        if then is not None:
+            finishing[0] = then(units)
+        return units
 
     sample = measured(run)
     result = outputs[-1]
     # The load's own clock: process start-up is not serving time.
-    return replace(sample, wall=result["seconds"]), result
+    return replace(sample, wall=result["seconds"] + finishing[0]), result

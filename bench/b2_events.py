@@ -15,9 +15,16 @@ A batched design is bounded by COPY instead (B1's limit), not by this.
 Workload and limit alternate in rounds of equal length after a warm-up round (the first
 seconds of a fresh server are connection set-up and imports, not appends). CPU is the whole
 system under test (see bench.accounting): gunicorn, the Celery worker, PostgreSQL backends.
-Between blocks, untimed, the log catches up: the worker integrates the workload's events (the
-workload includes its own log integration) and the limit's are integrated in this process,
-so neither side's block pays for the other's leaves.
+
+Both sides' events reach the log the same way and inside their own timed block: after each
+commit the limit wakes the same Celery worker as the server does (a run of integrate_log
+unless one is queued), the worker integrates while the appends go on, and a block ends when
+the log holds every event it appended. An append is not done until its event is in the
+log, and integration costs about as much PostgreSQL CPU per event as the append itself: a
+limit whose events were integrated outside its block, while the worker's integration of the
+workload's ran inside the workload's, was cheaper than the same work. Between blocks,
+untimed, the worker finishes (tiles, checkpoint) and goes idle, so no block pays for the
+previous one's work.
 """
 
 import datetime as dt
@@ -32,15 +39,16 @@ import uuid
 from django.utils import timezone
 
 from bench import fixtures
-from bench.accounting import load_block, measured
+from bench.accounting import PROCESS_GROUPS, group_cpu_seconds, load_block, measured
 from bench.common import Outcome, cpu_note, percentile
 from bench.paired import Sample, alternate
 from bench.services import named
 from lifecycle.canonical import canonical_bytes, rfc3339, sha256_hex
 from lifecycle.models import Event
 from lifecycle.services.chain import envelope_build
-from lifecycle.services.log import log_integrate
+from lifecycle.services.log import log_integrate, log_size
 from lifecycle.services.registration import passports_register
+from lifecycle.tasks import integrate_log, task_send
 from passports.services.keys import signer_for
 
 GOAL_RATE = 1000
@@ -96,7 +104,7 @@ class RawAppender:
 
     def append(self, connection, signer) -> None:
         """One event: lock and read the head row, envelope, signature, insert, head and
-        latest health moved, commit."""
+        latest health moved, commit; then wake the log's worker, as the server does."""
         passport_id = self._next()
         now = dt.datetime.now(dt.UTC)
         payload = {"occurred_at": rfc3339(now), "state_of_health_pct": "97.5", "full_cycles": 120}
@@ -137,9 +145,11 @@ class RawAppender:
                 if name != "occurred_at"
             }
             connection.execute(_MOVE_HEAD, [seq + 1, digest, json.dumps(latest), passport_id])
+        task_send(integrate_log)
 
-    def block(self, seconds: float) -> Sample:
-        """Appends from every thread until `seconds` pass; the sample counts committed events."""
+    def block(self, seconds: float, log: "LogWatch") -> Sample:
+        """Appends from every thread until `seconds` pass, then waits until the log holds
+        them; the sample counts committed events."""
         done = [0] * len(self.connections)
 
         def client(number: int, deadline: float) -> None:
@@ -158,6 +168,7 @@ class RawAppender:
                 thread.start()
             for thread in threads:
                 thread.join()
+            log.holds(sum(done))
             return sum(done)
 
         return measured(run)
@@ -165,6 +176,44 @@ class RawAppender:
     def close(self) -> None:
         for connection in self.connections:
             connection.close()
+
+
+class LogWatch:
+    """Whether the log holds the events a block appended, read from the log's size (one
+    index lookup, so waiting inside a timed block costs next to nothing)."""
+
+    def __init__(self, waiting) -> None:
+        self.waiting = waiting  # our events not yet in the log
+        self.size = log_size()
+        # Of the last block: events not yet in the log when its appends stopped, and the
+        # seconds until they were.
+        self.behind, self.waited = 0, 0.0
+
+    def holds(self, appended: int) -> float:
+        """Waits until the log has grown by `appended` since the block began; the seconds."""
+        started = time.perf_counter()
+        target = self.size + appended
+        self.behind = max(0, target - log_size())
+        deadline = started + 120
+        while log_size() < target and time.perf_counter() < deadline:
+            time.sleep(0.01)
+        self.waited = time.perf_counter() - started
+        return self.waited
+
+    def settle(self) -> None:
+        """Untimed, between blocks: nothing of ours pending and the worker idle (its CPU
+        still for 0.1 s, after the tiles and any checkpoint of the last run)."""
+        deadline = time.perf_counter() + 120
+        while self.waiting.exists() and time.perf_counter() < deadline:
+            time.sleep(0.05)
+        group, used = PROCESS_GROUPS.get("worker"), None
+        while group is not None and time.perf_counter() < deadline:
+            now = group_cpu_seconds({"worker": group})["worker"]
+            if now == used:
+                break
+            used = now
+            time.sleep(0.1)
+        self.size = log_size()
 
 
 def run(base_url: str, seconds: float = 15, clients: int = 8, passports: int = 1000) -> Outcome:
@@ -205,44 +254,41 @@ def run(base_url: str, seconds: float = 15, clients: int = 8, passports: int = 1
         "Content-Type: application/json",
     ]
     ours = Event.objects.filter(actor=organisation)
-    waiting = ours.filter(leaf__isnull=True)
     before = ours.count()
+    log = LogWatch(ours.filter(leaf__isnull=True))
+    log.settle()
     raw = RawAppender(organisation, [p.id for p in targets], clients)
     block = max(1.5, seconds / ROUNDS)
     results: list[dict] = []
-    lags: list[tuple[int, float]] = []  # events unlogged when a load stopped; seconds until none
+    # Events not yet in the log when a block's appends stopped, and seconds until they were.
+    lags: dict[str, list[tuple[int, float]]] = {"workload": [], "limit": []}
     blocks = {"n": 0}
 
     def workload() -> Sample:
         # The warm-up round is the first; its blocks are shorter and dropped.
         length = WARMUP_SECONDS if blocks["n"] < 2 else block
         blocks["n"] += 1
-        sample, result = load_block(command, length, "201")
+        # The block ends when the log holds its events, as the limit's does.
+        sample, result = load_block(command, length, "201", then=log.holds)
         results.append(result)
-        # Untimed: the worker finishes this block's log integration before the next block
-        # starts, so none of it is counted in the limit's block.
-        ended = time.perf_counter()
-        pending = waiting.count()
-        deadline = ended + 120
-        while waiting.exists() and time.perf_counter() < deadline:
-            time.sleep(0.05)
-        lags.append((pending, time.perf_counter() - ended))
+        lags["workload"].append((log.behind, log.waited))
+        log.settle()
         return sample
 
     def limit() -> Sample:
         length = WARMUP_SECONDS if blocks["n"] < 2 else block
         blocks["n"] += 1
-        sample = raw.block(length)
-        # Untimed: the limit's events are logged here, not by the worker during the next
-        # workload block, whose CPU would then include them.
-        log_integrate(limit=5000)
+        sample = raw.block(length, log)
+        lags["limit"].append((log.behind, log.waited))
+        log.settle()
         return sample
 
     try:
         paired = alternate(limit, {"appends": workload}, rounds=ROUNDS, warmup=1)["appends"]
     finally:
         raw.close()
-    pending, lag = max(lags[1:], key=lambda pair: pair[1])
+    pending, lag = max(lags["workload"][1:], key=lambda pair: pair[1])
+    limit_pending, limit_lag = max(lags["limit"][1:], key=lambda pair: pair[1])
     appended = ours.count() - before
     timed = results[1:]  # the first load block was the warm-up
     latencies = [ms for result in timed for ms in result["latencies_ms"]]
@@ -253,7 +299,7 @@ def run(base_url: str, seconds: float = 15, clients: int = 8, passports: int = 1
         rate,
         "events/s",
         limit=paired.units_per_second("limit"),
-        limit_name="raw lock head row+sign+insert+commit",
+        limit_name="raw lock head row+sign+insert+commit+log",
         goal=f">= {GOAL_RATE}/s",
         passed=rate >= GOAL_RATE and not paired.invalid(),
         paired=paired,
@@ -272,7 +318,8 @@ def run(base_url: str, seconds: float = 15, clients: int = 8, passports: int = 1
     outcome.notes.append(
         f"{ROUNDS} rounds of {block:.1f} s a side after a {WARMUP_SECONDS:.0f} s warm-up; "
         f"{appended} events appended (API and limit), {errors} non-201 answers; at worst "
-        f"{pending} were not yet in the log when a load stopped, all logged {lag:.2f} s later"
+        f"{pending} were not yet in the log when a load stopped, all logged {lag:.2f} s later "
+        f"(limit: {limit_pending}, {limit_lag:.2f} s), inside the block on both sides"
     )
     outcome.notes.append(cpu_note("append", paired))
     for result in results:

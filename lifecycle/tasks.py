@@ -38,17 +38,25 @@ def enqueue_on_commit(task, *args) -> None:
         return  # one message per transaction is enough: tasks re-read the database
 
     def send() -> None:
-        if not args and not task.app.conf.task_always_eager and not _claimed(task.name):
-            return  # a run is queued and has not started: it will see this write
-        try:
-            task.delay(*args)
-        except OperationalError as exc:
-            logger.warning("broker unavailable, %s left to the sweeper: %s", task.name, exc)
-        except Exception:  # noqa: BLE001 - eager runs happen here; the write already committed
-            logger.exception("%s failed after commit; the sweeper will retry", task.name)
+        task_send(task, *args)
 
     send.task_key = key
     transaction.on_commit(send)
+
+
+def task_send(task, *args) -> None:
+    """Sends a task for a write already committed: a draining task only if no run is queued.
+
+    enqueue_on_commit calls this at commit; a broker outage is only logged.
+    """
+    if not args and not task.app.conf.task_always_eager and not _claimed(task.name):
+        return  # a run is queued and has not started: it will see this write
+    try:
+        task.delay(*args)
+    except OperationalError as exc:
+        logger.warning("broker unavailable, %s left to the sweeper: %s", task.name, exc)
+    except Exception:  # noqa: BLE001 - eager runs happen here; the write already committed
+        logger.exception("%s failed after commit; the sweeper will retry", task.name)
 
 
 def log_integrated_at_commit() -> bool:
