@@ -182,9 +182,12 @@ def _collected_cells(product_type: str, wanted: set[tuple[str, str, int]]) -> di
     its own group, so counts add up as in `_passport_cells`. Returns the cells per country.
     """
     regions = sorted({region for region, _, _ in wanted})
-    collected = CollectionItem.objects.filter(passport_id=OuterRef("pk")).values(
-        "collection__collected_at__year"
-    )[:1]
+    # A product is collected at most once; unordered, the year is read without a sort per row.
+    collected = (
+        CollectionItem.objects.filter(passport_id=OuterRef("pk"))
+        .order_by()
+        .values("collection__collected_at__year")[:1]
+    )
     treated = BatchInput.objects.filter(
         passport_id=OuterRef("pk"), batch__product_type=product_type
     )
