@@ -5,7 +5,10 @@ collection) instead of reading the country's whole waste; every way a product ca
 out of a cell is covered here.
 """
 
-from django.db import connection
+import threading
+
+import pytest
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -24,6 +27,7 @@ from recycling.services.inventory import (
     inventory_collected_cells,
     inventory_fine_cells,
 )
+from tests.conftest import uses_postgresql
 from tests.recycling.conftest import collected_in_two_years, hand_over, open_batch
 from tests.recycling.test_fine_buckets import dirty_after_feed
 
@@ -158,6 +162,50 @@ def test_a_refresh_takes_every_marked_collected_cell_and_empties_those_left(
     assert not stored.filter(category="lithium", year=2024).exists()
     refreshed = {c.pk for c in stored.filter(category="lithium", year=2026)}
     assert refreshed and not refreshed & lithium_2026
+    assert aggregates_differences() == []
+    assert not DirtyBucket.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_collected_cell_another_refresher_holds_is_left_to_it_and_stays_marked(
+    manufacturer, collector, recycler, monkeypatch
+):
+    if not uses_postgresql():
+        pytest.skip("row locks need PostgreSQL")
+    # Marks stay for the refreshes below: none runs when the records commit.
+    monkeypatch.setattr("recycling.services.dirty.enqueue_on_commit", lambda *args: None)
+    passports = _waste(manufacturer, collector, recycler)
+    aggregates_rebuild()
+    hand_over(collector, recycler, [passports[0].pk, passports[3].pk])
+    batch = open_batch(recycler, "mechanical")
+    for passport in (passports[0], passports[3]):
+        batch_input_add(batch_id=batch, passport=passport, mass_kg=passport.mass_kg)
+    held, free = "battery|DE|lithium|2024", "battery|DE|lithium|2026"
+    assert {("inventory_collected", held), ("inventory_collected", free)} <= dirty_after_feed()
+    locked, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        try:
+            with transaction.atomic():
+                DirtyBucket.objects.select_for_update().get(kind="inventory_collected", key=held)
+                locked.set()
+                release.wait(timeout=30)
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    try:
+        assert locked.wait(timeout=30)
+        buckets_refresh()
+    finally:
+        release.set()
+        holder.join()
+
+    # The held cell is neither refreshed nor cleared; the next refresh takes it.
+    assert set(DirtyBucket.objects.values_list("kind", "key")) == {("inventory_collected", held)}
+    assert [d.split(":")[0] for d in aggregates_differences()] == [f"inventory_collected|{held}"]
+    buckets_refresh()
     assert aggregates_differences() == []
     assert not DirtyBucket.objects.exists()
 
