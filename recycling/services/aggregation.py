@@ -6,8 +6,11 @@ after a crash gives the same state as a full rebuild.
 """
 
 from decimal import Decimal
+from functools import reduce
+from operator import or_
 
 from django.db import transaction
+from django.db.models import Q
 
 from passports.models import Passport, ProductType
 from recycling.models import (
@@ -21,7 +24,12 @@ from recycling.models import (
 from recycling.services.batch_totals import totals_stale
 from recycling.services.collection_stats import collection_statistics
 from recycling.services.dirty import feed_read
-from recycling.services.inventory import BATCH_STAGES, inventory_cells, inventory_fine_cells
+from recycling.services.inventory import (
+    BATCH_STAGES,
+    inventory_cells,
+    inventory_collected_cells,
+    inventory_fine_cells,
+)
 from recycling.services.recovery import (
     chain_key,
     chains_fresh,
@@ -51,22 +59,66 @@ def bucket_recompute(kind: str, key: str, whole: bool = False) -> None:
         product_type, region = key.split("|")
         InventoryCell.objects.filter(bucket=bucket).delete()
         InventoryCell.objects.bulk_create(inventory_cells(product_type, region))
-    elif kind in FINE_PARTS:
+    elif kind == "inventory_collected":
+        collected_cells_recompute([key])
+    elif kind == "inventory_batch":
         product_type, region, category, year = key.split("|")
-        part = FINE_PARTS[kind]
         InventoryCell.objects.filter(
             bucket=f"inventory|{product_type}|{region}",
             category=category,
             year=int(year),
-            stage__in=BATCH_STAGES if part == "batch" else ("collected",),
+            stage__in=BATCH_STAGES,
         ).delete()
         InventoryCell.objects.bulk_create(
-            inventory_fine_cells(product_type, region, part, category, int(year))
+            inventory_fine_cells(product_type, region, "batch", category, int(year))
         )
 
 
+def collected_cells_recompute(keys: list[str]) -> None:
+    """Replaces the rows of collected cells ("type|country|category|year") of one product type.
+
+    The cells are recomputed together, in one read of their countries' waste.
+    """
+    wanted = set()
+    for key in keys:
+        product_type, region, category, year = key.split("|")
+        wanted.add((region, category, int(year)))
+    InventoryCell.objects.filter(
+        reduce(
+            or_,
+            (
+                Q(bucket=f"inventory|{product_type}|{region}", category=category, year=year)
+                for region, category, year in sorted(wanted)
+            ),
+        ),
+        stage="collected",
+    ).delete()
+    InventoryCell.objects.bulk_create(inventory_collected_cells(product_type, wanted))
+
+
+def _claimed(dirty: DirtyBucket) -> list[DirtyBucket]:
+    """The bucket taken, with the other collected cells of its product type no one holds.
+
+    A close marks a collected cell for each place its products came from; these are refreshed
+    together. Like the first, they are taken with SKIP LOCKED, so a refresher never waits for
+    a mark or another refresher, and a mark made meanwhile waits for this transaction.
+    """
+    if dirty.kind != "inventory_collected":
+        return [dirty]
+    product_type = dirty.key.split("|")[0]
+    return [dirty] + list(
+        DirtyBucket.objects.select_for_update(skip_locked=True)
+        .filter(kind=dirty.kind, key__startswith=f"{product_type}|")
+        .exclude(pk=dirty.pk)
+        .order_by("key")
+    )
+
+
 def buckets_refresh() -> int:
-    """Drains dirty buckets one at a time; concurrent workers take different buckets."""
+    """Drains dirty buckets one at a time; concurrent workers take different buckets.
+
+    A product type's marked collected cells are taken and refreshed together.
+    """
     refreshed = 0
     with transaction.atomic():
         while feed_read():
@@ -80,9 +132,13 @@ def buckets_refresh() -> int:
             )
             if dirty is None:
                 return refreshed
-            bucket_recompute(dirty.kind, dirty.key)
-            dirty.delete()
-        refreshed += 1
+            claimed = _claimed(dirty)
+            if dirty.kind == "inventory_collected":
+                collected_cells_recompute([bucket.key for bucket in claimed])
+            else:
+                bucket_recompute(dirty.kind, dirty.key)
+            DirtyBucket.objects.filter(pk__in=[bucket.pk for bucket in claimed]).delete()
+        refreshed += len(claimed)
 
 
 def all_buckets() -> list[tuple[str, str]]:

@@ -19,11 +19,10 @@ from django.db.models import (
     OuterRef,
     Q,
     Subquery,
-    TextField,
     Value,
 )
 from django.db.models.fields.json import KeyTextTransform
-from django.db.models.functions import Cast, Coalesce, ExtractYear
+from django.db.models.functions import Coalesce, ExtractYear
 from django.utils import timezone
 
 from passports.models import CompositionEntry, Passport, PassportStatus
@@ -168,55 +167,54 @@ def _located(region: str, prefix: str = "") -> Q:
     )
 
 
-def _declared_in(category: str, mapping: dict[str, str]) -> Q:
-    """A `declared` chemistry that `category_of` maps to the category."""
-    if category != "other":
-        return Q(declared__in=[k for k, v in mapping.items() if v == category])
-    # Undeclared and unknown values count as "other" too.
-    return Q(declared__isnull=True) | ~Q(
-        declared__in=[k for k, v in mapping.items() if v != "other"]
-    )
-
-
 # The cell's passport ids go into the query as parameters: SQLite takes at most 32,766.
 PASSPORTS_PER_QUERY = 10_000
 
 
-def _collected_cell(cells: Cells, product_type: str, region: str, category: str, year: int):
-    """One collected cell, from its own products, read through the waste index.
+def _collected_cells(product_type: str, wanted: set[tuple[str, str, int]]) -> dict[str, Cells]:
+    """Collected cells, each (country, category, year) of `wanted`, from their own products.
 
-    A product's collected year is that of its collection, else this year. The cell's passports
-    are found first (by country, declared chemistry and year), then their composition by the
-    passport index: a refresh reads the cell's products, not the country's whole waste. Each
-    passport is its own group, so counts add up as in `_passport_cells`.
+    A product's collected year is that of its collection, else this year, and its category is
+    mapped from its declared chemistry as in `_passport_cells`. The marked countries' untreated
+    waste is read once through the waste index, whatever the number of cells: a close marks one
+    cell per place its products came from, and one query per cell cost more to build than to
+    run. Then the wanted products' composition is read by the passport index. Each passport is
+    its own group, so counts add up as in `_passport_cells`. Returns the cells per country.
     """
-    collected = CollectionItem.objects.filter(passport_id=OuterRef("pk"))
-    in_year = Exists(collected.filter(collection__collected_at__year=year))
-    if year == timezone.now().year:
-        in_year |= ~Exists(collected)
+    regions = sorted({region for region, _, _ in wanted})
+    # A product is collected at most once; unordered, the year is read without a sort per row.
+    collected = (
+        CollectionItem.objects.filter(passport_id=OuterRef("pk"))
+        .order_by()
+        .values("collection__collected_at__year")[:1]
+    )
     treated = BatchInput.objects.filter(
         passport_id=OuterRef("pk"), batch__product_type=product_type
     )
-    passports = {
-        pk: (maker, micro_kg(mass))
-        for pk, maker, mass in (
-            # As text: JSON lookups would read the listed chemistries as JSON on SQLite.
-            Passport.objects.annotate(
-                declared=Cast(KeyTextTransform(ATTRIBUTE[product_type], "attributes"), TextField())
-            )
-            .filter(
-                _located(region),
-                _declared_in(category, CATEGORIES[product_type]),
-                in_year,
-                status=PassportStatus.WASTE,
-                product_type=product_type,
-                archived_from="",
-            )
-            .exclude(Exists(treated))
-            .order_by()
-            .values_list("pk", "manufacturer_id", micro("mass_kg"))
+    waste = (
+        Passport.objects.filter(
+            Q(market_country__in=regions) | Q(market_country="", manufacturing_country__in=regions),
+            status=PassportStatus.WASTE,
+            product_type=product_type,
+            archived_from="",
         )
-    }
+        .exclude(Exists(treated))
+        .annotate(
+            declared=KeyTextTransform(ATTRIBUTE[product_type], "attributes"),
+            group_year=Coalesce(Subquery(collected), Value(timezone.now().year)),
+        )
+        .order_by()
+        .values_list(
+            "pk", "manufacturer_id", micro("mass_kg"), "market_country",
+            "manufacturing_country", "declared", "group_year",
+        )
+    )  # fmt: skip
+    mapping = CATEGORIES[product_type]
+    passports = {}
+    for pk, maker, mass, market, made, declared, year in waste:
+        cell = (market or made, mapping.get(declared, "other"), year)
+        if cell in wanted:
+            passports[pk] = (cell, maker, micro_kg(mass))
     rows = (
         CompositionEntry.objects.filter(passport_id__in=ids)
         .order_by()
@@ -224,12 +222,14 @@ def _collected_cell(cells: Cells, product_type: str, region: str, category: str,
         .annotate(mass=micro_sum("mass_kg"), count=Count("id"))
         for ids in itertools.batched(passports, PASSPORTS_PER_QUERY)
     )
+    cells: dict[str, Cells] = defaultdict(Cells)
     for passport, substance, mass, count in itertools.chain.from_iterable(rows):
         if substance not in ELEMENT_SYMBOLS:
             continue
-        maker, product = passports[passport]
+        (region, category, year), maker, product = passports[passport]
         key = (category, year, "collected", substance)
-        cells.add_counted(key, micro_kg(mass), product * count, count, maker)
+        cells[region].add_counted(key, micro_kg(mass), product * count, count, maker)
+    return cells
 
 
 def _passport_cells(cells: Cells, product_type: str, region: str) -> Cells:
@@ -425,12 +425,23 @@ def inventory_fine_cells(
     What a batch or a product entering treatment changes, without the country's other cells
     or its forecasts.
     """
+    if part == "collected":
+        return inventory_collected_cells(product_type, {(region, category, year)})
     cells = Cells()
-    if part == "batch":
-        _batch_cell(cells, product_type, region, category, year)
-    else:
-        _collected_cell(cells, product_type, region, category, year)
+    _batch_cell(cells, product_type, region, category, year)
     return _stored(cells, product_type, region)
+
+
+def inventory_collected_cells(
+    product_type: str, wanted: set[tuple[str, str, int]]
+) -> list[InventoryCell]:
+    """Recomputes the collected cells (country, category, year) of one product type together."""
+    found = _collected_cells(product_type, wanted)
+    return [
+        cell
+        for region, cells in sorted(found.items())
+        for cell in _stored(cells, product_type, region)
+    ]
 
 
 def _stored(cells: Cells, product_type: str, region: str) -> list[InventoryCell]:

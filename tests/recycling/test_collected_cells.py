@@ -5,16 +5,31 @@ collection) instead of reading the country's whole waste; every way a product ca
 out of a cell is covered here.
 """
 
-from django.db import connection
+import threading
+
+import pytest
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from passports.models import Passport, PassportStatus
 from recycling.categories import category_choices
+from recycling.models import DirtyBucket, InventoryCell
 from recycling.services import inventory
+from recycling.services.aggregation import (
+    aggregates_differences,
+    aggregates_rebuild,
+    buckets_refresh,
+)
 from recycling.services.batches import batch_input_add
-from recycling.services.inventory import inventory_cells, inventory_fine_cells
+from recycling.services.inventory import (
+    inventory_cells,
+    inventory_collected_cells,
+    inventory_fine_cells,
+)
+from tests.conftest import uses_postgresql
 from tests.recycling.conftest import collected_in_two_years, hand_over, open_batch
+from tests.recycling.test_fine_buckets import dirty_after_feed
 
 REGIONS = ("DE", "FR", "PL")
 YEARS = (2024, 2025, 2026, timezone.now().year)
@@ -83,6 +98,116 @@ def test_every_collected_cell_refreshed_alone_equals_the_full_recomputation(
     } <= seen  # fmt: skip
     other_2024 = collected(inventory_fine_cells("battery", "DE", "collected", "other", 2024))
     assert {count for _, _, count, _, _ in other_2024.values()} == {2}
+
+
+def _spread(passports: list[Passport]) -> None:
+    """Cells in three countries, some of one country side by side, some left empty."""
+    _declare(passports[0], "LFP")
+    _declare(passports[1], "NiMH")
+    _declare(passports[3], "lead_acid", market_country="FR")
+    _declare(passports[4], "NMC811", market_country="", manufacturing_country="PL")
+    _declare(passports[7], "NiCd", market_country="DE", manufacturing_country="PL")
+    _declare(passports[8], None, market_country="PL")
+
+
+def test_cells_of_several_countries_refreshed_together_equal_the_full_recomputation(
+    manufacturer, collector, recycler
+):
+    _spread(_waste(manufacturer, collector, recycler))
+    full = {}
+    for region in REGIONS:
+        full |= {
+            (region, *key): value
+            for key, value in collected(inventory_cells("battery", region)).items()
+        }
+    every = {(r, c, y) for r in REGIONS for c in category_choices("battery") for y in YEARS}
+    # Two cells of one country, one of another and one that holds nothing; then all of them.
+    some = {("DE", "lithium", 2024), ("DE", "other", 2024), ("PL", "lithium", 2026),
+            ("FR", "other", 2025)}  # fmt: skip
+    for wanted in (some, every):
+        with CaptureQueriesContext(connection) as queries:
+            cells = inventory_collected_cells("battery", wanted)
+        assert len(queries.captured_queries) == 2
+        together = {
+            (c.region, c.category, c.year, c.element): (
+                c.mass_kg, c.product_mass_kg, c.product_count, c.manufacturers, c.unfc
+            )
+            for c in cells
+        }  # fmt: skip
+        assert together == {k: v for k, v in full.items() if k[:3] in wanted}
+        assert all(c.bucket == f"inventory|battery|{c.region}" for c in cells)
+    assert {k[:3] for k in together} >= some - {("FR", "other", 2025)}
+
+
+def test_a_refresh_takes_every_marked_collected_cell_and_empties_those_left(
+    manufacturer, collector, recycler
+):
+    passports = _waste(manufacturer, collector, recycler)
+    _declare(passports[2], "NiMH")
+    aggregates_rebuild()
+    stored = InventoryCell.objects.filter(region="DE", stage="collected")
+    assert stored.filter(category="lithium", year=2024).exists()
+    # Every product of DE's lithium 2024 cell and one of its 2026 cell enter treatment.
+    hand_over(collector, recycler, [passports[0].pk, passports[1].pk, passports[3].pk])
+    batch = open_batch(recycler, "mechanical")
+    for passport in (passports[0], passports[1], passports[3]):
+        batch_input_add(batch_id=batch, passport=passport, mass_kg=passport.mass_kg)
+    marked = dirty_after_feed()
+    assert {("inventory_collected", "battery|DE|lithium|2024"),
+            ("inventory_collected", "battery|DE|lithium|2026")} <= marked  # fmt: skip
+    lithium_2026 = {c.pk for c in stored.filter(category="lithium", year=2026)}
+
+    buckets_refresh()
+
+    assert not stored.filter(category="lithium", year=2024).exists()
+    refreshed = {c.pk for c in stored.filter(category="lithium", year=2026)}
+    assert refreshed and not refreshed & lithium_2026
+    assert aggregates_differences() == []
+    assert not DirtyBucket.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_collected_cell_another_refresher_holds_is_left_to_it_and_stays_marked(
+    manufacturer, collector, recycler, monkeypatch
+):
+    if not uses_postgresql():
+        pytest.skip("row locks need PostgreSQL")
+    # Marks stay for the refreshes below: none runs when the records commit.
+    monkeypatch.setattr("recycling.services.dirty.enqueue_on_commit", lambda *args: None)
+    passports = _waste(manufacturer, collector, recycler)
+    aggregates_rebuild()
+    hand_over(collector, recycler, [passports[0].pk, passports[3].pk])
+    batch = open_batch(recycler, "mechanical")
+    for passport in (passports[0], passports[3]):
+        batch_input_add(batch_id=batch, passport=passport, mass_kg=passport.mass_kg)
+    held, free = "battery|DE|lithium|2024", "battery|DE|lithium|2026"
+    assert {("inventory_collected", held), ("inventory_collected", free)} <= dirty_after_feed()
+    locked, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        try:
+            with transaction.atomic():
+                DirtyBucket.objects.select_for_update().get(kind="inventory_collected", key=held)
+                locked.set()
+                release.wait(timeout=30)
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    try:
+        assert locked.wait(timeout=30)
+        buckets_refresh()
+    finally:
+        release.set()
+        holder.join()
+
+    # The held cell is neither refreshed nor cleared; the next refresh takes it.
+    assert set(DirtyBucket.objects.values_list("kind", "key")) == {("inventory_collected", held)}
+    assert [d.split(":")[0] for d in aggregates_differences()] == [f"inventory_collected|{held}"]
+    buckets_refresh()
+    assert aggregates_differences() == []
+    assert not DirtyBucket.objects.exists()
 
 
 def test_a_collected_cell_is_read_in_two_queries_whatever_the_waste(
