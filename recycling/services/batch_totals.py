@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from uuid import UUID
 
+from django.db import transaction
 from django.db.models import Count
 
 from recycling.models import (
@@ -140,8 +141,8 @@ def _row(batch: UUID, totals: Totals) -> BatchTotals:
 def batch_totals(product_type: str, statuses: dict) -> dict[UUID, Totals]:
     """The totals of batches given as {id: status}: stored ones for closed batches, else summed.
 
-    Closed batches summed here are stored for the next refresh; two refreshers that store the
-    same batch at once store the same sums, so the second insert is dropped.
+    Closed batches summed here are stored for the next refresh, once the refresh commits
+    (`_store_after_commit`).
     """
     closed = [_uuid(b) for b, status in statuses.items() if status == BatchStatus.CLOSED]
     totals: dict[UUID, Totals] = {}
@@ -151,11 +152,22 @@ def batch_totals(product_type: str, statuses: dict) -> dict[UUID, Totals]:
         )
     summed = totals_from_records(product_type, {_uuid(b) for b in statuses} - set(totals))
     closed_summed = set(closed) & set(summed)
-    BatchTotals.objects.bulk_create(
-        [_row(batch, summed[batch]) for batch in sorted(closed_summed, key=str)],
-        ignore_conflicts=True,
-    )
+    _store_after_commit([_row(batch, summed[batch]) for batch in sorted(closed_summed, key=str)])
     return totals | summed
+
+
+def _store_after_commit(rows: list[BatchTotals]) -> None:
+    """Stores closed batches' totals once the refresh that summed them has committed.
+
+    A closed batch's totals are final, so when they are written does not matter, only that no
+    refresh waits for another to write them. Inserted inside the refresh, two refreshers could
+    deadlock: one refresh stores its cell's batches, then their upstream steps, and another,
+    whose cell holds those steps, the reverse, each waiting for the other's uncommitted row.
+    After the commit each insert is a statement of its own, in id order, holding nothing else;
+    two that store the same batch store the same sums, so the second is dropped.
+    """
+    if rows:
+        transaction.on_commit(lambda: BatchTotals.objects.bulk_create(rows, ignore_conflicts=True))
 
 
 def closures(product_type: str, totals: dict[UUID, Totals]) -> dict[UUID, frozenset]:

@@ -6,20 +6,22 @@ recovery group must count the products behind its chains once, however the chain
 """
 
 import datetime as dt
+import threading
 
+import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from passports.models import Passport
-from recycling.models import BatchTotals, Statistic
+from recycling.models import BatchStatus, BatchTotals, Statistic
 from recycling.services.aggregation import (
     aggregates_differences,
     aggregates_rebuild,
     buckets_refresh,
 )
-from recycling.services.batch_totals import totals_from_records, totals_stale
+from recycling.services.batch_totals import batch_totals, totals_from_records, totals_stale
 from recycling.services.batches import batch_close
 from recycling.services.inventory import (
     BATCH_STAGES,
@@ -27,6 +29,7 @@ from recycling.services.inventory import (
     inventory_fine_cells,
 )
 from recycling.services.recovery import recovery_statistics
+from tests.conftest import uses_postgresql
 from tests.recycling.conftest import draw_inputs, fill_batch, open_battery_batch
 
 # Open batches are in treatment in the year they started; the products are handed over to the
@@ -159,13 +162,16 @@ def test_a_group_counts_the_products_of_steps_upstream_in_another_group(waste, r
     assert aggregates_differences() == []
 
 
-def test_a_batch_cell_refreshed_again_reads_no_input_element_or_passport(waste, recycler):
+def test_a_batch_cell_refreshed_again_reads_no_input_element_or_passport(
+    waste, recycler, django_capture_on_commit_callbacks
+):
     organisation = recycler.organisation
     for passports in (waste[:2], waste[2:4]):
         batch = open_battery_batch(organisation, STARTED[2026])
         fill_batch(organisation, batch, passports, None, False)
         batch_close(batch_id=batch.pk, actor=organisation, closed_at=CLOSED)
-    first = inventory_fine_cells("battery", "DE", "batch", "lithium", 2026)
+    with django_capture_on_commit_callbacks(execute=True):  # totals are stored at commit
+        first = inventory_fine_cells("battery", "DE", "batch", "lithium", 2026)
 
     with CaptureQueriesContext(connection) as queries:
         again = inventory_fine_cells("battery", "DE", "batch", "lithium", 2026)
@@ -176,12 +182,15 @@ def test_a_batch_cell_refreshed_again_reads_no_input_element_or_passport(waste, 
         assert table not in read
 
 
-def test_stored_totals_equal_their_records_and_a_rebuild_mends_a_wrong_one(waste, recycler):
+def test_stored_totals_equal_their_records_and_a_rebuild_mends_a_wrong_one(
+    waste, recycler, django_capture_on_commit_callbacks
+):
     organisation = recycler.organisation
     batch = open_battery_batch(organisation)
     fill_batch(organisation, batch, waste[:3], None, False)
     batch_close(batch_id=batch.pk, actor=organisation)
-    buckets_refresh()
+    with django_capture_on_commit_callbacks(execute=True):  # totals are stored at commit
+        buckets_refresh()
     stored = BatchTotals.objects.get(batch=batch)
     fresh = totals_from_records("battery", [batch.pk])[batch.pk]
     assert stored.product_count == fresh.product_count == 3
@@ -193,6 +202,51 @@ def test_stored_totals_equal_their_records_and_a_rebuild_mends_a_wrong_one(waste
     assert f"batch_totals|{batch.pk}: stored totals differ from the batch's records" in (
         aggregates_differences()
     )
-    aggregates_rebuild()
+    with django_capture_on_commit_callbacks(execute=True):
+        aggregates_rebuild()
     assert BatchTotals.objects.get(batch=batch).product_count == 3
     assert aggregates_differences() == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_refreshers_storing_each_others_totals_in_reverse_order_both_finish(waste, recycler):
+    """One refresh stores its cell's batch, then the step upstream of it; another the reverse.
+
+    Inserted inside the refreshes, each waited for the other's uncommitted row: a deadlock.
+    """
+    if not uses_postgresql():
+        pytest.skip("row locks need PostgreSQL")
+    organisation = recycler.organisation
+    shredder = open_battery_batch(organisation)
+    black_mass = fill_batch(organisation, shredder, waste[:2], None, True)
+    batch_close(batch_id=shredder.pk, actor=organisation)
+    refinery = open_battery_batch(organisation)
+    fill_batch(organisation, refinery, waste[2:3], black_mass, False)
+    batch_close(batch_id=refinery.pk, actor=organisation)
+    BatchTotals.objects.all().delete()
+    both_summed_one = threading.Barrier(2, timeout=30)
+    failures: list = []
+
+    def refresh(first, then) -> None:
+        try:
+            with transaction.atomic():
+                batch_totals("battery", {first.pk: BatchStatus.CLOSED})
+                both_summed_one.wait()
+                batch_totals("battery", {then.pk: BatchStatus.CLOSED})
+        except Exception as exc:  # noqa: BLE001 - reported below, with the thread's name
+            failures.append(exc)
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=refresh, args=(shredder, refinery)),
+        threading.Thread(target=refresh, args=(refinery, shredder)),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert failures == []
+    assert set(BatchTotals.objects.values_list("batch_id", flat=True)) == {shredder.pk, refinery.pk}
+    assert totals_stale() == []
