@@ -9,7 +9,7 @@ from decimal import Decimal
 from functools import reduce
 from operator import or_
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 
 from passports.models import Passport, ProductType
@@ -57,12 +57,14 @@ def bucket_recompute(kind: str, key: str, whole: bool = False) -> None:
         Statistic.objects.bulk_create(collection_statistics(key))
     elif kind == "inventory":
         product_type, region = key.split("|")
+        _cells_locked(product_type, [region])
         InventoryCell.objects.filter(bucket=bucket).delete()
         InventoryCell.objects.bulk_create(inventory_cells(product_type, region))
     elif kind == "inventory_collected":
         collected_cells_recompute([key])
     elif kind == "inventory_batch":
         product_type, region, category, year = key.split("|")
+        _cells_locked(product_type, [region])
         InventoryCell.objects.filter(
             bucket=f"inventory|{product_type}|{region}",
             category=category,
@@ -83,6 +85,7 @@ def collected_cells_recompute(keys: list[str]) -> None:
     for key in keys:
         product_type, region, category, year = key.split("|")
         wanted.add((region, category, int(year)))
+    _cells_locked(product_type, {region for region, _, _ in wanted})
     InventoryCell.objects.filter(
         reduce(
             or_,
@@ -94,6 +97,25 @@ def collected_cells_recompute(keys: list[str]) -> None:
         stage="collected",
     ).delete()
     InventoryCell.objects.bulk_create(inventory_collected_cells(product_type, wanted))
+
+
+def _cells_locked(product_type: str, regions) -> None:
+    """Waits for any other refresh writing these countries' inventory cells to commit.
+
+    A country's whole bucket and its fine cells replace rows of one table by deleting them
+    first. On PostgreSQL a delete waiting for another's deleted rows does not see the rows that
+    one then inserts, so both refreshes' rows would stay and a cell would count twice. Each
+    writer therefore holds a lock per country until it commits, taken in one order (by name),
+    so two writers of several countries cannot wait for each other. SQLite runs one writer at
+    a time.
+    """
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        for region in sorted(regions):
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(hashtext(%s))", [f"inventory|{product_type}|{region}"]
+            )
 
 
 def _claimed(dirty: DirtyBucket) -> list[DirtyBucket]:

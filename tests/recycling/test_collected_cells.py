@@ -6,6 +6,7 @@ out of a cell is covered here.
 """
 
 import threading
+import time
 
 import pytest
 from django.db import connection, transaction
@@ -19,7 +20,9 @@ from recycling.services import inventory
 from recycling.services.aggregation import (
     aggregates_differences,
     aggregates_rebuild,
+    bucket_recompute,
     buckets_refresh,
+    collected_cells_recompute,
 )
 from recycling.services.batches import batch_input_add
 from recycling.services.inventory import (
@@ -231,3 +234,62 @@ def test_a_cell_of_many_products_is_read_in_slices_with_the_same_sums(
         sliced = collected(inventory_fine_cells("battery", "DE", "collected", "lithium", 2026))
     assert sliced == whole != {}
     assert len(queries.captured_queries) > 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_country_refreshed_whole_while_its_collected_cell_is_refreshed_counts_each_once(
+    manufacturer, collector, recycler
+):
+    """The whole country's refresh waits for the cell's to commit, then replaces its rows too.
+
+    Without waiting, its delete missed the rows the cell's refresh inserted, and both stayed.
+    """
+    if not uses_postgresql():
+        pytest.skip("concurrent writers need PostgreSQL")
+    _waste(manufacturer, collector, recycler)
+    aggregates_rebuild()
+    key = min(
+        f"battery|{cell.region}|{cell.category}|{cell.year}"
+        for cell in InventoryCell.objects.filter(stage="collected", region="DE")
+    )
+    cell_written, whole_started = threading.Event(), threading.Event()
+    failures: list = []
+
+    def refresh_cell() -> None:
+        try:
+            with transaction.atomic():
+                collected_cells_recompute([key])
+                cell_written.set()
+                # Commits only once the whole country's refresh has had time to reach its delete.
+                assert whole_started.wait(timeout=30)
+                time.sleep(0.5)
+        except Exception as exc:  # noqa: BLE001 - reported below
+            failures.append(exc)
+        finally:
+            connection.close()
+
+    def refresh_whole() -> None:
+        try:
+            assert cell_written.wait(timeout=30)
+            whole_started.set()
+            with transaction.atomic():
+                bucket_recompute("inventory", "battery|DE")
+        except Exception as exc:  # noqa: BLE001 - reported below
+            failures.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=refresh_cell), threading.Thread(target=refresh_whole)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert failures == []
+    rows = list(
+        InventoryCell.objects.filter(region="DE").values_list(
+            "category", "year", "stage", "element"
+        )
+    )
+    assert len(rows) == len(set(rows))
+    assert aggregates_differences() == []
