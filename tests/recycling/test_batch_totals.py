@@ -119,15 +119,21 @@ def test_batch_cells_from_totals_equal_the_full_recomputation_after_every_step(
         transaction.set_rollback(True)
 
 
-def test_a_group_counts_products_its_chains_share_once(waste, recycler):
-    """A refiner that takes products and a shredder's black mass: both first steps, one group."""
-    organisation = recycler.organisation
+def _shredder_then_refinery(organisation, waste) -> tuple:
+    """A shredder of two products, closed, whose black mass a refinery takes with a third."""
     shredder = open_battery_batch(organisation)
     black_mass = fill_batch(organisation, shredder, waste[:2], None, True)
     batch_close(batch_id=shredder.pk, actor=organisation)
     refinery = open_battery_batch(organisation)
     fill_batch(organisation, refinery, waste[2:3], black_mass, False)
     batch_close(batch_id=refinery.pk, actor=organisation)
+    return shredder, refinery
+
+
+def test_a_group_counts_products_its_chains_share_once(waste, recycler):
+    """A refiner that takes products and a shredder's black mass: both first steps, one group."""
+    organisation = recycler.organisation
+    shredder, refinery = _shredder_then_refinery(organisation, waste)
 
     buckets_refresh()
 
@@ -217,12 +223,7 @@ def test_two_refreshers_storing_each_others_totals_in_reverse_order_both_finish(
     if not uses_postgresql():
         pytest.skip("row locks need PostgreSQL")
     organisation = recycler.organisation
-    shredder = open_battery_batch(organisation)
-    black_mass = fill_batch(organisation, shredder, waste[:2], None, True)
-    batch_close(batch_id=shredder.pk, actor=organisation)
-    refinery = open_battery_batch(organisation)
-    fill_batch(organisation, refinery, waste[2:3], black_mass, False)
-    batch_close(batch_id=refinery.pk, actor=organisation)
+    shredder, refinery = _shredder_then_refinery(organisation, waste)
     BatchTotals.objects.all().delete()
     both_summed_one = threading.Barrier(2, timeout=30)
     failures: list = []
