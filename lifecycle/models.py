@@ -84,6 +84,31 @@ class LogLeaf(models.Model):
         return f"leaf {self.index}"
 
 
+class PendingEvent(models.Model):
+    """An event stored but not yet in the log: the queue the log's integration reads.
+
+    A trigger on the event table writes the row in the statement that inserts the event, so
+    no path that stores events (a single append, a batch, a registration, a bulk loader) can
+    leave one out; integration deletes it with the leaf it makes. A run therefore reads only
+    what is pending, not every recent event. Events imported from another instance's archive
+    are taken off the queue as they are imported: they belong to that instance's log.
+    """
+
+    # No foreign-key check: the trigger copies the row from the event just inserted, so the
+    # check could only cost (one lookup per event at every commit).
+    event = models.OneToOneField(
+        Event, primary_key=True, on_delete=models.CASCADE, db_constraint=False,
+        related_name="pending",
+    )  # fmt: skip
+    time = models.DateTimeField(help_text="The event's time: the log takes events in this order.")
+
+    class Meta:
+        indexes = [models.Index(fields=["time", "event"], name="pending_event_time_id")]
+
+    def __str__(self) -> str:
+        return f"pending {self.event_id}"
+
+
 class LogNode(models.Model):
     """The hash of a complete subtree: leaves [index * 2^level, (index + 1) * 2^level)."""
 

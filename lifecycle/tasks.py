@@ -137,7 +137,7 @@ def integrate_log() -> int:
 
 @shared_task(ignore_result=True, acks_late=True)
 def integrate_stragglers() -> int:
-    """Beat, hourly: appends pending events of any age, outside the window integration searches."""
+    """Beat, hourly: appends any event without a leaf, queued or not (the queue's safety net)."""
     return log_integrate(everything=True)
 
 

@@ -270,8 +270,8 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "lifecycle.tasks.publish_checkpoint",
         "schedule": float(CHECKPOINT_INTERVAL_SECONDS),
     },
-    # Integration searches only a recent window of events (cheap at any size); this hourly run
-    # searches them all, so an event signed on a node whose clock lagged is still logged.
+    # Integration reads the queue of pending events (cheap at any size); this hourly run
+    # searches every event for one without a leaf, the safety net should one ever be unqueued.
     "integrate-stragglers": {
         "task": "lifecycle.tasks.integrate_stragglers",
         "schedule": 3600.0,

@@ -20,7 +20,7 @@ from django.db.models import Q
 
 from lifecycle.archive.replay import RecordDisagrees, passport_replay, successor_statuses
 from lifecycle.archive.verify import Archive, ArchiveRejected, archive_verify
-from lifecycle.models import ArchivedCheckpoint, ArchivedProof, Event
+from lifecycle.models import ArchivedCheckpoint, ArchivedProof, Event, PendingEvent
 from lifecycle.verify import loads_strict, parse_checkpoint, parse_note
 from passports.bulk import rows_insert
 from passports.models import (
@@ -201,6 +201,8 @@ def _passports(
     rows_insert(OriginShare, origin)
     rows_insert(Event, events)
     rows_insert(ArchivedProof, proofs)
+    # Inserting them queued them for our log (see PendingEvent); they are in their origin's.
+    PendingEvent.objects.filter(event_id__in=[event.pk for event in events]).delete()
     return len(events)
 
 

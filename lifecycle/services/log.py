@@ -14,7 +14,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from lifecycle import merkle, note
-from lifecycle.models import Checkpoint, Event, LogKey, LogLeaf, LogNode
+from lifecycle.models import Checkpoint, Event, LogKey, LogLeaf, LogNode, PendingEvent
 from lifecycle.services.tiles import checkpoint_file_write, log_tiles_write
 from lifecycle.verify import VerificationError, leaf_data, leaf_hash, verify_consistency
 from passports.bulk import rows_insert
@@ -101,41 +101,33 @@ def _lock_log() -> None:
     LogKey.objects.select_for_update().filter(pk=log_key_record().pk).first()
 
 
-# An event is signed inside the transaction that stores it, and no transaction here outlives
-# a request's or a task's time limit (90 s), so once the log holds events of time T nothing
-# signed before T minus this window can still be pending. The window bounds what each run
-# reads: every event of the last two minutes, whatever the size of the table.
-PENDING_WINDOW = dt.timedelta(minutes=2)
-
-
 def _pending(*, everything: bool = False):
-    """Events not yet in the log, searched from the newest logged event's time minus the window.
+    """Events not yet in the log, in the order the log takes them.
 
-    Bounding the search keeps it on the (time, id) index; without the bound every run scans
-    every event ever written for the few without a leaf (seconds at a million events).
+    Normally the queue (PendingEvent), which holds only what waits. `everything` searches
+    every event for one without a leaf, whether queued or not: the hourly sweep and audits,
+    in case an event ever reached the table without its queue row.
     """
+    if not everything:
+        queued = Event.objects.filter(pending__isnull=False)
+        return queued.order_by("pending__time", "pending__event")
     # Events imported from another instance's archive belong to that instance's log; their
     # proofs lead to its checkpoint (ArchivedProof), never to ours.
     pending = Event.objects.filter(leaf__isnull=True, archived_proof__isnull=True)
-    if everything:
-        return pending
-    newest = LogLeaf.objects.order_by("-index").values_list("event__time", flat=True).first()
-    return pending if newest is None else pending.filter(time__gte=newest - PENDING_WINDOW)
+    return pending.order_by("time", "id")
 
 
 def log_integrate(*, limit: int = 2000, everything: bool = False) -> int:
     """Appends pending events as leaves in (time, id) order; returns how many were added.
 
-    `everything` searches all events rather than the recent window (for audits and repairs).
+    `everything` searches all events rather than the queue (for audits and repairs).
     """
     added = 0
     while True:
         with transaction.atomic():
             _lock_log()
             batch = list(
-                _pending(everything=everything)
-                .order_by("time", "id")
-                .only("id", "envelope", "signature")[:limit]
+                _pending(everything=everything).only("id", "envelope", "signature")[:limit]
             )
             if not batch:
                 return added
@@ -172,6 +164,7 @@ def _leaves_append(batch: list[Event]) -> None:
             nodes.append(LogNode(level=level, index=position, hash=value))
     rows_insert(LogLeaf, leaves)
     rows_insert(LogNode, nodes)
+    PendingEvent.objects.filter(event_id__in=[event.id for event in batch]).delete()
 
 
 def log_root(size: int) -> bytes:

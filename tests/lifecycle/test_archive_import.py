@@ -12,7 +12,7 @@ from django.db import transaction
 
 from lifecycle.archive.importer import archive_import
 from lifecycle.archive.verify import ArchiveRejected
-from lifecycle.models import ArchivedProof, Event, LogLeaf
+from lifecycle.models import ArchivedProof, Event, LogLeaf, PendingEvent
 from lifecycle.services.log import log_integrate
 from lifecycle.verify import verify_bundle
 from passports.models import Organisation, OrganisationKind, Passport, SigningKey
@@ -123,6 +123,8 @@ def test_no_event_can_be_appended_to_an_imported_passport(archived, make_actor):
 def test_this_instances_log_leaves_imported_events_out(archived):
     imported(archived)
 
+    assert not PendingEvent.objects.exists()
+    assert log_integrate() == 0
     assert log_integrate(everything=True) == 0
     assert not LogLeaf.objects.exists()
 
