@@ -49,7 +49,8 @@ class Totals:
     sources: frozenset = frozenset()
 
 
-def _uuid(value) -> UUID:
+def as_uuid(value) -> UUID:
+    """A batch id as read from the database: a UUID on PostgreSQL, its text on SQLite."""
     return value if isinstance(value, UUID) else UUID(str(value))
 
 
@@ -69,14 +70,14 @@ def _summed(product_type: str, ids: list) -> dict[UUID, Totals]:
         .values_list("input__batch_id", "element")
         .annotate(kg=micro_sum("mass_kg"))
     ):
-        totals[_uuid(batch)].elements_in[element] = mass or 0
+        totals[as_uuid(batch)].elements_in[element] = mass or 0
     for batch, mass in (
         BatchInput.objects.filter(batch_id__in=ids)
         .order_by()
         .values_list("batch_id")
         .annotate(kg=micro_sum("mass_kg"))
     ):
-        totals[_uuid(batch)].mass_in = mass or 0
+        totals[as_uuid(batch)].mass_in = mass or 0
     # Grouped by what the outputs count as, as the full computation groups them: an output's
     # mass counts once for each element it holds.
     for batch, counts_as, element, mass, product in (
@@ -85,7 +86,7 @@ def _summed(product_type: str, ids: list) -> dict[UUID, Totals]:
         .values_list("output__batch_id", "output__counts_as", "element")
         .annotate(kg=micro_sum("mass_kg"), product_kg=micro_sum("output__mass_kg"))
     ):
-        found = totals[_uuid(batch)]
+        found = totals[as_uuid(batch)]
         found.elements_out[element] = found.elements_out.get(element, 0) + (mass or 0)
         if counts_as == CountsAs.RECYCLING:
             found.recovered.append((element, mass or 0, product or 0))
@@ -97,16 +98,16 @@ def _summed(product_type: str, ids: list) -> dict[UUID, Totals]:
         .values_list("batch_id", "passport__manufacturer_id")
         .annotate(n=Count("id"))
     ):
-        owners[_uuid(batch)][0] += count
-        owners[_uuid(batch)][1].add(str(maker))
+        owners[as_uuid(batch)][0] += count
+        owners[as_uuid(batch)][1].add(str(maker))
     sources: dict = defaultdict(set)
     # Only steps of the same product type: a chain is followed within its product type.
     for batch, source in BatchInput.objects.filter(
         batch_id__in=ids, source_output__batch__product_type=product_type
     ).values_list("batch_id", "source_output__batch_id"):
-        sources[_uuid(batch)].add(_uuid(source))
+        sources[as_uuid(batch)].add(as_uuid(source))
     result = {}
-    for batch in map(_uuid, ids):
+    for batch in map(as_uuid, ids):
         found = totals.get(batch, Totals())
         found.recovered.sort()
         count, makers = owners.get(batch, (0, set()))
@@ -121,9 +122,9 @@ COLUMNS = ("batch_id", "mass_in_mg", "product_count", "parts")
 
 def _from_values(values: tuple) -> tuple[UUID, Totals]:
     batch, mass_in, count, parts = values
-    return _uuid(batch), Totals(
+    return as_uuid(batch), Totals(
         mass_in, parts["in"], parts["out"], [tuple(r) for r in parts["recovered"]], count,
-        frozenset(parts["makers"]), frozenset(map(_uuid, parts["sources"])),
+        frozenset(parts["makers"]), frozenset(map(as_uuid, parts["sources"])),
     )  # fmt: skip
 
 
@@ -144,13 +145,13 @@ def batch_totals(product_type: str, statuses: dict) -> dict[UUID, Totals]:
     Closed batches summed here are stored for the next refresh, once the refresh commits
     (`_store_after_commit`).
     """
-    closed = [_uuid(b) for b, status in statuses.items() if status == BatchStatus.CLOSED]
+    closed = [as_uuid(b) for b, status in statuses.items() if status == BatchStatus.CLOSED]
     totals: dict[UUID, Totals] = {}
     for ids in itertools.batched(closed, BATCHES_PER_QUERY):
         totals |= dict(
             map(_from_values, BatchTotals.objects.filter(pk__in=ids).values_list(*COLUMNS))
         )
-    summed = totals_from_records(product_type, {_uuid(b) for b in statuses} - set(totals))
+    summed = totals_from_records(product_type, {as_uuid(b) for b in statuses} - set(totals))
     closed_summed = set(closed) & set(summed)
     _store_after_commit([_row(batch, summed[batch]) for batch in sorted(closed_summed, key=str)])
     return totals | summed
@@ -210,7 +211,7 @@ def totals_stale() -> list[UUID]:
     types = Batch.objects.filter(pk__in=list(stored)).values_list("pk", "product_type")
     by_type: dict = defaultdict(list)
     for batch, product_type in types:
-        by_type[product_type].append(_uuid(batch))
+        by_type[product_type].append(as_uuid(batch))
     for product_type, ids in by_type.items():
         fresh = totals_from_records(product_type, ids)
         stale += [batch for batch in ids if fresh[batch] != stored[batch]]

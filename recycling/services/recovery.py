@@ -38,7 +38,7 @@ from recycling.models import (
     StaleChain,
     Statistic,
 )
-from recycling.services.batch_totals import batch_totals, closures, products_behind
+from recycling.services.batch_totals import as_uuid, batch_totals, closures, products_behind
 from recycling.services.inventory import Population, batch_populations
 
 ZERO = Decimal(0)
@@ -64,14 +64,10 @@ class BatchFacts:
     bases: frozenset
 
 
-def _uuid(value) -> UUID:
-    return value if isinstance(value, UUID) else UUID(str(value))
-
-
 def _db_ids(ids: Iterable) -> list:
     """Ids as the backend stores them (SQLite keeps UUIDs as hex text)."""
     field = Batch._meta.pk
-    return [field.get_db_prep_value(_uuid(i), connection) for i in ids]
+    return [field.get_db_prep_value(as_uuid(i), connection) for i in ids]
 
 
 def _query(sql: str, params: list) -> list[tuple]:
@@ -104,7 +100,7 @@ def chains_upstream(batch_id, product_type: str) -> list[UUID]:
             )""",
         [*_db_ids([batch_id]), product_type],
     )
-    return [_uuid(row[0]) for row in rows]
+    return [as_uuid(row[0]) for row in rows]
 
 
 def _chains_downstream(first_steps: list, product_type: str) -> list[UUID]:
@@ -124,7 +120,7 @@ def _chains_downstream(first_steps: list, product_type: str) -> list[UUID]:
         ),
         [*_db_ids(first_steps), product_type],
     )
-    return [_uuid(row[0]) for row in rows]
+    return [as_uuid(row[0]) for row in rows]
 
 
 def _group_population(product_type: str, chains: list[ChainRecovery]) -> tuple[int, set]:
@@ -137,7 +133,7 @@ def _group_population(product_type: str, chains: list[ChainRecovery]) -> tuple[i
     first_steps = {c.batch_id: BatchStatus.CLOSED for c in chains if c.complete}
     totals = batch_totals(product_type, first_steps)
     upstream = closures(product_type, totals)
-    behind = set().union(*(upstream[_uuid(batch)] for batch in first_steps))
+    behind = set().union(*(upstream[as_uuid(batch)] for batch in first_steps))
     return products_behind(behind, totals)
 
 
