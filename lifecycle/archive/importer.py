@@ -202,7 +202,7 @@ def _passports(
     rows_insert(Event, events)
     rows_insert(ArchivedProof, proofs)
     # Inserting them queued them for our log (see PendingEvent); they are in their origin's.
-    PendingEvent.objects.filter(event_id__in=[event.pk for event in events]).delete()
+    PendingEvent.objects.filter(event__archived_proof__checkpoint=checkpoint).delete()
     return len(events)
 
 

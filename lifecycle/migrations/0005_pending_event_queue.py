@@ -3,6 +3,9 @@
 PostgreSQL fires the trigger once per statement with the rows it inserted (a COPY of a
 thousand events is one INSERT ... SELECT); SQLite fires it per row. Events already stored
 and neither logged nor imported from an archive are queued here too.
+
+On SQLite a later migration that alters lifecycle_event rebuilds the table, and the trigger goes
+with the old one: such a migration must create it again (a test checks that it exists).
 """
 
 import django.db.models.deletion

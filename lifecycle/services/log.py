@@ -10,7 +10,7 @@ import logging
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.conf import settings
 from django.db import DatabaseError, connection, transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone
 
 from lifecycle import merkle, note
@@ -109,8 +109,15 @@ def _pending(*, everything: bool = False):
     in case an event ever reached the table without its queue row.
     """
     if not everything:
-        queued = Event.objects.filter(pending__isnull=False)
-        return queued.order_by("pending__time", "pending__event")
+        # Skips a queue row whose event already has a leaf (logged by code from before the
+        # queue, or restored by loaddata) or is another instance's (imported): logging it
+        # again would fail on the leaf's unique event at every run, or put it in our log.
+        queued = Event.objects.filter(
+            pending__isnull=False, leaf__isnull=True, archived_proof__isnull=True
+        )
+        # pending__event_id, not pending__event: a relation orders by Event.Meta.ordering
+        # (passport, seq), which joins event and passport again and is not (time, id).
+        return queued.order_by("pending__time", "pending__event_id")
     # Events imported from another instance's archive belong to that instance's log; their
     # proofs lead to its checkpoint (ArchivedProof), never to ours.
     pending = Event.objects.filter(leaf__isnull=True, archived_proof__isnull=True)
@@ -123,6 +130,11 @@ def log_integrate(*, limit: int = 2000, everything: bool = False) -> int:
     `everything` searches all events rather than the queue (for audits and repairs).
     """
     added = 0
+    if everything:
+        # The sweep also drops queue rows the queue path skips, so they do not pile up.
+        PendingEvent.objects.filter(
+            Q(event__leaf__isnull=False) | Q(event__archived_proof__isnull=False)
+        ).delete()
     while True:
         with transaction.atomic():
             _lock_log()
