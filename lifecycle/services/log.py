@@ -10,11 +10,19 @@ import logging
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.conf import settings
 from django.db import DatabaseError, connection, transaction
-from django.db.models import Max, Q
+from django.db.models import Max
 from django.utils import timezone
 
 from lifecycle import merkle, note
-from lifecycle.models import Checkpoint, Event, LogKey, LogLeaf, LogNode, PendingEvent
+from lifecycle.models import (
+    ArchivedProof,
+    Checkpoint,
+    Event,
+    LogKey,
+    LogLeaf,
+    LogNode,
+    PendingEvent,
+)
 from lifecycle.services.tiles import checkpoint_file_write, log_tiles_write
 from lifecycle.verify import VerificationError, leaf_data, leaf_hash, verify_consistency
 from passports.bulk import rows_insert
@@ -97,31 +105,53 @@ def fetch_nodes(wanted) -> dict[tuple[int, int], bytes]:
 
 
 def _lock_log() -> None:
-    """Serialises writers of the log (integration and signing) on the log key's row."""
-    LogKey.objects.select_for_update().filter(pk=log_key_record().pk).first()
+    """Serialises writers of the log (integration and signing) on the log key's row.
 
-
-def _pending(*, everything: bool = False):
-    """Events not yet in the log, in the order the log takes them.
-
-    Normally the queue (PendingEvent), which holds only what waits. `everything` searches
-    every event for one without a leaf, whether queued or not: the hourly sweep and audits,
-    in case an event ever reached the table without its queue row.
+    The log's key row is its first (see log_origin), so once it exists one statement finds and
+    locks it; this runs at every integration.
     """
-    if not everything:
-        # Skips a queue row whose event already has a leaf (logged by code from before the
-        # queue, or restored by loaddata) or is another instance's (imported): logging it
-        # again would fail on the leaf's unique event at every run, or put it in our log.
-        queued = Event.objects.filter(
-            pending__isnull=False, leaf__isnull=True, archived_proof__isnull=True
-        )
-        # pending__event_id, not pending__event: a relation orders by Event.Meta.ordering
-        # (passport, seq), which joins event and passport again and is not (time, id).
-        return queued.order_by("pending__time", "pending__event_id")
-    # Events imported from another instance's archive belong to that instance's log; their
-    # proofs lead to its checkpoint (ArchivedProof), never to ours.
-    pending = Event.objects.filter(leaf__isnull=True, archived_proof__isnull=True)
-    return pending.order_by("time", "id")
+    if not LogKey.objects.select_for_update().order_by("created_at").values_list("pk")[:1]:
+        LogKey.objects.select_for_update().filter(pk=log_key_record().pk).first()
+
+
+LEAF_SOURCE_FIELDS = ("id", "envelope", "signature")
+
+
+def _queued(limit: int) -> tuple[list[Event], list]:
+    """The first `limit` queued events not yet logged, and the ids of every queue row read.
+
+    Read in steps that each follow an index from the queue's few rows, never one join: with
+    the leaf table in the same statement, PostgreSQL may hash the whole of it to find the few
+    without a leaf. A row whose event already has a leaf (logged by code from before the queue,
+    or restored through loaddata) or belongs to another instance's log (imported) is read and
+    dropped but not logged: logging it would fail on the leaf's unique event at every run, or
+    put another log's event in ours.
+    """
+    taken = list(
+        PendingEvent.objects.order_by("time", "event_id").values_list("event_id", flat=True)[:limit]
+    )
+    if not taken:
+        return [], taken
+    done = set(LogLeaf.objects.filter(event_id__in=taken).values_list("event_id", flat=True))
+    done.update(ArchivedProof.objects.filter(event_id__in=taken).values_list("event_id", flat=True))
+    wanted = [event_id for event_id in taken if event_id not in done]
+    found = Event.objects.only(*LEAF_SOURCE_FIELDS).in_bulk(wanted)
+    return [found[event_id] for event_id in wanted if event_id in found], taken
+
+
+def _unlogged(limit: int) -> tuple[list[Event], list]:
+    """The first `limit` events of all without a leaf, queued or not, in (time, id) order.
+
+    For the hourly sweep and audits, in case an event ever reached the table without its queue
+    row. Events imported from another instance's archive belong to that instance's log; their
+    proofs lead to its checkpoint (ArchivedProof), never to ours.
+    """
+    batch = list(
+        Event.objects.filter(leaf__isnull=True, archived_proof__isnull=True)
+        .order_by("time", "id")
+        .only(*LEAF_SOURCE_FIELDS)[:limit]
+    )
+    return batch, [event.id for event in batch]
 
 
 def log_integrate(*, limit: int = 2000, everything: bool = False) -> int:
@@ -130,21 +160,19 @@ def log_integrate(*, limit: int = 2000, everything: bool = False) -> int:
     `everything` searches all events rather than the queue (for audits and repairs).
     """
     added = 0
-    if everything:
-        # The sweep also drops queue rows the queue path skips, so they do not pile up.
-        PendingEvent.objects.filter(
-            Q(event__leaf__isnull=False) | Q(event__archived_proof__isnull=False)
-        ).delete()
     while True:
         with transaction.atomic():
             _lock_log()
-            batch = list(
-                _pending(everything=everything).only("id", "envelope", "signature")[:limit]
-            )
-            if not batch:
+            batch, taken = _unlogged(limit) if everything else _queued(limit)
+            if not taken:
                 return added
             _leaves_append(batch)
+            _dequeue(taken)
             added += len(batch)
+        # A short batch emptied what was committed when it was read; whatever commits later
+        # wakes another run (a queued task, a notification, the sequencer's poll).
+        if len(taken) < limit:
+            return added
 
 
 def log_append_events(events: list[Event]) -> None:
@@ -156,6 +184,12 @@ def log_append_events(events: list[Event]) -> None:
     if events:
         _lock_log()
         _leaves_append(events)
+        _dequeue([event.id for event in events])
+
+
+def _dequeue(event_ids: list) -> None:
+    """Takes these events off the queue of pending events, in the transaction logging them."""
+    PendingEvent.objects.filter(event_id__in=event_ids).delete()
 
 
 def _leaves_append(batch: list[Event]) -> None:
@@ -176,7 +210,6 @@ def _leaves_append(batch: list[Event]) -> None:
             nodes.append(LogNode(level=level, index=position, hash=value))
     rows_insert(LogLeaf, leaves)
     rows_insert(LogNode, nodes)
-    PendingEvent.objects.filter(event_id__in=[event.id for event in batch]).delete()
 
 
 def log_root(size: int) -> bytes:

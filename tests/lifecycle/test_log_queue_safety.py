@@ -71,6 +71,23 @@ def in_thread(target, errors):
     return thread
 
 
+def with_integrators(writers, *, limit: int, errors: list) -> None:
+    """Runs each writer in its own thread while three integrators run, until the writers end."""
+    done = threading.Event()
+
+    def integrator():
+        while not done.is_set():
+            log_integrate(limit=limit)
+
+    started = [in_thread(writer, errors) for writer in writers]
+    integrators = [in_thread(integrator, errors) for _ in range(3)]
+    for thread in started:
+        thread.join()
+    done.set()
+    for thread in integrators:
+        thread.join()
+
+
 def assert_log_whole():
     events = Event.objects.filter(archived_proof__isnull=True).count()
     assert LogLeaf.objects.count() == events == log_size()
@@ -87,7 +104,6 @@ def assert_log_whole():
 def test_integrators_and_appenders_at_once_log_every_committed_event_once(manufacturer):
     ids = [new_passport(manufacturer, f"CONC-{i}") for i in range(3)]
     log_integrate()
-    done = threading.Event()
     errors, rolled_back, committed = [], [], []
 
     def appender(passport_id):
@@ -106,18 +122,7 @@ def test_integrators_and_appenders_at_once_log_every_committed_event_once(manufa
                 chain.store(event)
             committed.append(event.pk)
 
-    def integrator():
-        while not done.is_set():
-            log_integrate(limit=5)
-        log_integrate(limit=5)
-
-    appenders = [in_thread(lambda p=p: appender(p), errors) for p in ids]
-    integrators = [in_thread(integrator, errors) for _ in range(3)]
-    for t in appenders:
-        t.join()
-    done.set()
-    for t in integrators:
-        t.join()
+    with_integrators([lambda p=p: appender(p) for p in ids], limit=5, errors=errors)
     assert errors == []
     log_integrate()
     assert not LogLeaf.objects.filter(event_id__in=rolled_back).exists()
@@ -295,7 +300,7 @@ def test_batches_single_appends_and_integrators_at_once(manufacturer):
     )
     assert response.status_code == 201, response.json()
     passports = [p["id"] for p in response.json()["passports"]]
-    done, errors, statuses = threading.Event(), [], []
+    errors, statuses = [], []
 
     def batches(group):
         for round_ in range(10):
@@ -317,18 +322,9 @@ def test_batches_single_appends_and_integrators_at_once(manufacturer):
             )  # fmt: skip
             statuses.append(r.status_code)
 
-    def integrator():
-        while not done.is_set():
-            log_integrate(limit=3)
-
-    writers = [in_thread(lambda g=passports[i : i + 5]: batches(g), errors) for i in (0, 5)]
-    writers += [in_thread(lambda p=p: singles(p), errors) for p in passports[10:]]
-    integrators = [in_thread(integrator, errors) for _ in range(3)]
-    for t in writers:
-        t.join()
-    done.set()
-    for t in integrators:
-        t.join()
+    writers = [lambda g=passports[i : i + 5]: batches(g) for i in (0, 5)]
+    writers += [lambda p=p: singles(p) for p in passports[10:]]
+    with_integrators(writers, limit=3, errors=errors)
     assert errors == []
     assert set(statuses) == {201}, statuses
     log_integrate()
