@@ -2,7 +2,7 @@
 
 Every write wakes it (NOTIFY log_pending on PostgreSQL) and it also polls, so on SQLite or
 after a lost notification it still finds the work within one interval. A batch is integrated,
-its tiles written, and a checkpoint signed when one is due; all under the log lock the Celery
+and a checkpoint signed with its tiles when one is due; all under the log lock the Celery
 fallback takes too, so the two never integrate at once.
 """
 
@@ -25,13 +25,14 @@ CHANNEL = "log_pending"
 
 
 def sequencer_step(*, catch_up: bool = False) -> int:
-    """One round: integrate what is pending, write its tiles, sign if due; returns leaves added.
+    """One round: integrate what is pending, sign if due (with its tiles); returns leaves added.
 
-    `catch_up` writes tiles even when nothing was added: a first round, after leaves came in
-    by another path (bulk loaders, the Celery fallback) or from before tiles existed.
+    Tiles are written with each checkpoint, up to its size (see checkpoint_publish): readers
+    only fetch the tiles of a checkpointed size. `catch_up` writes them up to the log's size
+    at once: a first round, after leaves came in by another path or from before tiles existed.
     """
     added = log_integrate()
-    if added or catch_up:
+    if catch_up:
         log_tiles_catch_up()
     # Checked every round, not only after work: the tail of a burst is signed once it is due.
     if latest_checkpoint_size() < log_size():
@@ -63,13 +64,14 @@ class _Listener:
 
 
 def sequencer_run(*, interval: float, stopping: Callable[[], bool]) -> None:
-    """Runs steps until `stopping()` is true, waiting at most `interval` seconds between them."""
+    """Runs steps until `stopping()` is true, one per `interval` at most while writes flow."""
     import time
 
     listener = _Listener() if connection.vendor == "postgresql" else None
     first = True
     try:
         while not stopping():
+            started = time.monotonic()
             try:
                 added = sequencer_step(catch_up=first)
                 first = False
@@ -80,7 +82,10 @@ def sequencer_run(*, interval: float, stopping: Callable[[], bool]) -> None:
                 added = 0
             if added:
                 logger.info("integrated %s events", added)
-                continue  # more may be waiting: a full batch is not the end of the queue
+                # Writes are flowing: gather them for the rest of the interval rather than run
+                # a round per write, each paying its fixed share again for a few events.
+                time.sleep(max(0.0, interval - (time.monotonic() - started)))
+                continue
             if listener is not None:
                 listener.wait(interval)
             else:
