@@ -143,7 +143,7 @@ def integrate_log() -> int:
     a checkpointed size, and writing them after every run rewrote the same partial tiles and
     entry bundles (up to 256 entries each) for the few events a run adds.
     """
-    if not integrate_log.request.is_eager:
+    if not (integrate_log.request.is_eager or integrate_log.request.called_directly):
         time.sleep(INTEGRATION_GATHER_SECONDS)
     claim_release(integrate_log.name)
     count = log_integrate()

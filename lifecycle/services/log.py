@@ -37,7 +37,7 @@ class LogInconsistent(Exception):
 
 def log_origin() -> str:
     """The log's name: fixed by its first key, since a log that renamed itself is another log."""
-    first = LogKey.objects.order_by("created_at").values_list("name", flat=True).first()
+    first = LogKey.objects.order_by("created_at", "name").values_list("name", flat=True).first()
     return first or settings.LOG_ORIGIN
 
 
@@ -110,7 +110,7 @@ def _lock_log() -> None:
     The log's key row is its first (see log_origin), so once it exists one statement finds and
     locks it; this runs at every integration.
     """
-    if not LogKey.objects.select_for_update().order_by("created_at").values_list("pk")[:1]:
+    if not LogKey.objects.select_for_update().order_by("created_at", "name").values_list("pk")[:1]:
         LogKey.objects.select_for_update().filter(pk=log_key_record().pk).first()
 
 

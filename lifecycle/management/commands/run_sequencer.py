@@ -10,8 +10,8 @@ from lifecycle.services.sequencer import sequencer_run, sequencer_step
 class Command(BaseCommand):
     help = (
         "Integrates pending events into the transparency log in batches, every --interval "
-        "seconds or as soon as a write notifies (PostgreSQL), writes the tlog tiles and signs "
-        "checkpoints when due. Stops cleanly on SIGTERM or SIGINT."
+        "seconds or as soon as a write notifies (PostgreSQL), and signs checkpoints when due, "
+        "each after writing its tlog tiles. Stops cleanly on SIGTERM or SIGINT."
     )
 
     def add_arguments(self, parser):
