@@ -264,6 +264,11 @@ CELERY_TASK_SOFT_TIME_LIMIT = 60
 CELERY_TASK_TIME_LIMIT = 90
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# Celery's Django support closes the database connection before and after every task unless
+# told to reuse it for this many: a new PostgreSQL backend per task cost the log worker more
+# than its task. The worker instead closes a connection as Django does between requests, once
+# it is older than CONN_MAX_AGE or has failed (settings/celery.py).
+CELERY_DB_REUSE_MAX = 1000
 # A static schedule: the sweepers that make lost messages harmless.
 CELERY_BEAT_SCHEDULE: dict = {
     "publish-checkpoint": {

@@ -3,6 +3,7 @@
 import os
 
 from celery import Celery
+from celery.signals import task_postrun, task_prerun
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "settings")
 
@@ -10,3 +11,18 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "settings")
 app = Celery("metalpass", task_cls="celery.contrib.django.task:DjangoTask")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@task_prerun.connect
+@task_postrun.connect
+def old_connections_closed(task=None, **kwargs) -> None:
+    """Around each task in a worker, closes database connections past their age or broken.
+
+    What Django does around each request. Eager tasks run inside their caller's transaction,
+    whose connection is the caller's to manage.
+    """
+    if task is not None and getattr(task.request, "is_eager", False):
+        return
+    from django.db import close_old_connections
+
+    close_old_connections()
