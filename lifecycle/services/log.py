@@ -35,10 +35,14 @@ class LogInconsistent(Exception):
     """The stored tree does not extend the last signed checkpoint; nothing will be signed."""
 
 
+def _keys_oldest_first():
+    """The log's keys, its own first: the one order both naming and locking the log follow."""
+    return LogKey.objects.order_by("created_at", "name")
+
+
 def log_origin() -> str:
     """The log's name: fixed by its first key, since a log that renamed itself is another log."""
-    first = LogKey.objects.order_by("created_at", "name").values_list("name", flat=True).first()
-    return first or settings.LOG_ORIGIN
+    return _keys_oldest_first().values_list("name", flat=True).first() or settings.LOG_ORIGIN
 
 
 def log_key_record() -> LogKey:
@@ -110,7 +114,7 @@ def _lock_log() -> None:
     The log's key row is its first (see log_origin), so once it exists one statement finds and
     locks it; this runs at every integration.
     """
-    if not LogKey.objects.select_for_update().order_by("created_at", "name").values_list("pk")[:1]:
+    if not _keys_oldest_first().select_for_update().values_list("pk")[:1]:
         LogKey.objects.select_for_update().filter(pk=log_key_record().pk).first()
 
 
@@ -166,7 +170,8 @@ def log_integrate(*, limit: int = 2000, everything: bool = False) -> int:
             batch, taken = _unlogged(limit) if everything else _queued(limit)
             if not taken:
                 return added
-            _leaves_append(batch)
+            if batch:  # else every row read was stale, and only dropping them is left
+                _leaves_append(batch)
             _dequeue(taken)
             added += len(batch)
         # A short batch emptied what was committed when it was read; whatever commits later
