@@ -1,4 +1,4 @@
-"""The project's URLs plus the lightest Django views, as B3's and B8's limits."""
+"""The project's URLs plus the lightest Django view, as B3's limit (B8's is in middleware.py)."""
 
 from django.http import HttpResponse
 from django.urls import path
@@ -11,16 +11,7 @@ def minimal(request):
     return HttpResponse(b'{"ok":true}', content_type="application/json")
 
 
-TILE_SIZED = bytes(range(256)) * 32
-
-
-def bytes_8k(request):
-    """8,192 constant bytes, a full tile's size, from the lightest view: B8's limit."""
-    return HttpResponse(TILE_SIZED, content_type="application/octet-stream")
-
-
 urlpatterns = [
     path("bench/minimal", minimal),
-    path("bench/bytes-8k", bytes_8k),
     *project_urls,
 ]

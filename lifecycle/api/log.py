@@ -6,12 +6,12 @@ rebuild the tree.
 """
 
 import base64
-import functools
 import json
 from collections.abc import Callable
 
 from django.conf import settings
 from django.http import HttpResponse
+from django.utils import translation
 from django.utils.cache import patch_vary_headers
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -165,7 +165,7 @@ def _bounded_size(request, name: str) -> int:
 )
 @api_view(["GET"])
 @permission_classes([AllowAny])
-def _inclusion(request):
+def inclusion(request):
     """An RFC 9162 inclusion proof of leaf `index` in the tree of `size` leaves."""
     index = integer(request, "index")
     size = _bounded_size(request, "size")
@@ -201,7 +201,7 @@ def _inclusion_within_tiles(query) -> tuple[int, int] | None:
 )
 @api_view(["GET"])
 @permission_classes([AllowAny])
-def _consistency(request):
+def consistency(request):
     """An RFC 9162 consistency proof between trees of `first` and `second` leaves."""
     first = integer(request, "first", minimum=1)
     second = _bounded_size(request, "second")
@@ -230,13 +230,15 @@ def _consistency_within_tiles(query) -> tuple[int, int] | None:
 
 # Anonymous GETs of a proof the tiles hold are the log's hot path (every verifier asks them),
 # and what DRF adds there (authenticators that find nobody, negotiation to its one renderer,
-# a Response rendered through a template response) cost as much as the proof. So they are
-# answered by plain Django, with DRF's throttles, JSON bytes and headers; everything else
-# (tokens, sessions, other methods or media types, errors) goes to the DRF view as before.
+# a Response rendered through a template response) cost as much as the proof. So
+# lifecycle.middleware answers them with plain Django, with DRF's throttles, JSON bytes and
+# headers; everything else (tokens, sessions, other methods or media types, errors, sizes
+# beyond the tiles) reaches these DRF views as before.
 _JSON_ACCEPTS = frozenset(["", "*/*", "application/json"])
 
 
-def _anonymous_json_get(request) -> bool:
+def anonymous_json_get(request) -> bool:
+    """Whether a request is a GET of JSON with neither a token nor a session cookie."""
     return (
         request.method == "GET"
         and "HTTP_AUTHORIZATION" not in request.META
@@ -245,26 +247,24 @@ def _anonymous_json_get(request) -> bool:
     )
 
 
-def _lean(within_tiles: Callable, answer: Callable[..., dict]):
-    """Puts a plain Django view in front of a DRF one for anonymous GETs within the tiles.
+def _within_tiles(within_tiles: Callable, answer: Callable[..., dict]):
+    """The plain answer to an anonymous proof request the tiles hold, else None.
 
-    The DRF view stays the route's callback for the schema (its `cls` is copied) and answers
-    every request the plain one does not take; a taken request is throttled exactly as DRF
-    would (all throttles asked, the longest wait), so it is counted once either way.
+    A taken request is throttled exactly as DRF would (all throttles asked, the longest
+    wait), so it is counted once whichever path answers it.
     """
 
-    def decorate(drf_view):
-        @functools.wraps(drf_view)
-        def view(request, *args, **kwargs):
-            if _anonymous_json_get(request):
-                arguments = within_tiles(request.GET)
-                if arguments is not None:
-                    return _throttled(request) or _json(200, answer(*arguments))
-            return drf_view(request, *args, **kwargs)
+    def respond(request) -> HttpResponse | None:
+        arguments = within_tiles(request.GET)
+        if arguments is None:
+            return None
+        return _throttled(request) or _json(200, answer(*arguments))
 
-        return view
+    return respond
 
-    return decorate
+
+inclusion_within_tiles_answer = _within_tiles(_inclusion_within_tiles, _inclusion_answer)
+consistency_within_tiles_answer = _within_tiles(_consistency_within_tiles, _consistency_answer)
 
 
 def _throttled(request) -> HttpResponse | None:
@@ -277,10 +277,15 @@ def _throttled(request) -> HttpResponse | None:
             waits.append(throttle.wait())
     if not waits:
         return None
-    refused = Throttled(max((wait for wait in waits if wait is not None), default=None))
-    response = _json(429, {"errors": [{"field": "", "message": str(refused.detail)}]})
+    # Answered before the locale middleware: the caller's language is chosen here, as it would.
+    language = translation.get_language_from_request(request)
+    with translation.override(language):
+        refused = Throttled(max((wait for wait in waits if wait is not None), default=None))
+        response = _json(429, {"errors": [{"field": "", "message": str(refused.detail)}]})
     if refused.wait:
         response["Retry-After"] = str(refused.wait)
+    patch_vary_headers(response, ["Accept-Language"])
+    response["Content-Language"] = language
     return response
 
 
@@ -292,10 +297,6 @@ def _json(status: int, data: dict) -> HttpResponse:
     response["Allow"] = "GET, OPTIONS"
     patch_vary_headers(response, ["Cookie"])
     return response
-
-
-inclusion = _lean(_inclusion_within_tiles, _inclusion_answer)(_inclusion)
-consistency = _lean(_consistency_within_tiles, _consistency_answer)(_consistency)
 
 
 @extend_schema(

@@ -36,26 +36,39 @@ def _error(status: int, message: str) -> JsonResponse:
 
 @require_GET
 def tile(request, path: str):
-    """A Merkle tree tile `tile/<L>/<N>[.p/<W>]` or an entry bundle `tile/entries/<N>[.p/<W>]`."""
+    """A Merkle tree tile `tile/<L>/<N>[.p/<W>]` or an entry bundle `tile/entries/<N>[.p/<W>]`.
+
+    lifecycle.middleware answers GETs of hash tiles before they get here; without it, this
+    view gives the same answer.
+    """
+    if not path.startswith("entries/"):
+        return hash_tile(path)
+    try:
+        _, _, width = parse_path(f"tile/{path}")
+    except TileError as error:
+        return _error(400, str(error))
+    refused = _regulators_only(request)
+    if refused is not None:
+        return refused
+    return _tile_answer(f"tile/{path}", width, ENTRIES_IMMUTABLE, ENTRIES_PARTIAL)
+
+
+def hash_tile(path: str) -> HttpResponse:
+    """The answer to `tile/<path>` for a hash tile: public bytes, the same for every caller."""
     name = f"tile/{path}"
     try:
         _, _, width = parse_path(name)
     except TileError as error:
         return _error(400, str(error))
-    entries = path.startswith("entries/")
-    if entries:
-        refused = _regulators_only(request)
-        if refused is not None:
-            return refused
+    return _tile_answer(name, width, IMMUTABLE, PARTIAL)
+
+
+def _tile_answer(name: str, width: int, full: str, partial: str) -> HttpResponse:
     data = tile_read(name)
     if data is None:
         return _error(404, "This tile has not been written: fetch /checkpoint for the size.")
     response = HttpResponse(data, content_type="application/octet-stream")
-    full = width == TILE_WIDTH
-    if entries:
-        response["Cache-Control"] = ENTRIES_IMMUTABLE if full else ENTRIES_PARTIAL
-    else:
-        response["Cache-Control"] = IMMUTABLE if full else PARTIAL
+    response["Cache-Control"] = full if width == TILE_WIDTH else partial
     return response
 
 
