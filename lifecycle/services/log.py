@@ -232,6 +232,9 @@ def consistency_proof(first: int, second: int) -> list[bytes]:
 
 def checkpoint_publish() -> Checkpoint | None:
     """Signs a checkpoint of the current tree after proving it extends the last one."""
+    # The tiles of a checkpointed size must be servable before the checkpoint is. Most are
+    # written first, outside the log lock; under it, only those of leaves integrated since.
+    log_tiles_catch_up()
     with transaction.atomic():
         _lock_log()
         size = log_size()
@@ -248,7 +251,6 @@ def checkpoint_publish() -> Checkpoint | None:
                 raise LogInconsistent(
                     f"the tree of size {size} does not extend checkpoint {last.size}: {exc}"
                 ) from exc
-        # The tiles of a checkpointed size must be servable before the checkpoint is.
         log_tiles_write(size=size)
         key, private = log_key()
         body = note.checkpoint_body(key.name, size, root)
@@ -261,10 +263,11 @@ def checkpoint_publish() -> Checkpoint | None:
 
 
 def log_tiles_catch_up() -> int:
-    """Writes the tiles of every leaf integrated so far, holding the log lock; files written."""
-    with transaction.atomic():
-        _lock_log()
-        return log_tiles_write(size=log_size())
+    """Writes the tiles of every leaf integrated so far; files written.
+
+    Holds the tiles' lock only, so integration goes on meanwhile (see log_tiles_write).
+    """
+    return log_tiles_write(size=log_size())
 
 
 def checkpoint_publish_if_due() -> Checkpoint | None:

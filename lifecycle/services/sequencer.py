@@ -2,8 +2,9 @@
 
 Every write wakes it (NOTIFY log_pending on PostgreSQL) and it also polls, so on SQLite or
 after a lost notification it still finds the work within one interval. A batch is integrated,
-and a checkpoint signed with its tiles when one is due; all under the log lock the Celery
-fallback takes too, so the two never integrate at once.
+and a checkpoint signed with its tiles when one is due; integration and signing under the log
+lock the Celery fallback takes too, so the two never integrate at once, and tile files under a
+lock of their own (see log_tiles_write).
 """
 
 import logging

@@ -14,6 +14,7 @@ from collections.abc import Callable, Hashable, Mapping
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.signals import setting_changed
+from django.db import connection, transaction
 from django.dispatch import receiver
 from django.utils.module_loading import import_string
 
@@ -83,39 +84,63 @@ def tiles_written() -> tuple[int, bytes | None]:
 def log_tiles_write(*, size: int) -> int:
     """Writes the tiles and entry bundles of the tree of `size` leaves; returns files written.
 
-    The caller holds the log lock, so writers never interleave. Only what changed since the
-    last written size is written; the partial tiles of earlier sizes stay until their tile is
-    full (a client may still hold a checkpoint that needs them), then are removed.
+    Tile writers are serialised by a lock of their own (see _lock_tiles), not by the log lock:
+    leaves and their nodes never change once committed, so a long write (many tiles at once,
+    or a remote bucket) holds up no integration. Only what changed since the last written size
+    is written; the partial tiles of earlier sizes stay until their tile is full (a client may
+    still hold a checkpoint that needs them), then are removed. A writer that read `size`
+    before another writer got further has nothing left to write.
     """
-    from lifecycle.services.log import log_root
+    from lifecycle.services.log import log_root, log_size
 
-    since, root = tiles_written()
-    if since > size or (since and root != log_root(since)):
-        logger.warning("tile storage does not match the log at size %s: rewriting", since)
-        since = 0
-    if since == size:
-        return 0
-    written = 0
-    for level, index, width in tiles_for(size, since):
-        first = index * TILE_WIDTH
-        nodes = LogNode.objects.filter(
-            level=level * TILE_HEIGHT, index__gte=first, index__lt=first + width
-        ).order_by("index")
-        hashes = [bytes(digest) for digest in nodes.values_list("hash", flat=True)]
-        if len(hashes) != width:
-            raise RuntimeError(f"log nodes missing for tile {tile_path(level, index, width)}")
-        _write(tile_path(level, index, width), b"".join(hashes))
+    with transaction.atomic():
+        _lock_tiles()
+        since, root = tiles_written()
+        # Tiles beyond the log, or of another tree, mean the database was replaced under the
+        # same folder: they are rewritten from zero.
+        if since and (since > log_size() or root != log_root(since)):
+            logger.warning("tile storage does not match the log at size %s: rewriting", since)
+            since = 0
+        if since >= size:
+            return 0
+        written = 0
+        for level, index, width in tiles_for(size, since):
+            written += _tile_write(level, index, width)
+        _write(WATERMARK, f"{size} {log_root(size).hex()}\n".encode("ascii"))
+    return written
+
+
+def _lock_tiles() -> None:
+    """Serialises the writers of tile files until the caller's transaction ends.
+
+    A lock of its own, taken after the log lock where both are held (by checkpoint_publish)
+    and never before it, so the two cannot deadlock. SQLite has one writer at a time already.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext('lifecycle log tiles'))")
+
+
+def _tile_write(level: int, index: int, width: int) -> int:
+    """Writes one tile (and, at level 0, its entry bundle) from the stored nodes and leaves."""
+    first = index * TILE_WIDTH
+    nodes = LogNode.objects.filter(
+        level=level * TILE_HEIGHT, index__gte=first, index__lt=first + width
+    ).order_by("index")
+    hashes = [bytes(digest) for digest in nodes.values_list("hash", flat=True)]
+    if len(hashes) != width:
+        raise RuntimeError(f"log nodes missing for tile {tile_path(level, index, width)}")
+    _write(tile_path(level, index, width), b"".join(hashes))
+    written = 1
+    if level == 0:
+        leaves = LogLeaf.objects.filter(index__gte=first, index__lt=first + width)
+        data = [bytes(d) for d in leaves.order_by("index").values_list("data", flat=True)]
+        _write(tile_path("entries", index, width), bundle_encode(data))
         written += 1
+    if width == TILE_WIDTH:
+        _partials_remove(level, index)
         if level == 0:
-            leaves = LogLeaf.objects.filter(index__gte=first, index__lt=first + width)
-            data = [bytes(d) for d in leaves.order_by("index").values_list("data", flat=True)]
-            _write(tile_path("entries", index, width), bundle_encode(data))
-            written += 1
-        if width == TILE_WIDTH:
-            _partials_remove(level, index)
-            if level == 0:
-                _partials_remove("entries", index)
-    _write(WATERMARK, f"{size} {log_root(size).hex()}\n".encode("ascii"))
+            _partials_remove("entries", index)
     return written
 
 
