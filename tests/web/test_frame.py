@@ -40,3 +40,15 @@ def test_language_follows_the_browser_and_the_switch(db):
     assert b'lang="zh-hans"' in client.get("/", HTTP_ACCEPT_LANGUAGE="zh-CN").content
     client.post("/i18n/setlang/", {"language": "en", "next": "/"})
     assert b'lang="en"' in client.get("/", HTTP_ACCEPT_LANGUAGE="zh-CN").content
+
+
+def test_a_refused_user_agent_gets_the_forbidden_page_not_a_server_error(db, settings):
+    import re
+
+    settings.DISALLOWED_USER_AGENTS = [re.compile(r"^bad-crawler")]
+
+    response = Client(raise_request_exception=False).get("/", HTTP_USER_AGENT="bad-crawler/2")
+
+    # Refused by the common middleware, before the authentication middleware gives a user.
+    assert response.status_code == 403
+    assert response["Content-Type"].startswith("text/html")
