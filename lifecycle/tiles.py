@@ -19,10 +19,12 @@ MAX_LEVEL = 63
 # Entry bundles prefix each entry with a big-endian uint16 length.
 MAX_ENTRY_SIZE = 0xFFFF
 
-_INDEX = r"(?:x\d{3}/)*\d{3}"
+# At most seven groups (21 digits): indexes stay below 2**56, and int() is never handed the
+# thousands of digits it refuses.
+_INDEX = r"(?:x\d{3}/){0,6}\d{3}"
 # ASCII digits only: \d alone would also match other scripts' digits, a second spelling.
 PATH_RE = re.compile(
-    rf"^tile/(?P<level>entries|0|[1-9]\d?)/(?P<index>{_INDEX})(?:\.p/(?P<width>[1-9]\d{{0,2}}))?$",
+    rf"^tile/(?P<level>entries|0|[1-9]\d?)/(?P<index>{_INDEX})(?:\.p/(?P<width>[1-9]\d{{0,2}}))?\Z",
     re.ASCII,
 )
 

@@ -55,10 +55,10 @@ MIDDLEWARE = [
     "passports.middleware.RejectNulCharactersMiddleware",
     # Before the body is read: a CORS preflight is answered without touching anything else.
     "passports.cors.PublicReadCorsMiddleware",
-    # Hash tiles and anonymous proofs: public, the same for everyone; nothing below adds to them.
-    "lifecycle.middleware.LogReadMiddleware",
     # Before anything that reads the body, so the API's own size limit is the one applied.
     "passports.middleware.ApiBodyLimitMiddleware",
+    # Hash tiles and anonymous proofs: public, the same for everyone; nothing below adds to them.
+    "lifecycle.middleware.LogReadMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",

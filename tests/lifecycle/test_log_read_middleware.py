@@ -18,7 +18,7 @@ def without_early_answers(settings):
 
     def switch_off() -> APIClient:
         settings.MIDDLEWARE = [name for name in django_settings.MIDDLEWARE if name != EARLY]
-        return APIClient()
+        return APIClient(raise_request_exception=False)
 
     return switch_off
 
@@ -97,3 +97,59 @@ def test_a_throttled_early_proof_speaks_the_callers_language(anonymous, settings
     assert not message.startswith("Request was throttled")
     # The wait may differ by the second between the two answers; the sentence before it not.
     assert message.split("。")[0] == through_drf.json()["errors"][0]["message"].split("。")[0]
+
+
+@pytest.mark.parametrize("path", ["/tile/", "/tile/0/000%0A", "/tile/0/001.p/44%0a"])
+def test_a_path_the_tile_route_does_not_take_gets_the_chains_404(without_early_answers, path):
+    early = APIClient().get(path)
+    through_views = without_early_answers().get(path)
+
+    assert early.status_code == through_views.status_code == 404
+    assert early["Content-Type"] == through_views["Content-Type"]
+
+
+def test_an_early_server_error_keeps_the_frame_and_security_policy_headers(
+    without_early_answers, monkeypatch
+):
+    def storage_down(name):
+        raise RuntimeError("the bucket did not answer")
+
+    monkeypatch.setattr("lifecycle.api.tiles.tile_read", storage_down)
+    early = APIClient(raise_request_exception=False).get("/tile/0/000")
+    through_views = without_early_answers().get("/tile/0/000")
+
+    assert early.status_code == through_views.status_code == 500
+    assert early["X-Frame-Options"] == through_views["X-Frame-Options"] == "DENY"
+    assert early["Content-Security-Policy"] == through_views["Content-Security-Policy"]
+
+
+@pytest.mark.parametrize(("length", "status"), [("99999999", 413), ("abc", 400)])
+def test_an_early_proof_still_gets_the_api_body_limit(without_early_answers, length, status):
+    path = "/api/v1/log/proof/inclusion?index=5&size=300"
+
+    early = APIClient().get(path, CONTENT_LENGTH=length)
+    through_views = without_early_answers().get(path, CONTENT_LENGTH=length)
+
+    assert early.status_code == through_views.status_code == status
+
+
+def test_an_early_answer_applies_the_common_middlewares_user_agent_refusal(settings):
+    import re
+
+    settings.DISALLOWED_USER_AGENTS = [re.compile(r"^bad-crawler")]
+    client = APIClient(raise_request_exception=False)
+
+    for path in ["/tile/0/000", "/api/v1/log/proof/inclusion?index=5&size=300"]:
+        assert client.get(path).status_code == 200
+        assert client.get(path, HTTP_USER_AGENT="bad-crawler/1.0").status_code == 403
+
+
+def test_a_proof_request_with_a_session_cookie_goes_to_the_api_view(regulator):
+    from tests.web.test_dashboard import signed_in
+
+    client = signed_in(regulator, "auditor")
+
+    response = client.get("/api/v1/log/proof/inclusion?index=5&size=300")
+
+    assert response.status_code == 200
+    assert hasattr(response, "accepted_renderer")  # DRF answered it

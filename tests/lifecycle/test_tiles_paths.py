@@ -44,6 +44,8 @@ def test_partial_tiles_and_bundles_carry_their_width():
         "tile/0/x000/005",  # a second spelling of tile 5
         "tile/0/001/002",  # inner groups need their x
         "tile/entries/abc",
+        "tile/0/000\n",  # a trailing newline, which `$` would have let through
+        "tile/0/" + "x001/" * 1500 + "000",  # more digits than int() takes
     ],
 )
 def test_non_canonical_paths_are_refused(path):
@@ -53,7 +55,7 @@ def test_non_canonical_paths_are_refused(path):
 
 @given(
     level=st.one_of(st.just("entries"), st.integers(0, 63)),
-    index=st.integers(0, 10**12),
+    index=st.integers(0, 2**56),
     width=st.integers(1, 256),
 )
 def test_every_written_path_parses_back(level, index, width):
