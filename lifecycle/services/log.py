@@ -234,7 +234,10 @@ def checkpoint_publish() -> Checkpoint | None:
     """Signs a checkpoint of the current tree after proving it extends the last one."""
     # The tiles of a checkpointed size must be servable before the checkpoint is. Most are
     # written first, outside the log lock; under it, only those of leaves integrated since.
-    log_tiles_catch_up()
+    # Not inside a caller's transaction: the tiles' lock would then be held on into the log
+    # lock's, the one order (tiles, then log) the locks must never be taken in.
+    if not transaction.get_connection().in_atomic_block:
+        log_tiles_catch_up()
     with transaction.atomic():
         _lock_log()
         size = log_size()

@@ -114,7 +114,7 @@ def _lock_tiles() -> None:
     """Serialises the writers of tile files until the caller's transaction ends.
 
     A lock of its own, taken after the log lock where both are held (by checkpoint_publish)
-    and never before it, so the two cannot deadlock. SQLite has one writer at a time already.
+    and never held into it, so the two cannot deadlock. SQLite has one writer at a time already.
     """
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:

@@ -85,3 +85,47 @@ def test_integration_goes_on_while_tiles_are_being_written(manufacturer, setting
     assert checkpoint.size == 12
     assert tiles_written()[0] == 12
     assert Checkpoint.objects.count() == 1
+
+
+def _lock_order(monkeypatch) -> list[str]:
+    """Records the order checkpoint_publish takes the log's and the tiles' locks in."""
+    from lifecycle.services import log, tiles
+
+    taken: list[str] = []
+    for module, name, label in ((log, "_lock_log", "log"), (tiles, "_lock_tiles", "tiles")):
+        real = getattr(module, name)
+        monkeypatch.setattr(
+            module, name, lambda real=real, label=label: (taken.append(label), real())[1]
+        )
+    return taken
+
+
+@pytest.mark.django_db(transaction=True)
+def test_publishing_writes_most_tiles_before_taking_the_log_lock(
+    manufacturer, monkeypatch, settings
+):
+    settings.LOG_SEQUENCER = True  # nothing integrates or signs but this test
+    register(manufacturer, 5)
+    log_integrate()
+    taken = _lock_order(monkeypatch)
+
+    assert checkpoint_publish().size == 5
+
+    # The catch-up's own transaction first (released at its commit), then the signing one.
+    assert taken == ["tiles", "log", "tiles"]
+    assert tiles_written()[0] == 5
+
+
+def test_publishing_inside_a_callers_transaction_never_holds_the_tiles_lock_into_the_logs(
+    manufacturer, monkeypatch
+):
+    register(manufacturer, 5)
+    log_integrate()
+    taken = _lock_order(monkeypatch)
+
+    with transaction.atomic():  # a lock taken now is held until this block ends
+        checkpoint_publish()
+
+    assert taken == ["log", "tiles"]
+    assert tiles_written()[0] == 5
+    assert Checkpoint.objects.get().size == 5
