@@ -10,6 +10,8 @@ import itertools
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import reduce
+from operator import or_
 
 import numpy as np
 from django.db.models import (
@@ -167,19 +169,44 @@ def _located(region: str, prefix: str = "") -> Q:
     )
 
 
+def _located_in(regions: list[str]) -> Q:
+    """`_located` for several countries at once."""
+    return Q(market_country__in=regions) | Q(market_country="", manufacturing_country__in=regions)
+
+
+def _in_years(wanted: set[tuple[str, str, int]]) -> Q:
+    """Products whose collected year (`group_year`) is one wanted for their country.
+
+    Countries wanting the same years share a condition, so the year is looked up about once
+    per product whatever the number of countries.
+    """
+    years: dict[str, set] = defaultdict(set)
+    for region, _, year in wanted:
+        years[region].add(year)
+    regions: dict[tuple, list] = defaultdict(list)
+    for region, wanted_years in sorted(years.items()):
+        regions[tuple(sorted(wanted_years))].append(region)
+    return reduce(
+        or_,
+        (
+            _located_in(same) & Q(group_year__in=list(wanted_years))
+            for wanted_years, same in sorted(regions.items())
+        ),
+    )
+
+
 # The cell's passport ids go into the query as parameters: SQLite takes at most 32,766.
 PASSPORTS_PER_QUERY = 10_000
 
 
-def _collected_cells(product_type: str, wanted: set[tuple[str, str, int]]) -> dict[str, Cells]:
-    """Collected cells, each (country, category, year) of `wanted`, from their own products.
+def waste_in_marked_years(product_type: str, wanted: set[tuple[str, str, int]]):
+    """The untreated waste of the wanted cells' countries, collected in a year wanted for its
+    country: (id, maker, mass in mg, market, made, declared chemistry, collected year) rows.
 
-    A product's collected year is that of its collection, else this year, and its category is
-    mapped from its declared chemistry as in `_passport_cells`. The marked countries' untreated
-    waste is read once through the waste index, whatever the number of cells: a close marks one
-    cell per place its products came from, and one query per cell cost more to build than to
-    run. Then the wanted products' composition is read by the passport index. Each passport is
-    its own group, so counts add up as in `_passport_cells`. Returns the cells per country.
+    The countries' waste is found through the waste index and its year of collection looked up
+    for each product. Only the rows of a wanted year go on to the declared chemistry: it sits in
+    the attributes, a compressed document decoded for each row that reads it, which was most of
+    the cost when every product of the countries was read. Categories are left to the caller.
     """
     regions = sorted({region for region, _, _ in wanted})
     # A product is collected at most once; unordered, the year is read without a sort per row.
@@ -191,24 +218,37 @@ def _collected_cells(product_type: str, wanted: set[tuple[str, str, int]]) -> di
     treated = BatchInput.objects.filter(
         passport_id=OuterRef("pk"), batch__product_type=product_type
     )
-    waste = (
+    return (
         Passport.objects.filter(
-            Q(market_country__in=regions) | Q(market_country="", manufacturing_country__in=regions),
+            _located_in(regions),
             status=PassportStatus.WASTE,
             product_type=product_type,
             archived_from="",
         )
         .exclude(Exists(treated))
-        .annotate(
-            declared=KeyTextTransform(ATTRIBUTE[product_type], "attributes"),
-            group_year=Coalesce(Subquery(collected), Value(timezone.now().year)),
-        )
+        .annotate(group_year=Coalesce(Subquery(collected), Value(timezone.now().year)))
+        .filter(_in_years(wanted))
+        .annotate(declared=KeyTextTransform(ATTRIBUTE[product_type], "attributes"))
         .order_by()
         .values_list(
             "pk", "manufacturer_id", micro("mass_kg"), "market_country",
             "manufacturing_country", "declared", "group_year",
         )
     )  # fmt: skip
+
+
+def _collected_cells(product_type: str, wanted: set[tuple[str, str, int]]) -> dict[str, Cells]:
+    """Collected cells, each (country, category, year) of `wanted`, from their own products.
+
+    A product's collected year is that of its collection, else this year, and its category is
+    mapped from its declared chemistry as in `_passport_cells`. The marked countries' waste of
+    the marked years is read once (`waste_in_marked_years`), whatever the number of cells: a
+    close marks one cell per place its products came from, and one query per cell cost more to
+    build than to run. Then the wanted products' composition is read by the passport index.
+    Each passport is its own group, so counts add up as in `_passport_cells`. Returns the cells
+    per country.
+    """
+    waste = waste_in_marked_years(product_type, wanted)
     mapping = CATEGORIES[product_type]
     passports = {}
     for pk, maker, mass, market, made, declared, year in waste:

@@ -29,6 +29,7 @@ from recycling.services.inventory import (
     inventory_cells,
     inventory_collected_cells,
     inventory_fine_cells,
+    waste_in_marked_years,
 )
 from tests.conftest import uses_postgresql
 from tests.recycling.conftest import collected_in_two_years, hand_over, open_batch
@@ -140,6 +141,39 @@ def test_cells_of_several_countries_refreshed_together_equal_the_full_recomputat
         assert together == {k: v for k, v in full.items() if k[:3] in wanted}
         assert all(c.bucket == f"inventory|battery|{c.region}" for c in cells)
     assert {k[:3] for k in together} >= some - {("FR", "other", 2025)}
+
+
+def test_only_the_marked_years_of_each_country_are_read_on(manufacturer, collector, recycler):
+    """A country's waste of other years is not read on to its attributes; the cells still equal
+    the full recomputation, categories being sorted out after the read."""
+    passports = _waste(manufacturer, collector, recycler)  # DE: 0-2 in 2024, 3-6 in 2026
+    _declare(passports[1], "LFP", market_country="PL")  # collected in 2024
+    _declare(passports[4], "NMC811", market_country="FR")  # collected in 2026
+    _declare(passports[8], None, market_country="PL")  # not collected: this year
+    batch = open_batch(recycler, "mechanical")
+    batch_input_add(batch_id=batch, passport=passports[6], mass_kg=passports[6].mass_kg)
+    # DE and PL want the same year, FR two others; FR's lithium product is read, not counted.
+    wanted = {("DE", "lithium", 2024), ("PL", "lithium", 2024), ("FR", "other", 2026),
+              ("FR", "lithium", 2025)}  # fmt: skip
+
+    read = {row[0] for row in waste_in_marked_years("battery", wanted)}
+
+    assert read == {passports[n].pk for n in (0, 1, 2, 4)}
+    full = {
+        (region, *key): value
+        for region in REGIONS
+        for key, value in collected(inventory_cells("battery", region)).items()
+        if (region, *key[:2]) in wanted
+    }
+    cells = inventory_collected_cells("battery", wanted)
+    together = {
+        (c.region, c.category, c.year, c.element): (
+            c.mass_kg, c.product_mass_kg, c.product_count, c.manufacturers, c.unfc
+        )
+        for c in cells
+    }  # fmt: skip
+    assert together == full
+    assert {key[:3] for key in together} == {("DE", "lithium", 2024), ("PL", "lithium", 2024)}
 
 
 def test_a_refresh_takes_every_marked_collected_cell_and_empties_those_left(
