@@ -17,13 +17,15 @@ import time
 from unittest import mock
 
 BUFFERS = """SELECT COALESCE(SUM(COALESCE(heap_blks_hit, 0) + COALESCE(heap_blks_read, 0)
-                 + COALESCE(idx_blks_hit, 0) + COALESCE(idx_blks_read, 0)), 0)
+                 + COALESCE(idx_blks_hit, 0) + COALESCE(idx_blks_read, 0)), 0),
+             COALESCE(SUM(COALESCE(toast_blks_hit, 0) + COALESCE(toast_blks_read, 0)
+                 + COALESCE(tidx_blks_hit, 0) + COALESCE(tidx_blks_read, 0)), 0)
              FROM pg_statio_user_tables"""
 ROWS = """SELECT relname, COALESCE(seq_tup_read, 0), COALESCE(idx_tup_fetch, 0)
           FROM pg_stat_user_tables"""
 
 
-def _counters() -> tuple[int, dict]:
+def _counters() -> tuple[int, int, dict]:
     from django.db import connection
 
     # A backend publishes its counters when it goes idle: ask it to, then read them afresh.
@@ -34,10 +36,10 @@ def _counters() -> tuple[int, dict]:
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_stat_clear_snapshot()")
         cursor.execute(BUFFERS)
-        buffers = int(cursor.fetchone()[0])
+        buffers, toast = map(int, cursor.fetchone())
         cursor.execute(ROWS)
         rows = {name: (seq, fetched) for name, seq, fetched in cursor.fetchall()}
-    return buffers, rows
+    return buffers, toast, rows
 
 
 def main() -> None:
@@ -55,15 +57,20 @@ def main() -> None:
     for _ in range(args.closes):
         with mock.patch("recycling.services.dirty.enqueue_on_commit"):
             _close_one_batch()
-        buffers, rows = _counters()
+        buffers, toast, rows = _counters()
         buckets_refresh()
-        after, rows_after = _counters()
+        after, toast_after, rows_after = _counters()
         read = {
             name: {"seq_rows": seq - rows[name][0], "index_rows": fetched - rows[name][1]}
             for name, (seq, fetched) in rows_after.items()
             if name in rows and (seq, fetched) != rows[name]
         }
-        print(json.dumps({"buffers": after - buffers, "tables": read}, sort_keys=True))
+        print(
+            json.dumps(
+                {"buffers": after - buffers, "toast": toast_after - toast, "tables": read},
+                sort_keys=True,
+            )
+        )
 
 
 if __name__ == "__main__":
