@@ -416,6 +416,9 @@ def _batch_cell(cells: Cells, product_type: str, region: str, category: str, yea
 
     Summed from each batch's totals (stored once a batch is closed, `batch_totals`), not from
     every input and element of the cell's batches, and with the same figures as `_batch_cells`.
+    Masses are added up in whole milligrams and turned into kilograms once per cell, and the
+    products behind a cell are counted once, over the union of its batches' closures: the
+    same figures as adding batch by batch, without a conversion and a count per batch.
     """
     rows = list(
         Batch.objects.filter(
@@ -430,22 +433,36 @@ def _batch_cell(cells: Cells, product_type: str, region: str, category: str, yea
     )
     totals = batch_totals(product_type, {row[0]: row[1] for row in rows})
     upstream = closures(product_type, totals)
+    mass: dict[tuple, int] = defaultdict(int)
+    product: dict[tuple, int] = defaultdict(int)
+    behind: dict[tuple, set] = defaultdict(set)
+
+    def add(key: tuple, milligrams: int, product_milligrams: int, closure: frozenset) -> None:
+        mass[key] += milligrams
+        product[key] += product_milligrams
+        behind[key] |= closure
+
     for batch, status, started_at, closed_at in rows:
         found: Totals = totals[batch]
         closure = upstream[batch]
-        mass_in = micro_kg(found.mass_in)
         if status == BatchStatus.OPEN:
-            for element, mass in found.elements_in.items():
-                key = (category, started_at.year, "in_treatment", element)
-                cells.add_batches(key, micro_kg(mass), mass_in, closure, totals)
+            for element, milligrams in found.elements_in.items():
+                add((category, started_at.year, "in_treatment", element), milligrams,
+                    found.mass_in, closure)  # fmt: skip
             continue
-        for element, mass, product in found.recovered:
-            key = (category, closed_at.year, "recovered", element)
-            cells.add_batches(key, micro_kg(mass), micro_kg(product), closure, totals)
-        for element, mass in found.elements_in.items():
-            lost = max(micro_kg(mass) - micro_kg(found.elements_out.get(element)), ZERO)
-            key = (category, closed_at.year, "lost", element)
-            cells.add_batches(key, lost, mass_in, closure, totals)
+        for element, milligrams, product_milligrams in found.recovered:
+            add((category, closed_at.year, "recovered", element), milligrams,
+                product_milligrams, closure)  # fmt: skip
+        for element, milligrams in found.elements_in.items():
+            lost = max(milligrams - (found.elements_out.get(element) or 0), 0)
+            add((category, closed_at.year, "lost", element), lost, found.mass_in, closure)
+    for key, milligrams in mass.items():
+        cells.mass[key] += micro_kg(milligrams)
+        cells.product[key] += micro_kg(product[key])
+        counted, makers = products_behind(behind[key] - cells.batches[key], totals)
+        cells.batches[key] |= behind[key]
+        cells.counted[key] += counted
+        cells.manufacturers[key] |= makers
 
 
 def inventory_cells(product_type: str, region: str) -> list[InventoryCell]:

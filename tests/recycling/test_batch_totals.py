@@ -7,6 +7,8 @@ recovery group must count the products behind its chains once, however the chain
 
 import datetime as dt
 import threading
+from collections import defaultdict
+from decimal import Decimal
 
 import pytest
 from django.db import connection, transaction
@@ -15,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from passports.models import Passport
-from recycling.models import BatchStatus, BatchTotals, Statistic
+from recycling.models import BatchStatus, BatchTotals, InputElement, OutputElement, Statistic
 from recycling.services.aggregation import (
     aggregates_differences,
     aggregates_rebuild,
@@ -166,6 +168,39 @@ def test_a_group_counts_the_products_of_steps_upstream_in_another_group(waste, r
     assert by_category == {"lithium": 2, "other": 3}
     assert counts == fresh_group_counts()
     assert aggregates_differences() == []
+
+
+def test_a_batch_cell_holding_a_step_and_the_step_upstream_counts_their_products_once(
+    waste, recycler
+):
+    """The shredder and the refinery taking its black mass close in one cell: the cell adds up
+    both steps' losses and stands on the shredder's two products and the refinery's one."""
+    organisation = recycler.organisation
+    shredder, refinery = _shredder_then_refinery(organisation, waste)
+    for batch in (shredder, refinery):
+        batch.refresh_from_db()
+    year = refinery.closed_at.year
+    assert shredder.closed_at.year == year
+
+    fine = inventory_fine_cells("battery", "DE", "batch", "lithium", year)
+
+    assert batch_cells(fine, year) == batch_cells(inventory_cells("battery", "DE"), year)
+    lost = {c.element: c for c in fine if c.stage == "lost"}
+    assert lost and {c.product_count for c in lost.values()} == {3}
+    expected: dict = defaultdict(Decimal)
+    for batch in (shredder, refinery):
+        into = _element_sums(InputElement.objects.filter(input__batch=batch))
+        out = _element_sums(OutputElement.objects.filter(output__batch=batch))
+        for element, mass in into.items():
+            expected[element] += max(mass - out.get(element, Decimal(0)), Decimal(0))
+    assert {e: c.mass_kg for e, c in lost.items()} == {e: m for e, m in expected.items() if m}
+
+
+def _element_sums(rows) -> dict:
+    sums: dict = defaultdict(Decimal)
+    for element, mass in rows.values_list("element", "mass_kg"):
+        sums[element] += mass
+    return sums
 
 
 def test_a_batch_cell_refreshed_again_reads_no_input_element_or_passport(
