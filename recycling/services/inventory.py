@@ -15,6 +15,7 @@ from operator import or_
 
 import numpy as np
 from django.db.models import (
+    Case,
     Count,
     Exists,
     F,
@@ -22,6 +23,7 @@ from django.db.models import (
     Q,
     Subquery,
     Value,
+    When,
 )
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Coalesce, ExtractYear
@@ -174,25 +176,41 @@ def _located_in(regions: list[str]) -> Q:
     return Q(market_country__in=regions) | Q(market_country="", manufacturing_country__in=regions)
 
 
-def _in_years(wanted: set[tuple[str, str, int]]) -> Q:
-    """Products whose collected year (`group_year`) is one wanted for their country.
-
-    Countries wanting the same years share a condition, so the year is looked up about once
-    per product whatever the number of countries.
-    """
+def _regions_by_years(wanted: set[tuple[str, str, int]]) -> dict[tuple, list]:
+    """The wanted cells' countries grouped by the years wanted of them: {(years): [countries]}."""
     years: dict[str, set] = defaultdict(set)
     for region, _, year in wanted:
         years[region].add(year)
     regions: dict[tuple, list] = defaultdict(list)
     for region, wanted_years in sorted(years.items()):
         regions[tuple(sorted(wanted_years))].append(region)
+    return dict(sorted(regions.items()))
+
+
+def _in_years(wanted: set[tuple[str, str, int]]) -> Q:
+    """Products whose collected year (`group_year`) is one wanted for their country.
+
+    Countries wanting the same years share a condition, so the year is looked up about once
+    per product whatever the number of countries.
+    """
     return reduce(
         or_,
         (
-            _located_in(same) & Q(group_year__in=list(wanted_years))
-            for wanted_years, same in sorted(regions.items())
+            _located_in(regions) & Q(group_year__in=list(years))
+            for years, regions in _regions_by_years(wanted).items()
         ),
     )
+
+
+def _year_kept(wanted: set[tuple[str, str, int]], looked_up) -> Case:
+    """The collected year of a product `_in_years` kept: the only year wanted of its country,
+    else looked up again, so a lookup is repeated only in countries wanting several years."""
+    single = [
+        When(_located_in(regions), then=Value(years[0]))
+        for years, regions in _regions_by_years(wanted).items()
+        if len(years) == 1
+    ]
+    return Case(*single, default=looked_up) if single else looked_up
 
 
 # The cell's passport ids go into the query as parameters: SQLite takes at most 32,766.
@@ -218,6 +236,7 @@ def waste_in_marked_years(product_type: str, wanted: set[tuple[str, str, int]]):
     treated = BatchInput.objects.filter(
         passport_id=OuterRef("pk"), batch__product_type=product_type
     )
+    year = Coalesce(Subquery(collected), Value(timezone.now().year))
     return (
         Passport.objects.filter(
             _located_in(regions),
@@ -226,13 +245,16 @@ def waste_in_marked_years(product_type: str, wanted: set[tuple[str, str, int]]):
             archived_from="",
         )
         .exclude(Exists(treated))
-        .annotate(group_year=Coalesce(Subquery(collected), Value(timezone.now().year)))
+        .alias(group_year=year)
         .filter(_in_years(wanted))
-        .annotate(declared=KeyTextTransform(ATTRIBUTE[product_type], "attributes"))
+        .annotate(
+            declared=KeyTextTransform(ATTRIBUTE[product_type], "attributes"),
+            year_kept=_year_kept(wanted, year),
+        )
         .order_by()
         .values_list(
             "pk", "manufacturer_id", micro("mass_kg"), "market_country",
-            "manufacturing_country", "declared", "group_year",
+            "manufacturing_country", "declared", "year_kept",
         )
     )  # fmt: skip
 
