@@ -2,7 +2,9 @@
 
 Every refresh recomputes a bucket (or a fine part of one, or a treatment chain) whole from the
 source records and replaces its rows: it never increments, so running it twice, concurrently or
-after a crash gives the same state as a full rebuild.
+after a crash gives the same state as a full rebuild. The new rows are written with
+`rows_insert` (COPY on PostgreSQL): building an INSERT's parameters field by field took a
+quarter of a refresh's Python time after a batch close.
 """
 
 from decimal import Decimal
@@ -12,6 +14,7 @@ from operator import or_
 from django.db import connection, transaction
 from django.db.models import Q
 
+from passports.bulk import rows_insert
 from passports.models import Passport, ProductType
 from recycling.models import (
     Batch,
@@ -59,7 +62,7 @@ def bucket_recompute(kind: str, key: str, whole: bool = False) -> None:
         product_type, region = key.split("|")
         _cells_locked(product_type, [region])
         InventoryCell.objects.filter(bucket=bucket).delete()
-        InventoryCell.objects.bulk_create(inventory_cells(product_type, region))
+        rows_insert(InventoryCell, inventory_cells(product_type, region))
     elif kind == "inventory_collected":
         collected_cells_recompute([key])
     elif kind == "inventory_batch":
@@ -71,8 +74,8 @@ def bucket_recompute(kind: str, key: str, whole: bool = False) -> None:
             year=int(year),
             stage__in=BATCH_STAGES,
         ).delete()
-        InventoryCell.objects.bulk_create(
-            inventory_fine_cells(product_type, region, "batch", category, int(year))
+        rows_insert(
+            InventoryCell, inventory_fine_cells(product_type, region, "batch", category, int(year))
         )
 
 
@@ -96,7 +99,7 @@ def collected_cells_recompute(keys: list[str]) -> None:
         ),
         stage="collected",
     ).delete()
-    InventoryCell.objects.bulk_create(inventory_collected_cells(product_type, wanted))
+    rows_insert(InventoryCell, inventory_collected_cells(product_type, wanted))
 
 
 def _cells_locked(product_type: str, regions) -> None:

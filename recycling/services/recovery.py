@@ -24,6 +24,7 @@ from django.db import connection
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
+from passports.bulk import rows_insert
 from recycling.bounds import denominator_bounded
 from recycling.chains import BatchFlows, Flow, Recovered, first_step_share, follow
 from recycling.digests import records_digest
@@ -363,7 +364,7 @@ def _group_store(product_type: str, group: tuple) -> None:
     ).delete()
     if members:
         population = _group_population(product_type, members)
-        Statistic.objects.bulk_create(_group_rows(product_type, group, members, population))
+        rows_insert(Statistic, _group_rows(product_type, group, members, population))
 
 
 def recovery_rebuild(product_type: str) -> None:
