@@ -83,18 +83,20 @@ def level_count(size: int, level: int) -> int:
 
 
 def tiles_for(size: int, since: int = 0) -> Iterator[tuple[int, int, int]]:
-    """(level, index, width) of every tile of the tree of `size` not already final at `since`.
+    """(level, index, width) of every tile of the tree of `size` not written for `since`.
 
     Full tiles completed since the tree had `since` leaves, then the partial tile at each level
-    (none when a level's count is a multiple of 256: empty tiles are never served).
+    whose count has grown since (none when a level's count is a multiple of 256: empty tiles
+    are never served). A level that has not grown keeps the partial tile written for `since`,
+    the same path and bytes: writing it again would take it away from its readers meanwhile.
     """
     level = 0
     while level_count(size, level) > 0:
         count = level_count(size, level)
-        first = level_count(since, level) // TILE_WIDTH
-        for index in range(first, count // TILE_WIDTH):
+        before = level_count(since, level)
+        for index in range(before // TILE_WIDTH, count // TILE_WIDTH):
             yield level, index, TILE_WIDTH
-        if count % TILE_WIDTH:
+        if count % TILE_WIDTH and count != before:
             yield level, count // TILE_WIDTH, count % TILE_WIDTH
         level += 1
 

@@ -21,11 +21,13 @@ from django.utils.module_loading import import_string
 from lifecycle import merkle
 from lifecycle.models import LogLeaf, LogNode
 from lifecycle.tiles import (
+    HASH_SIZE,
     TILE_HEIGHT,
     TILE_WIDTH,
     TileNodes,
     bundle_encode,
     level_count,
+    parse_path,
     tile_path,
     tiles_for,
 )
@@ -75,10 +77,16 @@ def _read(name: str) -> bytes | None:
 def tiles_written() -> tuple[int, bytes | None]:
     """The size the tiles are written for and the root at that size, (0, None) before any."""
     raw = _read(WATERMARK)
-    if not raw:
+    try:
+        size, root = raw.decode("ascii").split()
+        if len(root) != 2 * HASH_SIZE:
+            raise ValueError("a root is 32 bytes")
+        return int(size), bytes.fromhex(root)
+    except (AttributeError, ValueError):
+        # None before any write; torn if read while a writer replaces it (writers hold the
+        # tiles' lock, so only a reader can see that): the tiles are then taken to cover
+        # nothing, and proofs come from the database.
         return 0, None
-    size, root = raw.decode("ascii").split()
-    return int(size), bytes.fromhex(root)
 
 
 def log_tiles_write(*, size: int) -> int:
@@ -89,7 +97,9 @@ def log_tiles_write(*, size: int) -> int:
     or a remote bucket) holds up no integration. Only what changed since the last written size
     is written; the partial tiles of earlier sizes stay until their tile is full (a client may
     still hold a checkpoint that needs them), then are removed. A writer that read `size`
-    before another writer got further has nothing left to write.
+    before another writer got further has nothing left to write. The log's size is read after
+    the lock is granted, which under READ COMMITTED (the project's isolation) sees every
+    earlier writer's leaves.
     """
     from lifecycle.services.log import log_root, log_size
 
@@ -118,7 +128,10 @@ def _lock_tiles() -> None:
     """
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(hashtext('lifecycle log tiles'))")
+            # The two-key form: its key space is apart from the single keys taken elsewhere.
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(hashtext('lifecycle'), hashtext('log tiles'))"
+            )
 
 
 def _tile_write(level: int, index: int, width: int) -> int:
@@ -170,13 +183,23 @@ def checkpoint_file() -> bytes | None:
 
 
 def tile_read(path: str) -> bytes | None:
-    """A tile or bundle by its canonical path, from the in-process cache or the storage."""
+    """A tile or bundle by its canonical path, from the in-process cache or the storage.
+
+    A hash tile read back shorter or longer than its width (caught while a writer replaced
+    it) is taken as not written, never kept: the next read finds the whole file.
+    """
     data = _cache.get(path)
     if data is None:
         data = _read(path)
-        if data is not None:
-            _cache.put(path, data)
+        if data is None or not _whole(path, data):
+            return None
+        _cache.put(path, data)
     return data
+
+
+def _whole(path: str, data: bytes) -> bool:
+    level, _, width = parse_path(path)
+    return level == "entries" or len(data) == width * HASH_SIZE
 
 
 class _Cache:

@@ -6,12 +6,13 @@ import threading
 import pytest
 from django.db import connection, transaction
 
-from lifecycle.models import Checkpoint, LogLeaf
+from lifecycle.models import Checkpoint, LogLeaf, LogNode
 from lifecycle.services.log import checkpoint_publish, log_integrate, log_root
 from lifecycle.services.tiles import (
     WATERMARK,
     _lock_tiles,
     log_tiles_write,
+    tile_read,
     tile_storage,
     tiles_written,
 )
@@ -129,3 +130,51 @@ def test_publishing_inside_a_callers_transaction_never_holds_the_tiles_lock_into
     assert taken == ["log", "tiles"]
     assert tiles_written()[0] == 5
     assert Checkpoint.objects.get().size == 5
+
+
+def test_a_checkpointed_partial_tile_is_never_rewritten_under_its_readers(manufacturer):
+    register(manufacturer, 300)
+    log_integrate()
+    assert checkpoint_publish().size == 300
+    storage = tile_storage()
+    level1 = "tile/1/000.p/1"  # one hash at level 1 for 300 leaves, and still for 360
+    written_at = storage.get_modified_time(level1)
+    register(manufacturer, 60)
+    log_integrate()
+
+    for size in range(301, 361):  # what catch-ups at these sizes would write
+        log_tiles_write(size=size)
+
+    assert storage.get_modified_time(level1) == written_at
+    assert tile_read(level1) == bytes(LogNode.objects.get(level=8, index=0).hash)
+
+
+def test_a_hash_tile_read_back_torn_is_not_served_nor_kept(manufacturer, monkeypatch):
+    from lifecycle.services import tiles
+
+    register(manufacturer, 30)
+    log_integrate()
+    log_tiles_write(size=30)
+    whole = tiles._read("tile/0/000.p/30")
+    tiles._cache.clear()
+    monkeypatch.setattr(tiles, "_read", lambda name: whole[:100])  # caught mid-write
+
+    assert tile_read("tile/0/000.p/30") is None
+    monkeypatch.undo()
+    assert tile_read("tile/0/000.p/30") == whole
+
+
+def test_a_torn_watermark_reads_as_no_tiles_and_proofs_come_from_the_database(
+    manufacturer, anonymous
+):
+    register(manufacturer, 30)
+    log_integrate()
+    checkpoint_publish()
+    storage = tile_storage()
+    storage.delete(WATERMARK)
+    storage.save(WATERMARK, io.BytesIO(b"30 ab"))  # half a line, as while it is replaced
+
+    assert tiles_written() == (0, None)
+    response = anonymous.get("/api/v1/log/proof/inclusion?index=3&size=30")
+    assert response.status_code == 200
+    assert response.json()["root"] == log_root(30).hex()

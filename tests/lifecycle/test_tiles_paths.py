@@ -78,6 +78,9 @@ def test_a_tree_of_256_has_one_full_tile_and_a_partial_one_above():
 def test_only_tiles_changed_since_the_last_size_are_listed():
     assert list(tiles_for(600, since=300)) == [(0, 1, 256), (0, 2, 88), (1, 0, 2)]
     assert list(tiles_for(0)) == []
+    # Level 1 still holds one hash at 310 leaves: its partial tile is the one written for 300.
+    assert list(tiles_for(310, since=300)) == [(0, 1, 54)]
+    assert list(tiles_for(300, since=300)) == []
 
 
 def test_bundle_entries_carry_a_big_endian_length():
