@@ -7,7 +7,7 @@ passing through them cost about as much as the answer. So this middleware sits a
 security, NUL-rejecting, CORS and body-limit middleware (whose headers and limits every answer
 keeps) and answers those requests itself, after the common middleware's checks (allowed
 hosts), adding the two headers the later middleware would (frame options and the content
-security policy). A hash tile is answered so whoever asks, being public; a proof only when
+security policy). A hash tile is answered to whoever asks, being public; a proof only when
 the request carries neither a session cookie nor an Authorization header. Everything else
 goes down the chain to the views as before; the routes stay in the URL configuration for
 reversing and the API schema.
